@@ -1,0 +1,101 @@
+"""``annexa init`` and ``annexa serve``: first-time set-up and the production web server."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+import typer
+
+from annexa.cli.bootstrap import err, fail, setup
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+
+
+def ensure_secret_key(home: Path) -> bool:
+    from annexa import config
+
+    if config.env_str("ANNEXA_SECRET_KEY") or config.secret_key_path(home).exists():
+        return False
+    _write_private(config.secret_key_path(home), secrets.token_urlsafe(50).encode())
+    return True
+
+
+def init() -> None:
+    """Create ANNEXA_HOME, keys, the database and its tables, and load the catalog."""
+    from annexa import config
+
+    try:
+        home = config.annexa_home()
+    except config.ConfigError as exc:
+        fail(str(exc))
+    home.mkdir(parents=True, exist_ok=True)
+    if ensure_secret_key(home):
+        err.print(f"generated a secret key in {config.secret_key_path(home)}")
+    setup()
+    from django.conf import settings
+    from django.core.management import call_command
+
+    from annexa.catalog.loader import CatalogError, load_catalog
+    from annexa.ledger.keys import ensure_signing_key
+
+    if ensure_signing_key(Path(settings.SIGNING_KEY_PATH)):
+        err.print(f"generated the ledger signing key {settings.SIGNING_KEY_PATH}")
+    call_command("migrate", interactive=False, verbosity=0)
+    err.print("database ready")
+    try:
+        summary = load_catalog()
+    except CatalogError as exc:
+        fail(f"catalog data is invalid: {exc}")
+    err.print(f"catalog: {summary}")
+
+
+def serve(
+    host: str = typer.Option("127.0.0.1", help="Address to listen on."),
+    port: int = typer.Option(8000, help="Port to listen on."),
+    workers: int = typer.Option(2, min=1, help="gunicorn worker processes."),
+) -> None:
+    """Serve the web UI and API with gunicorn (a production WSGI server)."""
+    setup()
+    from django.conf import settings
+
+    if not settings.SECRET_KEY:
+        fail("no secret key: run `annexa init` or set ANNEXA_SECRET_KEY")
+    from django.core.management import call_command
+
+    call_command("collectstatic", interactive=False, verbosity=0)
+    from gunicorn.app.wsgiapp import WSGIApplication
+
+    class _App(WSGIApplication):
+        def __init__(self) -> None:
+            self.options = {
+                "bind": f"{host}:{port}",
+                "workers": workers,
+                "threads": 4,
+                "accesslog": "-",
+                "timeout": 120,
+            }
+            super().__init__()
+
+        def load_config(self) -> None:
+            for key, value in self.options.items():
+                self.cfg.set(key, value)
+
+        def load(self):
+            from annexa.wsgi import application
+
+            return application
+
+    err.print(f"Annexa is serving on http://{host}:{port}/")
+    _App().run()
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(init)
+    app.command()(serve)

@@ -1,0 +1,99 @@
+"""Strict readers for Annexa's environment configuration.
+
+Every setting comes from an ``ANNEXA_*`` variable. A wrong value stops start-up with a message
+that names the variable, rather than being silently replaced by a default. Secrets may be given
+as ``NAME_FILE`` (a path whose content is the value), the convention of Docker and systemd
+credentials.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+class ConfigError(Exception):
+    """A configuration variable is missing or malformed."""
+
+
+def _raw(name: str) -> str | None:
+    value = os.environ.get(name)
+    file_var = f"{name}_FILE"
+    path = os.environ.get(file_var)
+    if value is not None and path is not None:
+        raise ConfigError(f"{name} and {file_var} are both set; set only one of them.")
+    if path is not None:
+        try:
+            return Path(path).read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise ConfigError(f"{file_var}: cannot read {path!r}: {exc.strerror}") from exc
+    return value
+
+
+def env_str(name: str, default: str | None = None) -> str | None:
+    value = _raw(name)
+    if value is None or value == "":
+        return default
+    return value
+
+
+def env_bool(name: str, default: bool) -> bool:
+    """Only ``true`` and ``false`` are accepted: ``yes`` or ``1`` are ambiguous across tools."""
+    value = _raw(name)
+    if value is None or value == "":
+        return default
+    if value.lower() == "true":
+        return True
+    if value.lower() == "false":
+        return False
+    raise ConfigError(f"{name} must be 'true' or 'false', got {value!r}.")
+
+
+def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
+    value = _raw(name)
+    if value is None or value == "":
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, got {value!r}.") from None
+    if minimum is not None and number < minimum:
+        raise ConfigError(f"{name} must be at least {minimum}, got {number}.")
+    return number
+
+
+def env_list(name: str, default: list[str]) -> list[str]:
+    value = _raw(name)
+    if value is None or value == "":
+        return default
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
+    value = env_str(name, default)
+    assert value is not None
+    if value not in choices:
+        raise ConfigError(f"{name} must be one of {', '.join(choices)}; got {value!r}.")
+    return value
+
+
+def annexa_home() -> Path:
+    """Where Annexa keeps its database, blobs, keys and secret key (default ``./var``)."""
+    return Path(env_str("ANNEXA_HOME", "var") or "var").resolve()
+
+
+def secret_key_path(home: Path) -> Path:
+    return home / "secret_key"
+
+
+def read_secret_key(home: Path) -> str | None:
+    """The secret key from ANNEXA_SECRET_KEY(_FILE) or the file ``annexa init`` wrote."""
+    configured = env_str("ANNEXA_SECRET_KEY")
+    if configured:
+        if len(configured) < 32:
+            raise ConfigError("ANNEXA_SECRET_KEY must be at least 32 characters long.")
+        return configured
+    path = secret_key_path(home)
+    if path.exists():
+        return path.read_text(encoding="utf-8").strip()
+    return None

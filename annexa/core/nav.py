@@ -1,0 +1,11 @@
+"""The organization navigation bar, as data. Each app's pages appear here once."""
+
+ORG_NAV: tuple[tuple[str, str], ...] = (
+    ("Dashboard", "isms:dashboard"),
+    ("Scope", "isms:scope"),
+    ("Context", "isms:context"),
+    ("SoA", "isms:soa"),
+    ("Evidence", "evidence:list"),
+    ("Ledger", "ledger:list"),
+    ("People", "orgs:members"),
+)

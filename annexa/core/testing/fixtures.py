@@ -1,0 +1,100 @@
+"""Shared pytest fixtures: organizations and the personas every access test uses.
+
+Alice is the owner of Acme, Isla its ISMS manager, Colin a control owner, Audrey an auditor,
+Vera a viewer (top management / external auditor). Oscar owns a different organization,
+Globex, and should see nothing of Acme.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+
+from annexa.core.tenancy import OrgContext
+from annexa.orgs.choices import Role
+
+PASSWORD = "correct horse battery staple"
+
+
+@dataclass
+class Persona:
+    user: object
+    membership: object
+
+    @property
+    def ctx(self) -> OrgContext:
+        return OrgContext(
+            org=self.membership.organization, user=self.user, membership=self.membership
+        )
+
+
+def make_persona(org, email: str, role: str, full_name: str = "") -> Persona:
+    from annexa.orgs.models import Membership, User
+
+    user = User.objects.create_user(email, PASSWORD, full_name=full_name)
+    membership = Membership.objects.create(user=user, organization=org, role=role)
+    return Persona(user=user, membership=membership)
+
+
+@pytest.fixture
+def acme(db):
+    from annexa.orgs.models import Organization
+
+    return Organization.objects.create(name="Acme Ltd", slug="acme")
+
+
+@pytest.fixture
+def globex(db):
+    from annexa.orgs.models import Organization
+
+    return Organization.objects.create(name="Globex Corp", slug="globex")
+
+
+@pytest.fixture
+def alice(acme) -> Persona:
+    return make_persona(acme, "alice@acme.test", Role.OWNER, "Alice Owner")
+
+
+@pytest.fixture
+def isla(acme) -> Persona:
+    return make_persona(acme, "isla@acme.test", Role.ISMS_MANAGER, "Isla Manager")
+
+
+@pytest.fixture
+def colin(acme) -> Persona:
+    return make_persona(acme, "colin@acme.test", Role.CONTROL_OWNER, "Colin Owner")
+
+
+@pytest.fixture
+def audrey(acme) -> Persona:
+    return make_persona(acme, "audrey@acme.test", Role.AUDITOR, "Audrey Auditor")
+
+
+@pytest.fixture
+def vera(acme) -> Persona:
+    return make_persona(acme, "vera@acme.test", Role.VIEWER, "Vera Viewer")
+
+
+@pytest.fixture
+def oscar(globex) -> Persona:
+    return make_persona(globex, "oscar@globex.test", Role.OWNER, "Oscar Outsider")
+
+
+@pytest.fixture
+def catalog(db):
+    """The real catalog, loaded from the package's data files."""
+    from annexa.catalog.loader import load_catalog
+
+    load_catalog()
+
+
+@pytest.fixture
+def client_for(client):
+    """``client_for(persona)``: the Django test client logged in as that persona."""
+
+    def login(persona: Persona):
+        client.force_login(persona.user)
+        return client
+
+    return login

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class IsmsConfig(AppConfig):
+    name = "annexa.isms"
+    label = "isms"

@@ -1,0 +1,38 @@
+"""What each membership role may do. Checked server-side by the tenancy layer on every request.
+
+Permissions are plain strings so views, API views and services can declare what they need as
+data (``permission_required = "isms.change"``). Viewers (top management, external auditors)
+hold no permission: they can read everything in their organization and change nothing.
+"""
+
+from annexa.orgs.choices import Role
+
+_MANAGERS = frozenset({Role.OWNER, Role.ISMS_MANAGER})
+
+PERMISSIONS: dict[str, frozenset[str]] = {
+    # tenancy and people
+    "org.manage": frozenset({Role.OWNER}),
+    "members.manage": _MANAGERS,
+    # scope, context, interested parties, Statement of Applicability
+    "isms.change": _MANAGERS,
+    # evidence: anyone who does the work may add it
+    "evidence.add": frozenset({Role.OWNER, Role.ISMS_MANAGER, Role.CONTROL_OWNER, Role.AUDITOR}),
+    # audit programme and audits
+    "audit.manage": _MANAGERS,
+    "audit.conduct": frozenset({Role.OWNER, Role.ISMS_MANAGER, Role.AUDITOR}),
+    # the ledger: creating a checkpoint or exporting the record
+    "ledger.checkpoint": _MANAGERS,
+    "ledger.export": _MANAGERS,
+}
+
+
+def role_has(role: str, permission: str) -> bool:
+    try:
+        allowed = PERMISSIONS[permission]
+    except KeyError:
+        raise KeyError(f"unknown permission {permission!r}") from None
+    return role in allowed
+
+
+def permissions_of(role: str) -> set[str]:
+    return {name for name, roles in PERMISSIONS.items() if role in roles}

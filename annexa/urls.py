@@ -1,0 +1,33 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from annexa.core import views as core_views
+
+# Every organization page lives under /o/<org>/ and every organization API under
+# /api/v1/orgs/<org>/: the ``org`` kwarg is what the tenancy layer resolves.
+org_web = [
+    path("", include("annexa.isms.urls")),
+    path("evidence/", include("annexa.evidence.urls")),
+    path("ledger/", include("annexa.ledger.urls")),
+    path("", include("annexa.orgs.urls")),
+]
+org_api = [
+    path("", include("annexa.isms.api.urls")),
+    path("evidence/", include("annexa.evidence.api.urls")),
+    path("ledger/", include("annexa.ledger.api.urls")),
+]
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("accounts/", include("allauth.urls")),
+    path("admin/", admin.site.urls),
+    path("catalog/", include("annexa.catalog.urls")),
+    path("o/<slug:org>/", include(org_web)),
+    path("api/v1/catalog/", include("annexa.catalog.api.urls")),
+    path("api/v1/orgs/", include("annexa.orgs.api.urls")),
+    path("api/v1/orgs/<slug:org>/", include(org_api)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+]
