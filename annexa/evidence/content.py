@@ -1,0 +1,182 @@
+"""What a file really is: media type from its bytes, and whether its name may say so.
+
+Binary formats are recognised by magic bytes (``filetype``), zip containers by their parts
+(``[Content_Types].xml`` for Office Open XML, the ``mimetype`` entry for OpenDocument), text
+formats by our own checks. A file is accepted only when its extension is on the allow-list and
+the content agrees with it: a PNG named ``.pdf`` or an HTML page named ``.png`` is refused.
+"""
+
+from __future__ import annotations
+
+import codecs
+import json
+import re
+import zipfile
+from pathlib import Path
+
+import filetype
+
+from annexa.evidence import archives
+from annexa.evidence.errors import Rejected
+
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+PPTX = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
+ODT = "application/vnd.oasis.opendocument.text"
+ODS = "application/vnd.oasis.opendocument.spreadsheet"
+ZIP = "application/zip"
+JSON = "application/json"
+TEXT = "text/plain"
+HTML = "text/html"
+
+BINARY_TYPES: dict[str, frozenset[str]] = {
+    "pdf": frozenset({"application/pdf"}),
+    "png": frozenset({"image/png", "image/apng"}),
+    "jpg": frozenset({"image/jpeg"}),
+    "jpeg": frozenset({"image/jpeg"}),
+    "gif": frozenset({"image/gif"}),
+    "webp": frozenset({"image/webp"}),
+    "docx": frozenset({DOCX}),
+    "xlsx": frozenset({XLSX}),
+    "pptx": frozenset({PPTX}),
+    "odt": frozenset({ODT}),
+    "ods": frozenset({ODS}),
+    "zip": frozenset({ZIP}),
+}
+# Text formats: the media type we record for each extension.
+TEXT_TYPES: dict[str, str] = {
+    "txt": TEXT,
+    "log": TEXT,
+    "md": "text/markdown",
+    "csv": "text/csv",
+    "json": JSON,
+    "xml": "application/xml",
+    "yaml": "application/yaml",
+    "yml": "application/yaml",
+    "eml": "message/rfc822",
+}
+ALLOWED_EXTENSIONS = tuple(sorted({*BINARY_TYPES, *TEXT_TYPES}))
+
+HEAD_SIZE = 8192
+JSON_PARSE_LIMIT = 8 * 1024 * 1024
+_OOXML_PARTS = {"word/document.xml": DOCX, "xl/workbook.xml": XLSX, "ppt/presentation.xml": PPTX}
+_ODF_TYPES = {ODT, ODS}
+_HTML_START = re.compile(rb"^\s*(<!--.*?-->\s*)*<(!doctype\s+html|html[\s>])", re.I | re.S)
+_HEADER_LINE = re.compile(r"^[!-9;-~]+:[ \t]")
+# Control bytes that do not occur in text (tab, line breaks, form feed and ESC of coloured logs
+# do).
+_CONTROL_RE = re.compile(rb"[\x00-\x08\x0e-\x1a\x1c-\x1f\x7f]")
+
+
+def extension_of(filename: str) -> str:
+    """The lower-case extension, or a ``Rejected`` naming the allowed ones."""
+    stem, dot, ext = filename.rpartition(".")
+    allowed = ", ".join(f".{e}" for e in ALLOWED_EXTENSIONS)
+    if not dot or not stem:
+        raise Rejected(f"{filename!r} has no file extension; accepted types are {allowed}")
+    ext = ext.lower()
+    if ext not in BINARY_TYPES and ext not in TEXT_TYPES:
+        raise Rejected(f"files ending in .{ext} are not accepted; accepted types are {allowed}")
+    return ext
+
+
+def identify(path: Path, filename: str) -> str:
+    """The media type of the file at ``path``, or ``Rejected`` saying why it is refused.
+
+    Zip containers pass the archive checks first; text must be UTF-8.
+    """
+    ext = extension_of(filename)
+    with open(path, "rb") as handle:
+        head = handle.read(HEAD_SIZE)
+    if not head:
+        raise Rejected("the file is empty")
+    detected = _binary_type(path, head)
+    if ext in BINARY_TYPES:
+        return _expect_binary(ext, detected, head)
+    if detected is not None:
+        raise Rejected(f"the content is {_describe(detected)}, but the name ends in .{ext} (text)")
+    _check_text(path, head)
+    return _expect_text(ext, path, head)
+
+
+def _binary_type(path: Path, head: bytes) -> str | None:
+    if head.startswith((archives.ZIP_MAGIC, b"PK\x05\x06")):
+        archives.check_zip(path)
+        return _zip_type(path)
+    kind = filetype.guess(head)
+    return kind.mime if kind is not None else None
+
+
+def _zip_type(path: Path) -> str:
+    """Office Open XML, OpenDocument or plain zip, judged by the parts the archive holds."""
+    with zipfile.ZipFile(path) as archive:
+        names = set(archive.namelist())
+        if "[Content_Types].xml" in names:
+            for part, media_type in _OOXML_PARTS.items():
+                if part in names:
+                    return media_type
+        if "mimetype" in names:
+            declared = archive.read("mimetype")[:100].decode("ascii", "replace").strip()
+            if declared in _ODF_TYPES:
+                return declared
+    return ZIP
+
+
+def _expect_binary(ext: str, detected: str | None, head: bytes) -> str:
+    allowed = BINARY_TYPES[ext]
+    if detected in allowed:
+        return detected
+    if detected is None:
+        what = "an HTML document" if _HTML_START.match(head) else "not a recognised file format"
+        raise Rejected(f"the content is {what}, but the name ends in .{ext}")
+    raise Rejected(f"the content is {_describe(detected)}, but the name ends in .{ext}")
+
+
+def _describe(media_type: str) -> str:
+    for ext, types in BINARY_TYPES.items():
+        if media_type in types:
+            return f"a .{ext} file ({media_type})"
+    return f"of type {media_type}"
+
+
+def _check_text(path: Path, head: bytes) -> None:
+    """UTF-8 throughout, no NUL or other binary control bytes, not an HTML page."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(1024 * 1024):
+            if _CONTROL_RE.search(chunk):
+                raise Rejected("the content is binary, not text")
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError:
+                raise Rejected("text files must be UTF-8 encoded; save it as UTF-8") from None
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            raise Rejected("text files must be UTF-8 encoded; save it as UTF-8") from None
+    if _HTML_START.match(head.removeprefix(codecs.BOM_UTF8)):
+        raise Rejected("HTML documents are not accepted as evidence; save the page as PDF")
+
+
+def _expect_text(ext: str, path: Path, head: bytes) -> str:
+    text = head.removeprefix(codecs.BOM_UTF8).decode("utf-8", "ignore").lstrip()
+    if ext == "json":
+        _check_json(path, text)
+    elif ext == "xml" and not text.startswith("<"):
+        raise Rejected("the content is not XML, but the name ends in .xml")
+    elif ext == "eml" and not _HEADER_LINE.match(text):
+        raise Rejected("the content is not an e-mail message, but the name ends in .eml")
+    return TEXT_TYPES[ext]
+
+
+def _check_json(path: Path, text: str) -> None:
+    # Parsing builds the whole document in memory, so only files up to JSON_PARSE_LIMIT are
+    # parsed; larger ones must at least open like a JSON object or array.
+    if path.stat().st_size <= JSON_PARSE_LIMIT:
+        try:
+            with open(path, encoding="utf-8-sig") as handle:
+                json.load(handle)
+        except ValueError as exc:
+            raise Rejected(f"the content is not valid JSON ({exc})") from None
+    elif not text.startswith(("{", "[")):
+        raise Rejected("the content is not JSON, but the name ends in .json")

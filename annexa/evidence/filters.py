@@ -1,0 +1,65 @@
+"""One filter for the evidence list page, the API list and the CLI: same names, same meaning."""
+
+from __future__ import annotations
+
+from django import forms
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from annexa.evidence.choices import Freshness, Source
+
+
+class EvidenceFilterForm(forms.Form):
+    """Query parameters: ``control``, ``requirement``, ``source``, ``freshness``, ``q``."""
+
+    control = forms.CharField(required=False, max_length=10, label="Control")
+    requirement = forms.CharField(required=False, max_length=20, label="Requirement")
+    source = forms.ChoiceField(
+        required=False, choices=[("", "Any source"), *Source.choices], label="Source"
+    )
+    freshness = forms.ChoiceField(
+        required=False,
+        choices=[("", "Any"), (Freshness.FRESH, "Fresh"), (Freshness.STALE, "Stale")],
+        label="Freshness",
+    )
+    q = forms.CharField(required=False, max_length=200, label="Text")
+
+
+def filter_evidence(queryset: QuerySet, params) -> tuple[QuerySet, EvidenceFilterForm]:
+    """``queryset`` narrowed by ``params``; invalid parameters match nothing (see form errors)."""
+    form = EvidenceFilterForm(params)
+    if not form.is_valid():
+        return queryset.none(), form
+    return apply_filters(queryset, **form.cleaned_data), form
+
+
+def apply_filters(
+    queryset: QuerySet,
+    *,
+    control: str = "",
+    requirement: str = "",
+    source: str = "",
+    freshness: str = "",
+    q: str = "",
+) -> QuerySet:
+    """Evidence matching every given criterion; fresh means not stale (no expiry included)."""
+    if control:
+        queryset = queryset.filter(controls__id__iexact=control.strip())
+    if requirement:
+        queryset = queryset.filter(requirements__id=requirement.strip())
+    if source:
+        queryset = queryset.filter(current_version__source=source)
+    stale = Q(current_version__valid_until__lt=timezone.localdate())
+    if freshness == Freshness.STALE:
+        queryset = queryset.filter(stale)
+    elif freshness == Freshness.FRESH:
+        queryset = queryset.exclude(stale)
+    if q:
+        text = q.strip()
+        queryset = queryset.filter(
+            Q(title__icontains=text)
+            | Q(description__icontains=text)
+            | Q(versions__filename__icontains=text)
+            | Q(versions__sha256__startswith=text.lower())
+        )
+    return queryset.distinct()

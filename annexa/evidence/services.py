@@ -1,0 +1,391 @@
+"""Every change to evidence: store new content, add a version, link and unlink, collect orphans.
+
+The web views, the API, the CLI and connectors all call these functions; each checks the
+caller's permission and records the change in the ledger in the same transaction as the rows.
+Content is always written to the blob store *before* the transaction that references it, so a
+row never names a missing blob; a failure in between leaves an orphan blob for ``gc``.
+"""
+
+from __future__ import annotations
+
+import datetime
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from annexa.catalog.models import Control, Requirement
+from annexa.core.tenancy import OrgContext
+from annexa.evidence import content
+from annexa.evidence.choices import Source
+from annexa.evidence.collector import Collected, collect_orphans
+from annexa.evidence.errors import EvidenceError, Rejected
+from annexa.evidence.models import Evidence, EvidenceVersion
+from annexa.evidence.staging import Staged, staged
+from annexa.evidence.storage import get_store
+from annexa.ledger import services as ledger
+
+PERMISSION = "evidence.add"
+OBJECT_TYPE = "evidence"
+MAX_VALID_DAYS = 20 * 366
+MAX_FILENAME = 255
+
+__all__ = [
+    "Collected",
+    "clean_filename",
+    "collect_orphans",
+    "link",
+    "new_version",
+    "open_version",
+    "resolve_controls",
+    "resolve_requirements",
+    "store",
+    "unlink",
+]
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Where new content comes from and which period it speaks for (checked on creation)."""
+
+    filename: str
+    source: str = Source.UPLOAD
+    source_detail: str = ""
+    effective_date: datetime.date | None = None
+    valid_days: int | None = None
+    collected_at: datetime.datetime | None = None
+    note: str = ""
+
+
+def store(
+    ctx: OrgContext,
+    *,
+    filename: str,
+    chunks: Iterable[bytes] | None = None,
+    path: Path | None = None,
+    json_document: Any = None,
+    title: str = "",
+    description: str = "",
+    controls: Iterable[str | Control] = (),
+    requirements: Iterable[str | Requirement] = (),
+    source: str = Source.UPLOAD,
+    source_detail: str = "",
+    effective_date: datetime.date | None = None,
+    valid_days: int | None = None,
+    collected_at: datetime.datetime | None = None,
+) -> EvidenceVersion:
+    """Store new evidence (exactly one of ``chunks``, ``path``, ``json_document``).
+
+    Returns its first version. Raises ``Rejected`` for unsafe or mislabelled content and
+    ``EvidenceError`` for other bad input.
+    """
+    ctx.require(PERMISSION)
+    origin = _check_provenance(
+        Provenance(
+            filename=filename,
+            source=source,
+            source_detail=source_detail,
+            effective_date=effective_date,
+            valid_days=valid_days,
+            collected_at=collected_at,
+        )
+    )
+    title = _clean_title(title or filename)
+    linked_controls = resolve_controls(controls)
+    linked_requirements = resolve_requirements(requirements)
+    with staged(chunks=chunks, path=path, json_document=json_document) as item:
+        media_type = _check_and_put(item, origin.filename)
+        with transaction.atomic():
+            evidence = Evidence.objects.create(
+                organization=ctx.org, title=title, description=description, created_by=ctx.user
+            )
+            if linked_controls:
+                evidence.controls.add(*linked_controls)
+            if linked_requirements:
+                evidence.requirements.add(*linked_requirements)
+            version = _add_version(ctx, evidence, 1, item, media_type, origin)
+            ledger.append(
+                ctx,
+                object_type=OBJECT_TYPE,
+                object_id=str(evidence.uid),
+                action="create",
+                data={
+                    "title": title,
+                    "controls": sorted(c.id for c in linked_controls),
+                    "requirements": sorted(r.id for r in linked_requirements),
+                    "version": _version_record(version),
+                },
+                blob_sha256=version.sha256,
+            )
+    return version
+
+
+def new_version(
+    ctx: OrgContext,
+    evidence: Evidence,
+    *,
+    filename: str,
+    chunks: Iterable[bytes] | None = None,
+    path: Path | None = None,
+    json_document: Any = None,
+    source: str = Source.UPLOAD,
+    source_detail: str = "",
+    effective_date: datetime.date | None = None,
+    valid_days: int | None = None,
+    collected_at: datetime.datetime | None = None,
+    note: str = "",
+) -> EvidenceVersion:
+    """Add content to existing evidence; earlier versions and their bytes stay as they were.
+
+    Without ``valid_days`` the new version keeps the validity period of the current one.
+    """
+    ctx.require(PERMISSION)
+    _check_owner(ctx, evidence)
+    if valid_days is None:
+        valid_days = _validity_of(evidence.current_version)
+    origin = _check_provenance(
+        Provenance(
+            filename=filename,
+            source=source,
+            source_detail=source_detail,
+            effective_date=effective_date,
+            valid_days=valid_days,
+            collected_at=collected_at,
+            note=note.strip()[:500],
+        )
+    )
+    with staged(chunks=chunks, path=path, json_document=json_document) as item:
+        media_type = _check_and_put(item, origin.filename)
+        with transaction.atomic():
+            locked = Evidence.objects.select_for_update().get(pk=evidence.pk)
+            latest = locked.versions.aggregate(latest=Max("number"))["latest"] or 0
+            version = _add_version(ctx, locked, latest + 1, item, media_type, origin)
+            ledger.append(
+                ctx,
+                object_type=OBJECT_TYPE,
+                object_id=str(locked.uid),
+                action="add_version",
+                data={"version": _version_record(version)},
+                blob_sha256=version.sha256,
+            )
+    evidence.refresh_from_db()
+    return version
+
+
+def link(
+    ctx: OrgContext,
+    evidence: Evidence,
+    *,
+    controls: Iterable[str | Control] = (),
+    requirements: Iterable[str | Requirement] = (),
+) -> Evidence:
+    """Link evidence to more controls and requirements (already linked ones are ignored)."""
+    return _change_links(ctx, evidence, controls, requirements, adding=True)
+
+
+def unlink(
+    ctx: OrgContext,
+    evidence: Evidence,
+    *,
+    controls: Iterable[str | Control] = (),
+    requirements: Iterable[str | Requirement] = (),
+) -> Evidence:
+    """Remove links to controls and requirements (ones not linked are ignored)."""
+    return _change_links(ctx, evidence, controls, requirements, adding=False)
+
+
+def open_version(version: EvidenceVersion) -> BinaryIO:
+    """A streaming reader of a version's bytes; raises ``storage.BlobMissing``."""
+    return get_store().open(version.sha256)
+
+
+def resolve_controls(values: Iterable[str | Control]) -> list[Control]:
+    """Annex A controls by id (``A.5.15``); an unknown id is an ``EvidenceError``."""
+    return _resolve(Control, values, "Annex A control")
+
+
+def resolve_requirements(values: Iterable[str | Requirement]) -> list[Requirement]:
+    """Clause requirements by id (``9.2.2``); an unknown id is an ``EvidenceError``."""
+    return _resolve(Requirement, values, "clause requirement")
+
+
+def clean_filename(name: str) -> str:
+    """The original filename, kept as data: refused if it could be mistaken for a path."""
+    name = unicodedata.normalize("NFC", name or "").strip()
+    if not name:
+        raise Rejected("a filename is required")
+    if "/" in name or "\\" in name:
+        raise Rejected(f"the filename {name!r} contains a path separator; give a bare file name")
+    if "\x00" in name:
+        raise Rejected("the filename contains a NUL character")
+    if any(unicodedata.category(ch) == "Cc" for ch in name):
+        raise Rejected(f"the filename {name!r} contains control characters")
+    if name in {".", ".."}:
+        raise Rejected(f"{name!r} is not a file name")
+    if len(name) > MAX_FILENAME:
+        raise Rejected(f"the filename is longer than {MAX_FILENAME} characters")
+    return name
+
+
+def _check_and_put(item: Staged, filename: str) -> str:
+    """Check the staged content, then write its blob (before any row names it)."""
+    media_type = content.identify(item.path, filename)
+    get_store().put_file(item.path, item.sha256)
+    return media_type
+
+
+def _add_version(
+    ctx: OrgContext,
+    evidence: Evidence,
+    number: int,
+    item: Staged,
+    media_type: str,
+    origin: Provenance,
+) -> EvidenceVersion:
+    effective = origin.effective_date or timezone.localdate()
+    valid_until = (
+        effective + datetime.timedelta(days=origin.valid_days)
+        if origin.valid_days is not None
+        else None
+    )
+    version = EvidenceVersion.objects.create(
+        organization=ctx.org,
+        evidence=evidence,
+        number=number,
+        sha256=item.sha256,
+        size=item.size,
+        media_type=media_type,
+        filename=origin.filename,
+        source=origin.source,
+        source_detail=origin.source_detail,
+        collected_at=origin.collected_at or timezone.now(),
+        effective_date=effective,
+        valid_until=valid_until,
+        note=origin.note,
+        created_by=ctx.user,
+    )
+    evidence.current_version = version
+    evidence.save(update_fields=["current_version"])
+    return version
+
+
+def _version_record(version: EvidenceVersion) -> dict[str, Any]:
+    """What the ledger keeps about a version (JSON without floats)."""
+    return {
+        "uid": str(version.uid),
+        "number": version.number,
+        "sha256": version.sha256,
+        "size": version.size,
+        "media_type": version.media_type,
+        "filename": version.filename,
+        "source": version.source,
+        "source_detail": version.source_detail,
+        "collected_at": version.collected_at.isoformat(),
+        "effective_date": version.effective_date.isoformat(),
+        "valid_until": version.valid_until.isoformat() if version.valid_until else None,
+        "note": version.note,
+    }
+
+
+def _check_provenance(origin: Provenance) -> Provenance:
+    filename = clean_filename(origin.filename)
+    content.extension_of(filename)  # refuse a disallowed type before reading any content
+    if origin.source not in Source.values:
+        raise EvidenceError(f"unknown source {origin.source!r}; use one of {Source.values}")
+    detail = (origin.source_detail or "").strip()
+    if origin.source == Source.CONNECTOR and not detail:
+        raise EvidenceError("connector evidence needs source_detail: the connector and version")
+    if len(detail) > 200:
+        raise EvidenceError("source_detail is longer than 200 characters")
+    today = timezone.localdate()
+    if origin.effective_date is not None and origin.effective_date > today:
+        raise EvidenceError("the effective date cannot be in the future")
+    if origin.valid_days is not None and not 1 <= origin.valid_days <= MAX_VALID_DAYS:
+        raise EvidenceError(f"valid days must be between 1 and {MAX_VALID_DAYS}")
+    return Provenance(
+        filename=filename,
+        source=origin.source,
+        source_detail=detail,
+        effective_date=origin.effective_date,
+        valid_days=origin.valid_days,
+        collected_at=origin.collected_at,
+        note=origin.note,
+    )
+
+
+def _clean_title(title: str) -> str:
+    title = " ".join(title.split())
+    if not title:
+        raise EvidenceError("a title is required")
+    return title[:200]
+
+
+def _validity_of(version: EvidenceVersion | None) -> int | None:
+    if version is None or version.valid_until is None:
+        return None
+    return max(1, (version.valid_until - version.effective_date).days)
+
+
+def _check_owner(ctx: OrgContext, evidence: Evidence) -> None:
+    if evidence.organization_id != ctx.org.pk:
+        raise EvidenceError("this evidence belongs to another organization")
+
+
+def _resolve(model, values: Iterable, label: str) -> list:
+    wanted: list = []
+    ids: list[str] = []
+    for value in values:
+        if isinstance(value, model):
+            wanted.append(value)
+        else:
+            ids.append(str(value).strip())
+    found = {obj.pk: obj for obj in model.objects.filter(pk__in=ids)} if ids else {}
+    missing = sorted(set(ids) - set(found))
+    if missing:
+        raise EvidenceError(f"unknown {label}: {', '.join(missing)}")
+    by_id = {obj.pk: obj for obj in wanted} | found
+    return [by_id[key] for key in sorted(by_id)]
+
+
+def _change_links(
+    ctx: OrgContext,
+    evidence: Evidence,
+    controls: Iterable[str | Control],
+    requirements: Iterable[str | Requirement],
+    *,
+    adding: bool,
+) -> Evidence:
+    ctx.require(PERMISSION)
+    _check_owner(ctx, evidence)
+    wanted_controls = resolve_controls(controls)
+    wanted_requirements = resolve_requirements(requirements)
+    with transaction.atomic():
+        locked = Evidence.objects.select_for_update().get(pk=evidence.pk)
+        changed_controls = _apply(locked.controls, wanted_controls, adding)
+        changed_requirements = _apply(locked.requirements, wanted_requirements, adding)
+        if changed_controls or changed_requirements:
+            ledger.append(
+                ctx,
+                object_type=OBJECT_TYPE,
+                object_id=str(locked.uid),
+                action="link" if adding else "unlink",
+                data={"controls": changed_controls, "requirements": changed_requirements},
+            )
+    return locked
+
+
+def _apply(relation, objects: list, adding: bool) -> list[str]:
+    """Add or remove ``objects`` on a many-to-many relation; returns the ids that changed."""
+    present = set(relation.values_list("pk", flat=True))
+    if adding:
+        changed = [obj for obj in objects if obj.pk not in present]
+        relation.add(*changed)
+    else:
+        changed = [obj for obj in objects if obj.pk in present]
+        relation.remove(*changed)
+    return sorted(obj.pk for obj in changed)

@@ -1,0 +1,104 @@
+"""Bringing content in: stream it to a private temporary file, hashing and counting as it goes.
+
+Nothing is ever read whole into memory, and the size limit is enforced while streaming: the
+moment the count passes ``settings.UPLOAD_MAX_BYTES`` the upload stops, before reading further.
+The staged file is then checked (``content.identify``) and handed to the blob store.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+
+from annexa.evidence.errors import EvidenceError, TooLarge
+from annexa.evidence.storage import hash_file
+
+
+@dataclass(frozen=True)
+class Staged:
+    """Content ready to be checked and stored."""
+
+    path: Path
+    sha256: str
+    size: int
+
+
+def staging_dir() -> Path:
+    """Where uploads wait while they are checked (under ANNEXA_HOME; cleaned by ``gc``)."""
+    path = Path(settings.HOME) / "tmp" / "evidence"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def max_bytes() -> int:
+    return int(settings.UPLOAD_MAX_BYTES)
+
+
+def json_bytes(document: Any) -> bytes:
+    """A collected JSON document as stored: sorted keys, so equal documents dedupe."""
+    try:
+        text = json.dumps(document, sort_keys=True, indent=2, ensure_ascii=False, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise EvidenceError(f"the document is not JSON-serialisable: {exc}") from None
+    return (text + "\n").encode("utf-8")
+
+
+@contextlib.contextmanager
+def staged(
+    *,
+    chunks: Iterable[bytes] | None = None,
+    path: Path | None = None,
+    json_document: Any = None,
+) -> Iterator[Staged]:
+    """Stage exactly one kind of content; temporary files are removed on exit."""
+    given = [chunks is not None, path is not None, json_document is not None]
+    if sum(given) != 1:
+        raise EvidenceError("give exactly one of chunks, path or json_document")
+    if path is not None:
+        yield _stage_path(Path(path))
+        return
+    if json_document is not None:
+        chunks = [json_bytes(json_document)]
+    assert chunks is not None
+    fd, name = tempfile.mkstemp(dir=staging_dir(), suffix=".upload")
+    temp = Path(name)
+    try:
+        sha256, size = _write_limited(chunks, fd, max_bytes())
+        yield Staged(path=temp, sha256=sha256, size=size)
+    finally:
+        temp.unlink(missing_ok=True)
+
+
+def _stage_path(path: Path) -> Staged:
+    """A file already on disk is checked in place: no copy is needed to hash it."""
+    if not path.is_file():
+        raise EvidenceError(f"{path.name!r} is not a readable file")
+    limit = max_bytes()
+    if path.stat().st_size > limit:
+        raise TooLarge(limit)
+    sha256, size = hash_file(path)
+    if size > limit:  # it grew while we read it
+        raise TooLarge(limit)
+    return Staged(path=path, sha256=sha256, size=size)
+
+
+def _write_limited(chunks: Iterable[bytes], fd: int, limit: int) -> tuple[str, int]:
+    digest = hashlib.sha256()
+    size = 0
+    with os.fdopen(fd, "wb") as handle:
+        for chunk in chunks:
+            size += len(chunk)
+            if size > limit:
+                raise TooLarge(limit)
+            digest.update(chunk)
+            handle.write(chunk)
+    return digest.hexdigest(), size
