@@ -1,2 +1,63 @@
+"""Organization pages of the isms app, mounted at ``/o/<org>/``."""
+
+from django.urls import path
+
+from annexa.isms.views import context, dashboard, scope, soa
+
 app_name = "isms"
-urlpatterns: list = []
+
+
+def _item_routes(prefix: str, name: str, views: tuple) -> list:
+    row, new, edit, delete = views
+    return [
+        path(f"context/{prefix}/new/", new.as_view(), name=f"{name}-new"),
+        path(f"context/{prefix}/<int:pk>/", row.as_view(), name=f"{name}-row"),
+        path(f"context/{prefix}/<int:pk>/edit/", edit.as_view(), name=f"{name}-edit"),
+        path(f"context/{prefix}/<int:pk>/delete/", delete.as_view(), name=f"{name}-delete"),
+    ]
+
+
+urlpatterns = [
+    path("", dashboard.DashboardView.as_view(), name="dashboard"),
+    path("scope/", scope.ScopeView.as_view(), name="scope"),
+    path("scope/edit/", scope.ScopeEditView.as_view(), name="scope-edit"),
+    path("scope/approve/", scope.ScopeApproveView.as_view(), name="scope-approve"),
+    path(
+        "scope/versions/<int:version>/",
+        scope.ScopeVersionView.as_view(),
+        name="scope-version",
+    ),
+    path("context/", context.ContextView.as_view(), name="context"),
+    *_item_routes(
+        "issues",
+        "issue",
+        (
+            context.IssueRowView,
+            context.IssueNewView,
+            context.IssueEditView,
+            context.IssueDeleteView,
+        ),
+    ),
+    *_item_routes(
+        "parties",
+        "party",
+        (
+            context.PartyRowView,
+            context.PartyNewView,
+            context.PartyEditView,
+            context.PartyDeleteView,
+        ),
+    ),
+    *_item_routes(
+        "units",
+        "unit",
+        (context.UnitRowView, context.UnitNewView, context.UnitEditView, context.UnitDeleteView),
+    ),
+    path("soa/", soa.SoAListView.as_view(), name="soa"),
+    path("soa/export.xlsx", soa.SoAExportView.as_view(fmt="xlsx"), name="soa-export-xlsx"),
+    path("soa/export.csv", soa.SoAExportView.as_view(fmt="csv"), name="soa-export-csv"),
+    path("soa/import/", soa.SoAImportView.as_view(), name="soa-import"),
+    path("soa/<str:control_id>/", soa.SoARowView.as_view(), name="soa-row"),
+    path("soa/<str:control_id>/edit/", soa.SoAEditView.as_view(), name="soa-edit"),
+    path("soa/<str:control_id>/history/", soa.SoAHistoryView.as_view(), name="soa-history"),
+]

@@ -1,0 +1,204 @@
+"""Small server-rendered SVG charts: stacked bars and a donut, no JavaScript.
+
+The SVG is inline in the page, so it prints, works without scripts and needs no chart library.
+Each chart is an image with a ``<title>`` and ``<desc>`` (what a screen reader announces), and
+every bar segment carries its own ``<title>`` (the tooltip: label and count). All text is
+escaped here, so callers may pass user-entered labels.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+FONT = 'font-family="system-ui, sans-serif" font-size="12"'
+EMPTY_COLOR = "#e3e7ee"
+
+
+@dataclass(frozen=True)
+class Series:
+    """One stacked layer: its label and colour, and one value per category."""
+
+    label: str
+    color: str
+    values: Sequence[int]
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One slice of a donut."""
+
+    label: str
+    value: int
+    color: str
+
+
+def _chart_id(kind: str, title: str, chart_id: str | None) -> str:
+    if chart_id:
+        return chart_id
+    return f"{kind}-{hashlib.sha256(title.encode()).hexdigest()[:8]}"
+
+
+def _num(value: float) -> str:
+    """Coordinates with at most two decimals and no trailing zeros."""
+    return f"{value:.2f}".rstrip("0").rstrip(".")
+
+
+def _header(chart_id: str, width: int, height: int, title: str, description: str) -> str:
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" '
+        f'viewBox="0 0 {width} {height}" width="100%" '
+        f'style="max-width:{width}px" aria-labelledby="{chart_id}-title {chart_id}-desc">'
+        f'<title id="{chart_id}-title">{escape(title)}</title>'
+        f'<desc id="{chart_id}-desc">{escape(description)}</desc>'
+    )
+
+
+def _legend(items: Sequence[tuple[str, str]], x: float, y: float, width: int) -> tuple[str, int]:
+    """Legend swatches laid out left to right, wrapping; returns the SVG and the rows used."""
+    parts, cursor, row = [], x, 0
+    for label, color in items:
+        item_width = 26 + 7 * len(label)
+        if cursor + item_width > width and cursor > x:
+            cursor, row = x, row + 1
+        top = y + row * 20
+        parts.append(
+            f'<rect x="{_num(cursor)}" y="{_num(top)}" width="12" height="12" rx="2" '
+            f'fill="{escape(color)}"/><text x="{_num(cursor + 17)}" y="{_num(top + 10)}" '
+            f"{FONT}>{escape(label)}</text>"
+        )
+        cursor += item_width
+    return "".join(parts), row + 1
+
+
+def stacked_bar_chart(
+    categories: Sequence[str],
+    series: Sequence[Series],
+    *,
+    title: str,
+    description: str = "",
+    unit: str = "",
+    width: int = 640,
+    bar_height: int = 24,
+    label_width: int = 130,
+    chart_id: str | None = None,
+) -> SafeString:
+    """Horizontal stacked bars, one per category, scaled to the largest total."""
+    for s in series:
+        if len(s.values) != len(categories):
+            raise ValueError(
+                f"series {s.label!r} has {len(s.values)} values, expected {len(categories)}"
+            )
+        if any(v < 0 for v in s.values):
+            raise ValueError(f"series {s.label!r} has a negative value")
+    cid = _chart_id("bars", title, chart_id)
+    totals = [sum(s.values[i] for s in series) for i in range(len(categories))]
+    scale = (width - label_width - 50) / max([*totals, 1])
+    gap = 10
+    legend, legend_rows = _legend([(s.label, s.color) for s in series], 0, 0, width)
+    bars_height = len(categories) * (bar_height + gap)
+    height = bars_height + legend_rows * 20 + 10
+    parts = [_header(cid, width, height, title, description or title)]
+    for index, category in enumerate(categories):
+        y = index * (bar_height + gap)
+        parts.append(
+            _bar(category, series, index, totals[index], y, scale, unit, bar_height, label_width)
+        )
+    parts.append(f'<g class="legend" transform="translate(0 {bars_height + 6})">{legend}</g>')
+    parts.append("</svg>")
+    return mark_safe("".join(parts))  # noqa: S308 - every interpolated text is escaped above
+
+
+def _bar(
+    category: str,
+    series: Sequence[Series],
+    index: int,
+    total: int,
+    y: float,
+    scale: float,
+    unit: str,
+    bar_height: int,
+    label_width: int,
+) -> str:
+    suffix = f" {unit}" if unit else ""
+    summary = ", ".join(f"{s.label} {s.values[index]}" for s in series)
+    parts = [
+        f'<g class="bar" data-category="{escape(category)}" '
+        f'aria-label="{escape(category)}: {total}{escape(suffix)} ({escape(summary)})">',
+        f'<text x="{label_width - 8}" y="{_num(y + bar_height / 2 + 4)}" text-anchor="end" '
+        f"{FONT}>{escape(category)}</text>",
+    ]
+    x = float(label_width)
+    for s in series:
+        value = s.values[index]
+        if value <= 0:
+            continue
+        w = value * scale
+        parts.append(
+            f'<rect x="{_num(x)}" y="{_num(y)}" width="{_num(w)}" height="{bar_height}" '
+            f'fill="{escape(s.color)}"><title>{escape(category)} — {escape(s.label)}: '
+            f"{value}{escape(suffix)}</title></rect>"
+        )
+        x += w
+    parts.append(
+        f'<text x="{_num(x + 6)}" y="{_num(y + bar_height / 2 + 4)}" {FONT}>{total}</text></g>'
+    )
+    return "".join(parts)
+
+
+def donut_chart(
+    segments: Sequence[Segment],
+    *,
+    title: str,
+    description: str = "",
+    center_label: str = "",
+    size: int = 180,
+    chart_id: str | None = None,
+) -> SafeString:
+    """A ring split into segments proportional to their values, with a legend beside it."""
+    if any(s.value < 0 for s in segments):
+        raise ValueError("donut segments cannot be negative")
+    cid = _chart_id("donut", title, chart_id)
+    total = sum(s.value for s in segments)
+    radius, stroke = size / 2 - 16, 22
+    circumference = 2 * 3.141592653589793 * radius
+    centre = size / 2
+    legend_width = 220
+    height = max(size, 20 * len(segments) + 10)
+    parts = [_header(cid, size + legend_width, height, title, description or title)]
+    ring = (
+        f'cx="{_num(centre)}" cy="{_num(centre)}" r="{_num(radius)}" fill="none" '
+        f'stroke-width="{stroke}"'
+    )
+    parts.append(f'<circle {ring} stroke="{EMPTY_COLOR}"/>')
+    offset = 0.0
+    for s in segments:
+        if s.value <= 0 or total == 0:
+            continue
+        length = circumference * s.value / total
+        parts.append(
+            f'<circle class="segment" {ring} stroke="{escape(s.color)}" '
+            f'stroke-dasharray="{_num(length)} {_num(circumference - length)}" '
+            f'stroke-dashoffset="{_num(-offset)}" transform="rotate(-90 {_num(centre)} '
+            f'{_num(centre)})"><title>{escape(s.label)}: {s.value}</title></circle>'
+        )
+        offset += length
+    if center_label:
+        parts.append(
+            f'<text x="{_num(centre)}" y="{_num(centre + 6)}" text-anchor="middle" '
+            f'font-family="system-ui, sans-serif" font-size="18" font-weight="600">'
+            f"{escape(center_label)}</text>"
+        )
+    for index, s in enumerate(segments):
+        y = 10 + index * 20
+        parts.append(
+            f'<rect x="{size + 10}" y="{y}" width="12" height="12" rx="2" '
+            f'fill="{escape(s.color)}"/><text x="{size + 28}" y="{y + 10}" {FONT}>'
+            f"{escape(s.label)}: {s.value}</text>"
+        )
+    parts.append("</svg>")
+    return mark_safe("".join(parts))  # noqa: S308 - every interpolated text is escaped above

@@ -1,0 +1,92 @@
+import csv
+import io
+import zipfile
+
+import pytest
+from openpyxl import Workbook, load_workbook
+
+from annexa.core import spreadsheets
+from annexa.core.spreadsheets import SpreadsheetError, neutralise, read_xlsx
+
+HOSTILE = ["=1+1", "+cmd", "-2", "@SUM(A1)", "\tx", "\rx"]
+
+
+def workbook_bytes(rows: list[list[object]]) -> bytes:
+    workbook = Workbook()
+    for row in rows:
+        workbook.active.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def test_it_neutralises_cells_that_could_run_as_formulas():
+    for value in HOSTILE:
+        assert neutralise(value) == "'" + value
+    assert neutralise("plain") == "plain"
+    assert neutralise(None) == ""
+    assert neutralise("a=b") == "a=b"
+
+
+def test_it_writes_xlsx_with_string_cells_only():
+    data = spreadsheets.write_xlsx(["name"], [[v] for v in HOSTILE])
+    sheet = load_workbook(io.BytesIO(data)).worksheets[0]
+    cells = [row[0] for row in sheet.iter_rows(min_row=2)]
+    assert [c.data_type for c in cells] == ["s"] * len(HOSTILE)
+    # XML turns a stored carriage return into a line feed on reading; the apostrophe stays.
+    assert [c.value for c in cells] == ["'" + v.replace("\r", "\n") for v in HOSTILE]
+
+
+def test_it_writes_csv_with_neutralised_cells():
+    data = spreadsheets.write_csv(["name"], [[v] for v in HOSTILE])
+    assert data.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
+    assert [r[0] for r in rows[1:]] == ["'" + v for v in HOSTILE]
+
+
+def test_it_reads_back_what_it_wrote():
+    data = spreadsheets.write_xlsx(["Control ID", "Notes"], [["A.5.1", "-- see policy"]])
+    sheet = read_xlsx(data, required_columns=["control_id", "notes"])
+    assert sheet.errors == []
+    assert sheet.columns == ["control_id", "notes"]
+    assert [(r.number, r.values) for r in sheet.rows] == [
+        (2, {"control_id": "A.5.1", "notes": "-- see policy"})
+    ]
+
+
+def test_it_reports_formulas_dangerous_text_and_missing_columns_with_rows():
+    data = workbook_bytes(
+        [["a", "b"], ['=HYPERLINK("http://evil.test","x")', "ok"], [None, None], ["fine", "+cmd"]]
+    )
+    sheet = read_xlsx(data, required_columns=["a", "c"])
+    found = {(e.row, e.column): e.message for e in sheet.errors}
+    assert "missing" in found[(1, "c")]
+    assert "formulas are not accepted" in found[(2, "a")]
+    assert "'+'" in found[(4, "b")]
+    assert [r.number for r in sheet.rows] == [2, 4]  # the blank row 3 is skipped
+
+
+def test_it_refuses_files_that_are_not_xlsx():
+    for data in (b"", b"name\nA.5.1\n", b"PK\x03\x04 broken"):
+        with pytest.raises(SpreadsheetError):
+            read_xlsx(data)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("hello.txt", "not a workbook")
+    with pytest.raises(SpreadsheetError, match=r"xl/workbook\.xml"):
+        read_xlsx(buffer.getvalue())
+
+
+def test_it_refuses_oversize_files_and_too_many_rows():
+    data = workbook_bytes([["a"], *[[str(i)] for i in range(30)]])
+    with pytest.raises(SpreadsheetError, match="larger than"):
+        read_xlsx(data, max_bytes=len(data) - 1)
+    with pytest.raises(SpreadsheetError, match="more than 10 data rows"):
+        read_xlsx(data, max_rows=10)
+    with pytest.raises(SpreadsheetError, match="unpacks"):
+        read_xlsx(data, max_uncompressed=1000)
+
+
+def test_it_reports_a_column_named_twice():
+    sheet = read_xlsx(workbook_bytes([["a", "A "], ["1", "2"]]))
+    assert [(e.row, e.column) for e in sheet.errors] == [(1, "a")]

@@ -1,0 +1,213 @@
+"""API representations of the isms models. People appear by e-mail address."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from annexa.isms.choices import ImplementationStatus
+from annexa.isms.models import ContextIssue, InterestedParty, OrgUnit, ScopeStatement, SoAEntry
+
+
+@extend_schema_field(OpenApiTypes.EMAIL)
+class MemberEmailField(serializers.Field):
+    """A member of the request's organization, written and read as an e-mail address."""
+
+    default_error_messages = {
+        "not_member": _("{email} is not a member of this organization."),
+        "invalid": _("Enter an e-mail address."),
+    }
+
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("allow_null", True)
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+    def to_representation(self, value) -> str | None:
+        return value.email if value is not None else None
+
+    def to_internal_value(self, data):
+        from annexa.orgs.models import User
+
+        if not isinstance(data, str):
+            self.fail("invalid")
+        email = data.strip().lower()
+        if not email:
+            return None
+        org = self.context["ctx"].org
+        user = User.objects.filter(email=email, memberships__organization=org).first()
+        if user is None:
+            self.fail("not_member", email=email)
+        return user
+
+
+class ContextIssueSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ContextIssue
+        fields = [
+            "id",
+            "uid",
+            "kind",
+            "description",
+            "effect",
+            "climate_related",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["id", "uid", "created_at", "updated_at"]
+
+
+class InterestedPartySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = InterestedParty
+        fields = [
+            "id",
+            "uid",
+            "name",
+            "requirements",
+            "addressed_through_isms",
+            "relevant",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["id", "uid", "created_at", "updated_at"]
+        # Uniqueness per organization is checked by the service, which knows the organization.
+        validators: list = []
+
+
+class OrgUnitSerializer(serializers.ModelSerializer):
+    manager = MemberEmailField()
+
+    class Meta:
+        model = OrgUnit
+        fields = ["id", "uid", "name", "kind", "description", "manager", "created_at", "updated_at"]
+        read_only_fields = ["id", "uid", "created_at", "updated_at"]
+        validators: list = []
+
+
+class SoAEntrySerializer(serializers.ModelSerializer):
+    control_id = serializers.CharField(read_only=True)
+    control_title = serializers.CharField(source="control.title", read_only=True)
+    theme = serializers.CharField(source="control.theme", read_only=True)
+    implementation_status = serializers.ChoiceField(
+        source="status", choices=ImplementationStatus.choices, required=False
+    )
+    control_owner = MemberEmailField()
+    updated_by = serializers.EmailField(source="updated_by.email", read_only=True, default=None)
+
+    class Meta:
+        model = SoAEntry
+        fields = [
+            "control_id",
+            "control_title",
+            "theme",
+            "applicable",
+            "justification",
+            "implementation_status",
+            "control_owner",
+            "notes",
+            "version",
+            "updated_at",
+            "updated_by",
+        ]
+        read_only_fields = ["version", "updated_at"]
+        extra_kwargs = {
+            "applicable": {"required": False},
+            "justification": {"required": False},
+            "notes": {"required": False},
+        }
+
+
+class ScopeExclusionSerializer(serializers.Serializer):
+    item = serializers.CharField(max_length=500)
+    reason = serializers.CharField(max_length=2000)
+
+
+class ScopeUnitSerializer(serializers.Serializer):
+    uid = serializers.UUIDField()
+    name = serializers.CharField()
+    kind = serializers.CharField()
+
+
+class ScopeStatementSerializer(serializers.ModelSerializer):
+    in_scope = ScopeUnitSerializer(many=True, read_only=True)
+    exclusions = ScopeExclusionSerializer(many=True, read_only=True)
+    created_by = serializers.EmailField(source="created_by.email", read_only=True, default=None)
+    approved_by = serializers.EmailField(source="approved_by.email", read_only=True, default=None)
+
+    class Meta:
+        model = ScopeStatement
+        fields = [
+            "uid",
+            "version",
+            "text",
+            "boundaries",
+            "in_scope",
+            "exclusions",
+            "created_by",
+            "created_at",
+            "approved_by",
+            "approved_at",
+        ]
+        read_only_fields = fields
+
+
+class ScopeVersionSummarySerializer(serializers.ModelSerializer):
+    created_by = serializers.EmailField(source="created_by.email", read_only=True, default=None)
+    approved_by = serializers.EmailField(source="approved_by.email", read_only=True, default=None)
+
+    class Meta:
+        model = ScopeStatement
+        fields = ["version", "created_by", "created_at", "approved_by", "approved_at"]
+        read_only_fields = fields
+
+
+class ScopeOverviewSerializer(serializers.Serializer):
+    current = ScopeStatementSerializer(allow_null=True)
+    versions = ScopeVersionSummarySerializer(many=True)
+
+
+class ScopeWriteSerializer(serializers.Serializer):
+    """A new version: ``units`` are the uids of the organization's units in scope."""
+
+    text = serializers.CharField()
+    boundaries = serializers.CharField(required=False, allow_blank=True, default="")
+    units = serializers.ListField(child=serializers.UUIDField(), required=False, default=list)
+    exclusions = ScopeExclusionSerializer(many=True, required=False, default=list)
+
+    def validate_units(self, uids: list) -> list[OrgUnit]:
+        org = self.context["ctx"].org
+        units = list(OrgUnit.objects.for_org(org).filter(uid__in=uids))
+        missing = {str(u) for u in uids} - {str(u.uid) for u in units}
+        if missing:
+            raise serializers.ValidationError(
+                f"No unit of this organization has the uid {', '.join(sorted(missing))}."
+            )
+        return units
+
+
+class ScopeApproveSerializer(serializers.Serializer):
+    version = serializers.IntegerField(
+        required=False, min_value=1, help_text="The version you read (must be the current)."
+    )
+
+
+class SoAImportSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text="An XLSX sheet, e.g. from soa/export.xlsx.")
+
+
+class SoAImportRowErrorSerializer(serializers.Serializer):
+    row = serializers.IntegerField(allow_null=True)
+    column = serializers.CharField(allow_null=True)
+    message = serializers.CharField()
+
+
+class SoAImportErrorsSerializer(serializers.Serializer):
+    errors = SoAImportRowErrorSerializer(many=True)
+
+
+class SoAImportResultSerializer(serializers.Serializer):
+    changed = serializers.ListField(child=serializers.CharField())
+    unchanged = serializers.IntegerField()

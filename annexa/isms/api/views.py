@@ -1,0 +1,338 @@
+"""The isms API: scope, context issues, interested parties, units and the SoA.
+
+Views parse and render; every change goes through ``annexa.isms.services``, which checks the
+permission again, validates and writes the ledger.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import generics, mixins, status, viewsets
+from rest_framework.exceptions import ValidationError
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from annexa.core import spreadsheets
+from annexa.core.api import OrgAPIMixin
+from annexa.isms import services
+from annexa.isms.api import serializers as s
+from annexa.isms.filters import SoAFilter
+from annexa.isms.models import ContextIssue, InterestedParty, OrgUnit, ScopeStatement, SoAEntry
+from annexa.isms.services import context as context_service
+
+PERMISSION = "isms.change"
+
+
+@contextmanager
+def service_errors():
+    """A service's Django ``ValidationError`` becomes a 400 with messages per field."""
+    try:
+        yield
+    except DjangoValidationError as exc:
+        detail = exc.message_dict if hasattr(exc, "error_dict") else exc.messages
+        raise ValidationError(detail) from exc
+
+
+# --- context issues, interested parties, units -----------------------------------------------
+
+
+class ContextItemViewSet(OrgAPIMixin, viewsets.ModelViewSet):
+    """CRUD for one of the context lists; ``kind`` names the service description."""
+
+    permission_required = PERMISSION
+    kind: context_service.Kind
+
+    def perform_create(self, serializer) -> None:
+        with service_errors():
+            serializer.instance = context_service.save(
+                self.ctx, self.kind, serializer.validated_data
+            )
+
+    def perform_update(self, serializer) -> None:
+        with service_errors():
+            serializer.instance = context_service.save(
+                self.ctx, self.kind, serializer.validated_data, serializer.instance
+            )
+
+    def perform_destroy(self, instance) -> None:
+        context_service.delete(self.ctx, self.kind, instance)
+
+
+class ContextIssueViewSet(ContextItemViewSet):
+    """Internal and external issues (clause 4.1)."""
+
+    queryset = ContextIssue.objects.all()
+    serializer_class = s.ContextIssueSerializer
+    kind = context_service.ISSUE
+
+
+class InterestedPartyViewSet(ContextItemViewSet):
+    """Interested parties and their requirements (clause 4.2)."""
+
+    queryset = InterestedParty.objects.all()
+    serializer_class = s.InterestedPartySerializer
+    kind = context_service.PARTY
+
+
+class OrgUnitViewSet(ContextItemViewSet):
+    """Units, systems, locations and processes in scope."""
+
+    queryset = OrgUnit.objects.all()
+    serializer_class = s.OrgUnitSerializer
+    kind = context_service.UNIT
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("manager")
+
+
+# --- scope -----------------------------------------------------------------------------------
+
+
+class ScopeView(OrgAPIMixin, generics.GenericAPIView):
+    """The current scope statement and the list of versions; POST adds a version."""
+
+    queryset = ScopeStatement.objects.all()
+    serializer_class = s.ScopeWriteSerializer
+    permission_required = PERMISSION
+
+    @extend_schema(responses=s.ScopeOverviewSerializer)
+    def get(self, request, **kwargs) -> Response:
+        versions = list(self.get_queryset().select_related("created_by", "approved_by"))
+        data = {"current": versions[0] if versions else None, "versions": versions}
+        return Response(s.ScopeOverviewSerializer(data).data)
+
+    @extend_schema(request=s.ScopeWriteSerializer, responses={201: s.ScopeStatementSerializer})
+    def post(self, request, **kwargs) -> Response:
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        with service_errors():
+            scope = services.save_scope(self.ctx, **serializer.validated_data)
+        return Response(s.ScopeStatementSerializer(scope).data, status=status.HTTP_201_CREATED)
+
+
+class ScopeVersionView(OrgAPIMixin, generics.RetrieveAPIView):
+    """One version of the scope statement, by its number."""
+
+    queryset = ScopeStatement.objects.all()
+    serializer_class = s.ScopeStatementSerializer
+    lookup_field = "version"
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("created_by", "approved_by")
+
+
+class ScopeApproveView(OrgAPIMixin, generics.GenericAPIView):
+    """Approve the current version as the calling member."""
+
+    queryset = ScopeStatement.objects.all()
+    serializer_class = s.ScopeApproveSerializer
+    permission_required = PERMISSION
+
+    @extend_schema(request=s.ScopeApproveSerializer, responses=s.ScopeStatementSerializer)
+    def post(self, request, **kwargs) -> Response:
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        with service_errors():
+            scope = services.approve_scope(
+                self.ctx, version=serializer.validated_data.get("version")
+            )
+        return Response(s.ScopeStatementSerializer(scope).data)
+
+
+# --- Statement of Applicability --------------------------------------------------------------
+
+IF_MATCH = OpenApiParameter(
+    "If-Match",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    required=False,
+    description="The entry's version as read (its ETag); a different current version → 412.",
+)
+CONTROL_ID = OpenApiParameter(
+    "control_id", OpenApiTypes.STR, OpenApiParameter.PATH, description="e.g. A.5.15"
+)
+FILTERS = [
+    OpenApiParameter(
+        "theme", OpenApiTypes.STR, enum=["organizational", "people", "physical", "technological"]
+    ),
+    OpenApiParameter("applicable", OpenApiTypes.STR, enum=["yes", "no"]),
+    OpenApiParameter(
+        "status",
+        OpenApiTypes.STR,
+        enum=["not_started", "planned", "partially_implemented", "implemented"],
+    ),
+    OpenApiParameter("owner", OpenApiTypes.STR, description="e-mail address, or 'none'"),
+    OpenApiParameter("q", OpenApiTypes.STR, description="text in id, title, justification, notes"),
+]
+
+
+def parse_if_match(header: str | None) -> int | None:
+    """``"3"``, ``3`` or ``W/"3"`` → 3; absent → None; anything else is a 400."""
+    if header is None or not header.strip():
+        return None
+    value = header.strip().removeprefix("W/").strip('"')
+    if not value.isdigit():
+        raise ValidationError({"If-Match": 'Send the entry\'s version number, e.g. If-Match: "3".'})
+    return int(value)
+
+
+class SoAViewSet(
+    OrgAPIMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """The SoA: list with filters, one entry by control id, PATCH with optimistic locking."""
+
+    queryset = SoAEntry.objects.all()
+    serializer_class = s.SoAEntrySerializer
+    permission_required = PERMISSION
+    lookup_field = "control_id"
+    lookup_value_regex = r"[A-Za-z0-9][A-Za-z0-9.]*"
+    http_method_names = ["get", "patch", "head", "options"]
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        services.ensure_soa(self.ctx.org)
+
+    def get_queryset(self):
+        queryset = super().get_queryset().select_related("control", "control_owner", "updated_by")
+        if self.action != "list":
+            return queryset
+        filters = SoAFilter(self.request.query_params, org=self.ctx.org)
+        if not filters.is_valid():
+            raise ValidationError(filters.errors)
+        return filters.apply(queryset)
+
+    @extend_schema(parameters=FILTERS)
+    def list(self, request, *args, **kwargs) -> Response:
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(parameters=[CONTROL_ID])
+    def retrieve(self, request, *args, **kwargs) -> Response:
+        entry = self.get_object()
+        response = Response(self.get_serializer(entry).data)
+        response["ETag"] = f'"{entry.version}"'
+        return response
+
+    @extend_schema(
+        parameters=[CONTROL_ID, IF_MATCH],
+        request=s.SoAEntrySerializer,
+        responses={
+            200: s.SoAEntrySerializer,
+            412: OpenApiResponse(description="The entry changed since you read it."),
+        },
+    )
+    def partial_update(self, request, *args, **kwargs) -> Response:
+        entry = self.get_object()
+        expected = parse_if_match(request.headers.get("If-Match"))
+        serializer = self.get_serializer(entry, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        try:
+            with service_errors():
+                entry = services.update_soa_entry(
+                    self.ctx,
+                    entry.control_id,
+                    serializer.validated_data,
+                    expected_version=expected,
+                )
+        except services.StaleVersionError as exc:
+            return Response(
+                {"detail": str(exc), "current_version": exc.entry.version},
+                status=status.HTTP_412_PRECONDITION_FAILED,
+            )
+        response = Response(self.get_serializer(entry).data)
+        response["ETag"] = f'"{entry.version}"'
+        return response
+
+
+class XLSXRenderer(BaseRenderer):
+    media_type = spreadsheets.XLSX_MEDIA_TYPE
+    format = "xlsx"
+    charset = None
+    render_style = "binary"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        return data
+
+
+class CSVRenderer(BaseRenderer):
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+    render_style = "binary"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        return data
+
+
+class SoAExportView(OrgAPIMixin, APIView):
+    """The whole SoA as a spreadsheet (formula-safe); errors still come back as JSON."""
+
+    fmt = "xlsx"
+
+    def handle_exception(self, exc):
+        self.request.accepted_renderer = JSONRenderer()
+        self.request.accepted_media_type = JSONRenderer.media_type
+        return super().handle_exception(exc)
+
+    def get(self, request, **kwargs) -> Response:
+        org = self.ctx.org
+        export = services.export_xlsx if self.fmt == "xlsx" else services.export_csv
+        name = f"soa-{org.slug}-{timezone.now():%Y-%m-%d}.{self.fmt}"
+        return Response(
+            export(org), headers={"Content-Disposition": f'attachment; filename="{name}"'}
+        )
+
+
+class SoAExportXLSXView(SoAExportView):
+    fmt = "xlsx"
+    renderer_classes = [XLSXRenderer]
+
+    @extend_schema(responses={(200, spreadsheets.XLSX_MEDIA_TYPE): OpenApiTypes.BINARY})
+    def get(self, request, **kwargs) -> Response:
+        return super().get(request, **kwargs)
+
+
+class SoAExportCSVView(SoAExportView):
+    fmt = "csv"
+    renderer_classes = [CSVRenderer]
+
+    @extend_schema(responses={(200, "text/csv"): OpenApiTypes.BINARY})
+    def get(self, request, **kwargs) -> Response:
+        return super().get(request, **kwargs)
+
+
+class SoAImportView(OrgAPIMixin, generics.GenericAPIView):
+    """Upload an XLSX sheet: all rows valid and applied, or nothing changes (400 + errors)."""
+
+    serializer_class = s.SoAImportSerializer
+    parser_classes = [MultiPartParser, FormParser]
+    permission_required = PERMISSION
+
+    @extend_schema(
+        request={"multipart/form-data": s.SoAImportSerializer},
+        responses={200: s.SoAImportResultSerializer, 400: s.SoAImportErrorsSerializer},
+    )
+    def post(self, request, **kwargs) -> Response:
+        serializer = self.get_serializer(data=request.data)
+        if not serializer.is_valid():
+            errors = [
+                {"row": None, "column": field, "message": " ".join(str(m) for m in messages)}
+                for field, messages in serializer.errors.items()
+            ]
+            return Response({"errors": errors}, status=status.HTTP_400_BAD_REQUEST)
+        report = services.import_soa(self.ctx, serializer.validated_data["file"])
+        if not report.ok:
+            return Response(
+                {"errors": [e.as_dict() for e in report.errors]},
+                status=status.HTTP_400_BAD_REQUEST,
+            )
+        return Response({"changed": report.changed, "unchanged": report.unchanged})

@@ -1,0 +1,157 @@
+"""The isms part of ``annexa demo``: scope, context, units and a complete SoA.
+
+The content (``data/demo.json``) describes Kestrel Analytics, a fictional ~150-person SaaS
+company with one office in Ljubljana and its product hosted in AWS. Every change goes through
+the services, so the demo has a real ledger; and every step compares before it writes, so a
+second run changes nothing and appends nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from django.db import transaction
+
+from annexa.core.tenancy import OrgContext
+from annexa.isms import services
+from annexa.isms.models import ContextIssue, InterestedParty, OrgUnit, ScopeStatement
+
+DATA_FILE = Path(__file__).resolve().parent / "data" / "demo.json"
+# Roles that may own controls and manage units: auditors must stay independent, viewers read.
+OWNER_ROLES = ("owner", "isms_manager", "control_owner")
+
+
+class DemoError(Exception):
+    """The demo data does not fit this installation (for example a control the catalog lacks)."""
+
+
+@dataclass
+class DemoSummary:
+    units: int = 0
+    issues: int = 0
+    parties: int = 0
+    scope_version: int = 0
+    applicable: int = 0
+    changed: list[str] = field(default_factory=list)
+
+
+@cache
+def demo_data() -> dict[str, Any]:
+    return json.loads(DATA_FILE.read_text(encoding="utf-8"))
+
+
+def build_isms_demo(ctx: OrgContext, members: dict[str, Any]) -> DemoSummary:
+    """Bring ``ctx.org``'s ISMS to the demo state; ``members`` maps demo keys to users.
+
+    Control owners and unit managers come from ``members`` by key ("it", "engineering", …);
+    a key that is missing falls back to the members who may own controls, in turn.
+    """
+    data = demo_data()
+    people = _People(ctx.org, members)
+    summary = DemoSummary()
+    with transaction.atomic():
+        units = {u["name"]: _unit(ctx, u, people, summary) for u in data["units"]}
+        for issue in data["issues"]:
+            _issue(ctx, issue, summary)
+        for party in data["parties"]:
+            _party(ctx, party, summary)
+        summary.scope_version = _scope(ctx, data["scope"], units, people.approver(ctx))
+        _soa(ctx, data["soa"], people, summary)
+    return summary
+
+
+class _People:
+    """Resolves the demo's people keys to members of the organization."""
+
+    def __init__(self, org, members: dict[str, Any]) -> None:
+        from annexa.orgs.models import Membership
+
+        roles = dict(Membership.objects.filter(organization=org).values_list("user_id", "role"))
+        self.members = {k: u for k, u in members.items() if u.pk in roles}
+        self.roles = roles
+        self.fallback = [u for _, u in sorted(self.members.items()) if roles[u.pk] in OWNER_ROLES]
+        self.turn = 0
+
+    def get(self, key: str | None):
+        if key is None:
+            return None
+        user = self.members.get(key)
+        if user is not None and self.roles[user.pk] in OWNER_ROLES:
+            return user
+        if not self.fallback:
+            return None
+        user = self.fallback[self.turn % len(self.fallback)]
+        self.turn += 1
+        return user
+
+    def approver(self, ctx: OrgContext):
+        """Top management approves the scope when it is among the members, else the actor."""
+        top = self.members.get("owner")
+        return top if top is not None else ctx.user
+
+
+def _unit(ctx: OrgContext, spec: dict, people: _People, summary: DemoSummary) -> OrgUnit:
+    fields = {
+        "name": spec["name"],
+        "kind": spec["kind"],
+        "description": spec["description"],
+        "manager": people.get(spec.get("manager")),
+    }
+    existing = OrgUnit.objects.for_org(ctx.org).filter(name=spec["name"]).first()
+    summary.units += 1
+    return services.save_unit(ctx, fields, existing)
+
+
+def _issue(ctx: OrgContext, spec: dict, summary: DemoSummary) -> None:
+    existing = ContextIssue.objects.for_org(ctx.org).filter(description=spec["description"]).first()
+    services.save_issue(ctx, spec, existing)
+    summary.issues += 1
+
+
+def _party(ctx: OrgContext, spec: dict, summary: DemoSummary) -> None:
+    existing = InterestedParty.objects.for_org(ctx.org).filter(name=spec["name"]).first()
+    services.save_party(ctx, spec, existing)
+    summary.parties += 1
+
+
+def _scope(ctx: OrgContext, spec: dict, units: dict[str, OrgUnit], approver) -> int:
+    missing = [name for name in spec["units"] if name not in units]
+    if missing:
+        raise DemoError(f"the demo scope names units that the demo does not define: {missing}")
+    scope = services.save_scope(
+        ctx,
+        text=spec["text"],
+        boundaries=spec["boundaries"],
+        units=[units[name] for name in spec["units"]],
+        exclusions=spec["exclusions"],
+    )
+    if not scope.is_approved and approver is not None:
+        scope = services.approve_scope(ctx, approver=approver)
+    return ScopeStatement.current(ctx.org).version
+
+
+def _soa(ctx: OrgContext, rows: list[dict], people: _People, summary: DemoSummary) -> None:
+    from annexa.catalog.models import Control
+
+    known = set(Control.objects.values_list("id", flat=True))
+    unknown = [row["control"] for row in rows if row["control"] not in known]
+    if unknown:
+        raise DemoError(f"the catalog has no control {', '.join(unknown)}: run `annexa init`")
+    services.ensure_soa(ctx.org)
+    for row in rows:
+        changes = {
+            "applicable": row["applicable"],
+            "justification": row["justification"],
+            "status": row["status"],
+            "control_owner": people.get(row["owner"]),
+            "notes": row["notes"],
+        }
+        before = services.get_entry(ctx.org, row["control"]).version
+        entry = services.update_soa_entry(ctx, row["control"], changes)
+        if entry.version != before:
+            summary.changed.append(entry.control_id)
+        summary.applicable += int(entry.applicable)

@@ -1,0 +1,153 @@
+"""Web forms. They parse and check input; the services in ``services`` do the saving."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from annexa.isms.models import ContextIssue, InterestedParty, OrgUnit, SoAEntry
+
+
+def members_of(org):
+    from annexa.orgs.models import User
+
+    return User.objects.filter(memberships__organization=org).order_by("email")
+
+
+class MemberChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return f"{obj.full_name} <{obj.email}>" if obj.full_name else obj.email
+
+
+def attach_errors(form: forms.Form, exc: ValidationError) -> None:
+    """Show a service's ``ValidationError`` on the form: per field where the form has it."""
+    if not hasattr(exc, "error_dict"):
+        form.add_error(None, exc)
+        return
+    for name, messages in exc.message_dict.items():
+        form.add_error(name if name in form.fields else None, messages)
+
+
+class SoAEntryForm(forms.ModelForm):
+    """One SoA row. ``version`` is the version the user started from (optimistic locking)."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    control_owner = MemberChoiceField(queryset=None, required=False, empty_label="— no owner —")
+
+    class Meta:
+        model = SoAEntry
+        fields = ["applicable", "justification", "status", "control_owner", "notes"]
+        widgets = {
+            "justification": forms.Textarea(attrs={"rows": 3}),
+            "notes": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args, org, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["control_owner"].queryset = members_of(org)
+        self.fields["justification"].required = True
+        self.fields["justification"].error_messages["required"] = (
+            "A justification is required for every inclusion and every exclusion."
+        )
+        if not self.is_bound:
+            self.initial["version"] = self.instance.version
+
+    def changes(self) -> dict[str, Any]:
+        return {name: self.cleaned_data[name] for name in self.Meta.fields}
+
+
+class ScopeForm(forms.Form):
+    """A new version of the scope statement."""
+
+    text = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 10}),
+        label="Scope statement (Markdown)",
+        error_messages={"required": "Describe the scope: what the ISMS covers."},
+    )
+    boundaries = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+        help_text="Organizational, physical and technical boundaries and interfaces.",
+    )
+    units = forms.ModelMultipleChoiceField(
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="In scope",
+        help_text="Units, systems, locations and processes the ISMS covers (manage them on "
+        "the Context page).",
+    )
+    exclusions = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+        help_text="One per line: what is excluded | why. Example: Payroll system | run by an "
+        "external provider under contract.",
+    )
+
+    def __init__(self, *args, org, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["units"].queryset = OrgUnit.objects.for_org(org)
+
+    def clean_exclusions(self) -> list[dict[str, str]]:
+        exclusions, problems = [], []
+        lines = self.cleaned_data["exclusions"].splitlines()
+        for number, line in enumerate(lines, start=1):
+            if not line.strip():
+                continue
+            item, sep, reason = line.partition("|")
+            if not sep or not item.strip() or not reason.strip():
+                problems.append(f"Line {number}: write it as 'what is excluded | why'.")
+                continue
+            exclusions.append({"item": item.strip(), "reason": reason.strip()})
+        if problems:
+            raise ValidationError(problems)
+        return exclusions
+
+    @staticmethod
+    def exclusions_text(exclusions: list[dict[str, str]]) -> str:
+        return "\n".join(f"{e['item']} | {e['reason']}" for e in exclusions)
+
+
+class ContextIssueForm(forms.ModelForm):
+    class Meta:
+        model = ContextIssue
+        fields = ["kind", "description", "effect", "climate_related"]
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 2}),
+            "effect": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args, org=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+
+
+class InterestedPartyForm(forms.ModelForm):
+    class Meta:
+        model = InterestedParty
+        fields = ["name", "requirements", "addressed_through_isms", "relevant"]
+        widgets = {
+            "requirements": forms.Textarea(attrs={"rows": 2}),
+            "addressed_through_isms": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args, org=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+
+
+class OrgUnitForm(forms.ModelForm):
+    manager = MemberChoiceField(queryset=None, required=False, empty_label="— none —")
+
+    class Meta:
+        model = OrgUnit
+        fields = ["name", "kind", "description", "manager"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args, org, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["manager"].queryset = members_of(org)
+
+
+class SoAImportForm(forms.Form):
+    file = forms.FileField(label="XLSX file", help_text="A sheet exported from this page.")

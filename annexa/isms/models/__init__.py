@@ -1,0 +1,7 @@
+"""The isms app's models: scope and units, context and interested parties, the SoA."""
+
+from annexa.isms.models.context import ContextIssue, InterestedParty
+from annexa.isms.models.scope import OrgUnit, ScopeStatement
+from annexa.isms.models.soa import SoAEntry
+
+__all__ = ["ContextIssue", "InterestedParty", "OrgUnit", "ScopeStatement", "SoAEntry"]

@@ -1,0 +1,75 @@
+"""Factories of the isms app for the all-routes access test (``tests/test_access.py``)."""
+
+from __future__ import annotations
+
+import uuid
+
+from annexa.catalog.choices import Theme
+from annexa.catalog.ids import sort_key
+from annexa.catalog.models import Control
+from annexa.isms.choices import IssueKind, UnitKind
+from annexa.isms.models import ContextIssue, InterestedParty, OrgUnit, ScopeStatement, SoAEntry
+from annexa.isms.services import ensure_soa
+from annexa.orgs.models import Organization
+
+SAMPLE_CONTROL = "A.5.15"
+
+
+def sample_control(org: Organization) -> str:
+    """An Annex A control id with an SoA entry in ``org``, with or without the full catalog."""
+    Control.objects.get_or_create(
+        id=SAMPLE_CONTROL,
+        defaults={
+            "title": "Access control",
+            "theme": Theme.ORGANIZATIONAL,
+            "sort_key": sort_key(SAMPLE_CONTROL),
+        },
+    )
+    ensure_soa(org)
+    return SAMPLE_CONTROL
+
+
+def make_soa_entry(org: Organization) -> SoAEntry:
+    return SoAEntry.objects.get(organization=org, control_id=sample_control(org))
+
+
+def make_scope(org: Organization) -> ScopeStatement:
+    """A new version of ``org``'s scope statement."""
+    current = ScopeStatement.current(org)
+    return ScopeStatement.objects.create(
+        organization=org,
+        version=(current.version + 1) if current else 1,
+        text="The ISMS covers the development and operation of the product.",
+    )
+
+
+def scope_version(org: Organization) -> int:
+    return make_scope(org).version
+
+
+def make_unit(org: Organization) -> OrgUnit:
+    return OrgUnit.objects.create(
+        organization=org, name=f"Unit {uuid.uuid4().hex[:8]}", kind=UnitKind.UNIT
+    )
+
+
+def make_issue(org: Organization) -> ContextIssue:
+    return ContextIssue.objects.create(
+        organization=org, kind=IssueKind.EXTERNAL, description="Customers ask for certification."
+    )
+
+
+def make_party(org: Organization) -> InterestedParty:
+    return InterestedParty.objects.create(
+        organization=org, name=f"Party {uuid.uuid4().hex[:8]}", requirements="Reports."
+    )
+
+
+FACTORIES = {
+    ScopeStatement: make_scope,
+    OrgUnit: make_unit,
+    ContextIssue: make_issue,
+    InterestedParty: make_party,
+    SoAEntry: make_soa_entry,
+}
+ROUTE_KWARGS = {"control_id": sample_control, "version": scope_version}

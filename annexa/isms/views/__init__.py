@@ -1,0 +1,1 @@
+"""Web pages of the isms app: dashboard, scope, context, Statement of Applicability."""

@@ -1,0 +1,195 @@
+"""The Statement of Applicability: filterable list, inline editing, history, export, import."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views import View
+from django.views.generic import TemplateView
+
+from annexa.core import spreadsheets
+from annexa.core.views import OrgViewMixin
+from annexa.isms import services
+from annexa.isms.filters import SoAFilter
+from annexa.isms.forms import SoAEntryForm, SoAImportForm, attach_errors, members_of
+from annexa.isms.models import SoAEntry
+from annexa.isms.views.common import display, is_htmx, require_change
+from annexa.ledger.services import history
+
+FIELD_LABELS = {
+    "applicable": "Applicable",
+    "justification": "Justification",
+    "status": "Implementation status",
+    "control_owner": "Control owner",
+    "notes": "Notes",
+}
+
+
+def soa_url(org, control_id: str | None = None) -> str:
+    url = reverse("isms:soa", kwargs={"org": org.slug})
+    return f"{url}#soa-{control_id}" if control_id else url
+
+
+class SoAListView(OrgViewMixin, TemplateView):
+    """All entries with filters; with htmx (the filter form) only the table is returned."""
+
+    template_name = "isms/soa/list.html"
+    model = SoAEntry
+
+    def get_template_names(self) -> list[str]:
+        return ["isms/soa/_table.html"] if is_htmx(self.request) else [self.template_name]
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        services.ensure_soa(self.ctx.org)
+        filters = SoAFilter(self.request.GET or None, org=self.ctx.org)
+        queryset = self.get_queryset().select_related("control", "control_owner")
+        entries = filters.apply(queryset)
+        context.update(
+            filters=filters,
+            entries=entries,
+            members=members_of(self.ctx.org),
+            can_edit=self.ctx.can("isms.change"),
+        )
+        return context
+
+
+class SoAEntryMixin(OrgViewMixin):
+    model = SoAEntry
+    permission_required = "isms.change"  # for the editing views; GET stays open to members
+
+    def get_entry(self) -> SoAEntry:
+        services.ensure_soa(self.ctx.org)
+        try:
+            return services.get_entry(self.ctx.org, self.kwargs["control_id"])
+        except SoAEntry.DoesNotExist:
+            raise Http404("no such control in this organization's SoA") from None
+
+    def render_row(self, entry: SoAEntry, status: int = 200) -> HttpResponse:
+        context = {"e": entry, "org": self.ctx.org, "can_edit": self.ctx.can("isms.change")}
+        return render(self.request, "isms/soa/_row.html", context, status=status)
+
+
+class SoARowView(SoAEntryMixin, View):
+    """One row, read-only (what "Cancel" swaps back in)."""
+
+    def get(self, request, **kwargs):
+        entry = self.get_entry()
+        if not is_htmx(request):
+            return redirect(soa_url(self.ctx.org, entry.control_id))
+        return self.render_row(entry)
+
+
+class SoAEditView(SoAEntryMixin, View):
+    """The edit form of one row (a table row with htmx, a page without), and its save."""
+
+    def get(self, request, **kwargs):
+        require_change(self)
+        entry = self.get_entry()
+        return self.render_form(SoAEntryForm(instance=entry, org=self.ctx.org), entry)
+
+    def post(self, request, **kwargs):
+        entry = self.get_entry()
+        # The form writes the posted values into its instance; keep ``entry`` as stored.
+        form = SoAEntryForm(request.POST, instance=self.get_entry(), org=self.ctx.org)
+        if not form.is_valid():
+            return self.render_form(form, entry, status=422)
+        try:
+            saved = services.update_soa_entry(
+                self.ctx,
+                entry.control_id,
+                form.changes(),
+                expected_version=form.cleaned_data["version"],
+            )
+        except services.StaleVersionError as exc:
+            return self.render_form(form, entry, status=409, stale=str(exc))
+        except ValidationError as exc:
+            attach_errors(form, exc)
+            return self.render_form(form, entry, status=422)
+        if is_htmx(request):
+            return self.render_row(saved)
+        messages.success(request, f"{saved.control_id} saved.")
+        return redirect(soa_url(self.ctx.org, saved.control_id))
+
+    def render_form(self, form, entry, *, status: int = 200, stale: str = "") -> HttpResponse:
+        context = {"form": form, "e": entry, "org": self.ctx.org, "stale": stale}
+        if is_htmx(self.request):
+            return render(self.request, "isms/soa/_row_form.html", context, status=status)
+        context["ctx"] = self.ctx
+        return render(self.request, "isms/soa/edit.html", context, status=status)
+
+
+class SoAHistoryView(SoAEntryMixin, TemplateView):
+    """Who changed the entry, when, and from what to what (read from the ledger)."""
+
+    template_name = "isms/soa/history.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        entry = self.get_entry()
+        changes = []
+        for record in history(self.ctx.org, services.soa.OBJECT_TYPE, entry.control_id):
+            data = record.data_value
+            before, after = data.get("before") or {}, data.get("after") or {}
+            fields = [
+                (FIELD_LABELS.get(name, name), display(before.get(name)), display(value))
+                for name, value in after.items()
+            ]
+            changes.append(
+                {
+                    "entry": record,
+                    "when": record.time[:19].replace("T", " "),
+                    "version": data.get("version"),
+                    "fields": fields,
+                }
+            )
+        context.update(e=entry, changes=list(reversed(changes)))
+        return context
+
+
+class SoAExportView(OrgViewMixin, View):
+    """The whole SoA as a download (``fmt`` is ``xlsx`` or ``csv``)."""
+
+    fmt = "xlsx"
+
+    def get(self, request, **kwargs):
+        org = self.ctx.org
+        if self.fmt == "csv":
+            content, media_type = services.export_csv(org), spreadsheets.CSV_MEDIA_TYPE
+        else:
+            content, media_type = services.export_xlsx(org), spreadsheets.XLSX_MEDIA_TYPE
+        name = f"soa-{org.slug}-{timezone.now():%Y-%m-%d}.{self.fmt}"
+        response = HttpResponse(content, content_type=media_type)
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response
+
+
+class SoAImportView(OrgViewMixin, TemplateView):
+    """Upload an XLSX sheet; every row valid or nothing changes (errors listed by row)."""
+
+    template_name = "isms/soa/import.html"
+    permission_required = "isms.change"
+
+    def get(self, request, *args, **kwargs):
+        require_change(self)
+        return super().get(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.setdefault("form", SoAImportForm())
+        return context
+
+    def post(self, request, **kwargs):
+        form = SoAImportForm(request.POST, request.FILES)
+        if not form.is_valid():
+            return self.render_to_response(self.get_context_data(form=form), status=400)
+        report = services.import_soa(self.ctx, form.cleaned_data["file"])
+        if not report.ok:
+            context = self.get_context_data(form=SoAImportForm(), report=report)
+            return self.render_to_response(context, status=422)
+        messages.success(request, f"Import done: {report.summary()}")
+        return redirect(soa_url(self.ctx.org))
