@@ -5,6 +5,8 @@ from __future__ import annotations
 import dj_database_url
 
 from annexa import config
+from annexa.connectors import netguard
+from annexa.core import jobs
 
 HOME = config.annexa_home()
 SECRET_KEY = config.read_secret_key(HOME) or ""
@@ -24,14 +26,19 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "django_htmx",
+    # annexa.core before allauth, so core's account/ templates (the login page) win.
+    "annexa.core",
     "allauth",
     "allauth.account",
-    "annexa.core",
+    "huey.contrib.djhuey",
     "annexa.catalog",
     "annexa.orgs",
     "annexa.ledger",
     "annexa.evidence",
     "annexa.isms",
+    "annexa.audits",
+    "annexa.connectors",
+    "annexa.monitoring",
 ]
 
 MIDDLEWARE = [
@@ -145,6 +152,13 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "ISO/IEC 27001:2022 internal audits and continuous control monitoring.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Choice sets whose field names ("kind", "status", "role") other apps use too.
+    "ENUM_NAME_OVERRIDES": {
+        "AuditKindEnum": "annexa.audits.choices.AuditKind",
+        "AuditStatusEnum": "annexa.audits.choices.AuditStatus",
+        "TeamRoleEnum": "annexa.audits.choices.TeamRole",
+        "RoleEnum": "annexa.orgs.choices.Role",
+    },
 }
 
 LANGUAGE_CODE = "en"
@@ -180,6 +194,18 @@ S3_ENDPOINT_URL = config.env_str("ANNEXA_S3_ENDPOINT_URL")
 UPLOAD_MAX_BYTES = config.env_int("ANNEXA_UPLOAD_MAX_BYTES", 100 * 1024 * 1024, minimum=1)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+
+# Connectors and webhooks reach only public addresses, plus the CIDR ranges listed here
+# (ANNEXA_OUTBOUND_ALLOW="10.20.0.0/16, fd12:3456::/48"); see annexa/connectors/netguard.py.
+try:
+    OUTBOUND_ALLOW = netguard.parse_allow_list(config.env_str("ANNEXA_OUTBOUND_ALLOW"))
+except ValueError as exc:
+    raise config.ConfigError(f"ANNEXA_OUTBOUND_ALLOW: {exc}") from None
+
+# Background jobs (huey): SQLite in ANNEXA_HOME, Redis with ANNEXA_REDIS_URL; see core/jobs.py.
+HUEY = jobs.build_huey(HOME)
+# How often the worker signs a checkpoint of every ledger that grew.
+CHECKPOINT_MINUTES = config.env_int("ANNEXA_CHECKPOINT_MINUTES", 60, minimum=1)
 
 LOGGING = {
     "version": 1,

@@ -6,6 +6,7 @@ ORG_NAV: tuple[tuple[str, str], ...] = (
     ("Context", "isms:context"),
     ("SoA", "isms:soa"),
     ("Evidence", "evidence:list"),
+    ("Audits", "audits:programmes"),
     ("Ledger", "ledger:list"),
     ("People", "orgs:members"),
 )

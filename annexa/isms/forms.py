@@ -45,6 +45,11 @@ class SoAEntryForm(forms.ModelForm):
         }
 
     def __init__(self, *args, org, **kwargs) -> None:
+        instance = kwargs.get("instance")
+        if instance is not None:
+            # Unique ids per row: the SoA page also has filter fields named like these, and a
+            # label must point at the control inside its own form.
+            kwargs.setdefault("auto_id", f"soa-{instance.control_id.replace('.', '-')}-%s")
         super().__init__(*args, **kwargs)
         self.fields["control_owner"].queryset = members_of(org)
         self.fields["justification"].required = True

@@ -10,6 +10,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
 
+from annexa.core.tenancy import OrgQuerySet
 from annexa.orgs.choices import Role
 from annexa.orgs.permissions import role_has
 
@@ -67,6 +68,8 @@ class Organization(models.Model):
 
 
 class Membership(models.Model):
+    """A user's role in one organization. Change it only through ``annexa.orgs.services``."""
+
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
     )
@@ -75,6 +78,8 @@ class Membership(models.Model):
     )
     role = models.CharField(max_length=20, choices=Role.choices)
     created_at = models.DateTimeField(default=timezone.now)
+
+    objects = OrgQuerySet.as_manager()
 
     class Meta:
         constraints = [
@@ -112,6 +117,8 @@ class APIKey(models.Model):
     revoked_at = models.DateTimeField(null=True, blank=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
 
+    objects = OrgQuerySet.as_manager()
+
     class Meta:
         ordering = ["-created_at"]
 
@@ -134,6 +141,19 @@ class APIKey(models.Model):
             expires_at=expires_at,
         )
         return key, plaintext
+
+    @property
+    def prefix(self) -> str:
+        """The non-secret start of the key, enough to recognise it in a list."""
+        return f"{self.PREFIX}{self.lookup}"
+
+    @property
+    def status(self) -> str:
+        if self.revoked_at is not None:
+            return "revoked"
+        if self.expires_at is not None and self.expires_at <= timezone.now():
+            return "expired"
+        return "active"
 
     @property
     def is_active(self) -> bool:

@@ -13,6 +13,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # tenancy and people
     "org.manage": frozenset({Role.OWNER}),
     "members.manage": _MANAGERS,
+    # one's own API keys; a viewer stays read-only, so an administrator issues theirs (CLI)
+    "apikeys.issue": frozenset({Role.OWNER, Role.ISMS_MANAGER, Role.CONTROL_OWNER, Role.AUDITOR}),
     # scope, context, interested parties, Statement of Applicability
     "isms.change": _MANAGERS,
     # evidence: anyone who does the work may add it
@@ -23,6 +25,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # the ledger: creating a checkpoint or exporting the record
     "ledger.checkpoint": _MANAGERS,
     "ledger.export": _MANAGERS,
+    # connectors: configuring them (their secrets) is for managers; running one, or importing
+    # a scanner's output file, for whoever owns the controls it feeds
+    "connectors.manage": _MANAGERS,
+    "connectors.run": frozenset({Role.OWNER, Role.ISMS_MANAGER, Role.CONTROL_OWNER}),
 }
 
 

@@ -7,6 +7,7 @@ Globex, and should see nothing of Acme.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import pytest
@@ -29,10 +30,18 @@ class Persona:
         )
 
 
+@functools.cache
+def _password_hash() -> str:
+    """PASSWORD hashed once: argon2 is slow on purpose, and every persona shares it."""
+    from django.contrib.auth.hashers import make_password
+
+    return make_password(PASSWORD)
+
+
 def make_persona(org, email: str, role: str, full_name: str = "") -> Persona:
     from annexa.orgs.models import Membership, User
 
-    user = User.objects.create_user(email, PASSWORD, full_name=full_name)
+    user = User.objects.create(email=email, full_name=full_name, password=_password_hash())
     membership = Membership.objects.create(user=user, organization=org, role=role)
     return Persona(user=user, membership=membership)
 

@@ -1,33 +1,51 @@
+"""API key authentication: ``Authorization: Bearer anx_<lookup>_<secret>``."""
+
 from __future__ import annotations
+
+import hmac
+from datetime import timedelta
 
 from django.utils import timezone
 from rest_framework import authentication, exceptions
 
 from annexa.orgs.models import APIKey, hash_api_key
 
+# Recording every single use would turn each API read into a write; a minute is precise enough.
+LAST_USED_PRECISION = timedelta(minutes=1)
+
 
 class APIKeyAuthentication(authentication.BaseAuthentication):
-    """``Authorization: Bearer anx_<lookup>_<secret>``; the key's organization bounds access."""
+    """A bearer key acts as its user, and only in the key's organization (the tenancy layer
+    answers 404 for any other). Revoked, expired, unknown or malformed keys get 401."""
 
     keyword = "Bearer"
 
     def authenticate(self, request):
-        header = authentication.get_authorization_header(request).decode("latin-1")
-        if not header.startswith(f"{self.keyword} "):
+        scheme, _, token = (
+            authentication.get_authorization_header(request).decode("latin-1").partition(" ")
+        )
+        # The scheme name is case-insensitive (RFC 9110); other schemes are not ours.
+        if scheme.lower() != self.keyword.lower():
             return None
-        token = header[len(self.keyword) + 1 :].strip()
+        token = token.strip()
         parts = token.split("_")
-        if len(parts) < 3 or not token.startswith(APIKey.PREFIX):
+        if len(parts) < 3 or not token.startswith(APIKey.PREFIX) or not parts[1]:
             raise exceptions.AuthenticationFailed("malformed API key")
         key = APIKey.objects.select_related("user", "organization").filter(lookup=parts[1]).first()
-        if key is None or key.key_hash != hash_api_key(token):
+        if key is None or not hmac.compare_digest(key.key_hash, hash_api_key(token)):
             raise exceptions.AuthenticationFailed("unknown API key")
         if not key.is_active:
             raise exceptions.AuthenticationFailed("API key revoked or expired")
         if not key.user.is_active:
             raise exceptions.AuthenticationFailed("user inactive")
-        APIKey.objects.filter(pk=key.pk).update(last_used_at=timezone.now())
+        self._touch(key)
         return key.user, key
+
+    def _touch(self, key: APIKey) -> None:
+        now = timezone.now()
+        if key.last_used_at is None or now - key.last_used_at >= LAST_USED_PRECISION:
+            APIKey.objects.filter(pk=key.pk).update(last_used_at=now)
+            key.last_used_at = now
 
     def authenticate_header(self, request) -> str:
         return self.keyword

@@ -1,0 +1,55 @@
+"""Playwright against Debian's Chromium (Playwright's own browser download cannot work offline)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-quic",
+    "--disable-sync",
+]
+
+
+def _chromium() -> str:
+    path = os.environ.get("ANNEXA_CHROMIUM") or shutil.which("chromium")
+    if not path:
+        pytest.fail("chromium is not installed: run scripts/ensure-chromium (make test does)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop; Django refuses ORM calls from a thread with a
+    # running loop unless told this is intended (test code only, never in the app).
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=_chromium(), args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    context = browser.new_context(base_url=live_server.url)
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def login(page, email: str, password: str) -> None:
+    page.goto("/accounts/login/")
+    page.fill("#id_login", email)
+    page.fill("#id_password", password)
+    page.click("button[type=submit]")
+    page.wait_for_load_state("networkidle")
