@@ -67,26 +67,37 @@ def demo_password(email: str) -> str:
 
 
 def build_demo() -> tuple[object, dict[str, object]]:
-    """Create or refresh the demo organization; returns it and its people by key."""
+    """Create or refresh the demo organization; returns it and its people by key.
+
+    Goes through the same services as the web and the CLI, so the demo's memberships and SoA
+    are in the ledger like any real organization's.
+    """
     from django.db import transaction
 
     from annexa.core.tenancy import OrgContext
     from annexa.isms.demo import build_isms_demo
+    from annexa.orgs import services as orgs
     from annexa.orgs.models import Membership, Organization, User
 
     with transaction.atomic():
-        org, _ = Organization.objects.get_or_create(slug=DEMO_SLUG, defaults={"name": DEMO_NAME})
+        org = Organization.objects.filter(slug=DEMO_SLUG).first()
+        if org is None:
+            org = orgs.create_organization(DEMO_NAME, DEMO_SLUG)
+        system = OrgContext.system(org)
         people: dict[str, User] = {}
         for person in PEOPLE:
+            password = demo_password(person.email)
             user = User.objects.filter(email=person.email).first()
             if user is None:
-                user = User.objects.create_user(person.email, full_name=person.name)
-            user.full_name = person.name
-            user.set_password(demo_password(person.email))
-            user.save()
-            Membership.objects.update_or_create(
-                user=user, organization=org, defaults={"role": person.role}
-            )
+                user, _ = orgs.create_user(person.email, person.name, password)
+            elif not user.check_password(password):
+                user.set_password(password)
+                user.save(update_fields=["password"])
+            membership = Membership.objects.filter(user=user, organization=org).first()
+            if membership is None:
+                orgs.add_member(system, user, person.role)
+            elif membership.role != person.role:
+                orgs.change_role(system, membership, person.role)
             people[person.key] = user
         manager = Membership.objects.get(user=people["isms_manager"], organization=org)
         ctx = OrgContext(org=org, user=people["isms_manager"], membership=manager)
