@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from json.encoder import encode_basestring
 from typing import Any
 
 FORMAT_VERSION = 1
@@ -33,51 +34,70 @@ ENTRY_FIELDS = (
 
 
 class FormatError(ValueError):
-    """A value cannot be put in the ledger."""
+    """A value cannot be put in the ledger; ``path`` says where (``$.a[2]``)."""
+
+    def __init__(self, reason: str, path: str | None = None) -> None:
+        self.reason, self.path = reason, path
+        super().__init__(reason if path is None else f"${path}: {reason}")
+
+    def within(self, segment: str) -> FormatError:
+        return FormatError(self.reason, segment + (self.path or ""))
 
 
-def _check(value: Any, path: str = "$") -> None:
-    if value is None or isinstance(value, bool | str):
-        return
-    if isinstance(value, int):
-        if abs(value) > 2**53 - 1:
-            raise FormatError(f"{path}: integer outside the interoperable range")
-        return
-    if isinstance(value, float):
-        raise FormatError(f"{path}: floats are not allowed in the ledger; use a string")
-    if isinstance(value, list | tuple):
-        for i, item in enumerate(value):
-            _check(item, f"{path}[{i}]")
-        return
-    if isinstance(value, dict):
-        for key, item in value.items():
-            if not isinstance(key, str):
-                raise FormatError(f"{path}: object keys must be strings")
-            _check(item, f"{path}.{key}")
-        return
-    raise FormatError(f"{path}: {type(value).__name__} is not a JSON value")
-
-
-def _sort_key(key: str) -> list[int]:
-    # JCS orders member names by their UTF-16 code units, not by code points.
-    encoded = key.encode("utf-16-be")
-    return [int.from_bytes(encoded[i : i + 2], "big") for i in range(0, len(encoded), 2)]
+def _sort_key(key: str) -> bytes:
+    # JCS orders member names by their UTF-16 code units, not by code points. Big-endian
+    # UTF-16 bytes compare byte by byte exactly as the code-unit sequences do.
+    return key.encode("utf-16-be")
 
 
 def _normalise(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _normalise(value[k]) for k in sorted(value, key=_sort_key)}
+    """``value`` with every object's members in JCS order; refuses what the ledger disallows.
+
+    The JSON path of a refused value is assembled only on the way out of an error, so valid
+    input pays nothing for it.
+    """
+    if value is None or isinstance(value, bool | str):
+        return value
+    if isinstance(value, int):
+        if abs(value) > 2**53 - 1:
+            raise FormatError("integer outside the interoperable range", "")
+        return value
+    if isinstance(value, float):
+        raise FormatError("floats are not allowed in the ledger; use a string", "")
     if isinstance(value, list | tuple):
-        return [_normalise(v) for v in value]
-    return value
+        result = []
+        for i, item in enumerate(value):
+            try:
+                result.append(_normalise(item))
+            except FormatError as exc:
+                raise exc.within(f"[{i}]") from None
+        return result
+    if isinstance(value, dict):
+        if not all(isinstance(key, str) for key in value):
+            raise FormatError("object keys must be strings", "")
+        # For ASCII names code-unit order is plain string order: skip the re-encoding.
+        ascii_only = all(key.isascii() for key in value)
+        normalised = {}
+        for key in sorted(value) if ascii_only else sorted(value, key=_sort_key):
+            try:
+                normalised[key] = _normalise(value[key])
+            except FormatError as exc:
+                raise exc.within(f".{key}") from None
+        return normalised
+    raise FormatError(f"{type(value).__name__} is not a JSON value", "")
 
 
 def canonical(value: Any) -> bytes:
     """RFC 8785 canonical JSON bytes of ``value``."""
-    _check(value)
-    return json.dumps(
-        _normalise(value), ensure_ascii=False, separators=(",", ":"), allow_nan=False
-    ).encode("utf-8")
+    text = json.dumps(_normalise(value), ensure_ascii=False, separators=(",", ":"))
+    return _utf8(text)
+
+
+def _utf8(text: str) -> bytes:
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise FormatError("strings must be valid Unicode (no lone surrogates)") from None
 
 
 def sha256_hex(data: bytes) -> str:
@@ -122,3 +142,59 @@ def entry_bytes(document: dict[str, Any]) -> bytes:
 def entry_hash(document: dict[str, Any]) -> str:
     """SHA-256 (hex) of the entry's canonical bytes: the chain link and the Merkle leaf input."""
     return sha256_hex(entry_bytes(document))
+
+
+# The very function ``json.dumps(..., ensure_ascii=False)`` escapes strings with, so both
+# paths write a string identically; called directly it skips building an encoder per call.
+_json_string = encode_basestring
+
+
+def stored_entry_bytes(
+    *,
+    seq: int,
+    time: str,
+    org: str,
+    actor: str,
+    object_type: str,
+    object_id: str,
+    action: str,
+    data_json: str,
+    blob_sha256: str | None,
+    prev: str,
+) -> bytes:
+    """The entry's canonical bytes, from a stored row whose ``data`` is already canonical JSON.
+
+    Equal to ``entry_bytes(entry_document(...))`` when ``data_json`` is the canonical form of
+    the data; any other ``data_json`` (a re-indented or edited column) gives different bytes,
+    so a verifier that hashes these bytes detects it. Keys appear in JCS order.
+    """
+    blob = "null" if blob_sha256 is None else _json_string(blob_sha256)
+    text = (
+        f'{{"action":{_json_string(action)},"actor":{_json_string(actor)},'
+        f'"blob_sha256":{blob},"data":{data_json},'
+        f'"object_id":{_json_string(object_id)},"object_type":{_json_string(object_type)},'
+        f'"org":{_json_string(org)},"prev":{_json_string(prev)},"seq":{int(seq)},'
+        f'"time":{_json_string(time)},"v":{FORMAT_VERSION}}}'
+    )
+    return _utf8(text)
+
+
+CHECKPOINT_FORMAT = "annexa-ledger-checkpoint/1"
+
+
+def checkpoint_message(*, org: str, tree_size: int, root_hash: str, time: str) -> bytes:
+    """The exact bytes a checkpoint signature covers (canonical JSON, see verification.md)."""
+    return canonical(
+        {
+            "format": CHECKPOINT_FORMAT,
+            "org": org,
+            "tree_size": tree_size,
+            "root_hash": root_hash,
+            "time": time,
+        }
+    )
+
+
+def key_id(public_key_raw: bytes) -> str:
+    """How a signing key is named: SHA-256 (hex) of its 32 raw Ed25519 public key bytes."""
+    return sha256_hex(public_key_raw)

@@ -35,3 +35,25 @@ def load_private_key(path: Path) -> Ed25519PrivateKey:
 def public_key_raw(key: Ed25519PrivateKey | Ed25519PublicKey) -> bytes:
     public = key.public_key() if isinstance(key, Ed25519PrivateKey) else key
     return public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+
+
+def public_key_pem(key: Ed25519PrivateKey | Ed25519PublicKey) -> bytes:
+    """The public half as PEM (SubjectPublicKeyInfo), what a bundle ships and auditors pin."""
+    public = key.public_key() if isinstance(key, Ed25519PrivateKey) else key
+    return public.public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+
+
+def load_signing_key(path: Path) -> Ed25519PrivateKey:
+    """The instance's signing key, with a message saying how to create one when it is missing."""
+    try:
+        return load_private_key(path)
+    except FileNotFoundError:
+        raise SigningKeyMissing(
+            f"no ledger signing key at {path}: run `annexa init` or set ANNEXA_SIGNING_KEY_PATH"
+        ) from None
+
+
+class SigningKeyMissing(Exception):
+    """The configured signing key file does not exist."""

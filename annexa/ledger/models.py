@@ -1,9 +1,17 @@
+"""The ledger's tables: the chain of entries, its head, signed checkpoints and trusted keys.
+
+None of these is ``OrgOwned``: the ledger records changes to domain objects but is not one, and
+an export carries it verbatim in ``ledger/`` rather than as a data file.
+"""
+
 from __future__ import annotations
 
 import json
 
 from django.db import models
+from django.utils import timezone
 
+from annexa.core.tenancy import OrgQuerySet
 from annexa.ledger import format as fmt
 
 
@@ -37,12 +45,18 @@ class LedgerEntry(models.Model):
     prev_hash = models.CharField(max_length=64)
     entry_hash = models.CharField(max_length=64)
 
+    objects = OrgQuerySet.as_manager()
+
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["organization", "seq"], name="ledger_seq_unique"),
         ]
-        indexes = [models.Index(fields=["organization", "object_type", "object_id"])]
+        indexes = [
+            models.Index(fields=["organization", "object_type", "object_id"]),
+            models.Index(fields=["organization", "blob_sha256"]),
+        ]
         ordering = ["organization_id", "seq"]
+        verbose_name_plural = "ledger entries"
 
     def __str__(self) -> str:
         return f"#{self.seq} {self.action} {self.object_type} {self.object_id}"
@@ -64,3 +78,70 @@ class LedgerEntry(models.Model):
             blob_sha256=self.blob_sha256,
             prev=self.prev_hash,
         )
+
+
+class Checkpoint(models.Model):
+    """A signed statement: "the first ``tree_size`` entries of this org have this Merkle root"."""
+
+    organization = models.ForeignKey(
+        "orgs.Organization", on_delete=models.PROTECT, related_name="ledger_checkpoints"
+    )
+    tree_size = models.BigIntegerField()
+    root_hash = models.CharField(max_length=64)  # hex
+    time = models.CharField(max_length=32)  # RFC 3339 UTC, exactly as signed
+    signature = models.CharField(max_length=128)  # base64 of the 64-byte Ed25519 signature
+    key_id = models.CharField(max_length=64)  # SHA-256 (hex) of the raw public key
+    # The compact range (hex node hashes) after tree_size leaves: lets the next checkpoint hash
+    # only the entries appended since. Not signed; a wrong one yields a root verification rejects.
+    frontier = models.TextField(default="[]")
+
+    objects = OrgQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "tree_size"], name="ledger_checkpoint_size_unique"
+            ),
+        ]
+        ordering = ["organization_id", "tree_size"]
+
+    def __str__(self) -> str:
+        return f"checkpoint {self.tree_size} {self.root_hash[:12]}"
+
+    @property
+    def frontier_nodes(self) -> list[bytes]:
+        return [bytes.fromhex(node) for node in json.loads(self.frontier)]
+
+    def message(self, org_uid: str) -> bytes:
+        return fmt.checkpoint_message(
+            org=org_uid, tree_size=self.tree_size, root_hash=self.root_hash, time=self.time
+        )
+
+
+class TrustedKey(models.Model):
+    """A public key, other than this instance's own, that signed some of an org's checkpoints.
+
+    Added when a bundle is imported, so checkpoints keep their original signatures and are
+    verified against the key that made them.
+    """
+
+    organization = models.ForeignKey(
+        "orgs.Organization", on_delete=models.PROTECT, related_name="ledger_trusted_keys"
+    )
+    key_id = models.CharField(max_length=64)
+    public_key = models.CharField(max_length=64)  # hex of the 32 raw Ed25519 bytes
+    source = models.CharField(max_length=200)
+    added_at = models.DateTimeField(default=timezone.now)
+
+    objects = OrgQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "key_id"], name="ledger_trusted_key_unique"
+            ),
+        ]
+        ordering = ["organization_id", "added_at"]
+
+    def __str__(self) -> str:
+        return f"key {self.key_id[:16]}"

@@ -1,19 +1,58 @@
-"""Appending to the ledger. Apps hand it a change record; it chains and stores it."""
+"""Appending to the ledger and signing checkpoints. Apps hand it a change record; it chains it.
+
+Every state change of the ledger lives here; the web, API, CLI and the scheduled job call these.
+"""
 
 from __future__ import annotations
 
+import base64
+import json
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from annexa.core.tenancy import OrgContext
 from annexa.ledger import format as fmt
-from annexa.ledger.models import LedgerEntry, LedgerHead
+from annexa.ledger import keys, merkle
+from annexa.ledger.models import Checkpoint, LedgerEntry, LedgerHead
+
+ROW_FIELDS = (
+    "seq",
+    "time",
+    "actor",
+    "object_type",
+    "object_id",
+    "action",
+    "data",
+    "blob_sha256",
+    "prev_hash",
+    "entry_hash",
+)
+
+
+class LedgerError(Exception):
+    """The ledger cannot do what was asked; the message says why and what to do."""
 
 
 def _now() -> str:
     return timezone.now().strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _check_fields(object_type: Any, action: Any, blob_sha256: Any) -> None:
+    for name, value, limit in (("object_type", object_type, 64), ("action", action, 64)):
+        if not isinstance(value, str) or not 0 < len(value) <= limit:
+            raise fmt.FormatError(f"{name} must be a string of 1 to {limit} characters")
+    if blob_sha256 is not None and not (
+        isinstance(blob_sha256, str) and len(blob_sha256) == 64 and _is_hex(blob_sha256)
+    ):
+        raise fmt.FormatError("blob_sha256 must be 64 lowercase hex digits or None")
+
+
+def _is_hex(text: str) -> bool:
+    return all(c in "0123456789abcdef" for c in text)
 
 
 def append(
@@ -31,29 +70,34 @@ def append(
     database write lock that every IMMEDIATE transaction takes. Call it inside the same
     transaction as the change it records, so both commit or neither does.
     """
+    _check_fields(object_type, action, blob_sha256)
     canonical_data = fmt.canonical(data).decode("utf-8")
     org = ctx.org
     with transaction.atomic():
         LedgerHead.objects.bulk_create([LedgerHead(organization=org)], ignore_conflicts=True)
         head = LedgerHead.objects.select_for_update().get(organization=org)
         seq = head.seq + 1
-        document = fmt.entry_document(
-            seq=seq,
-            time=_now(),
-            org=str(org.uid),
-            actor=ctx.actor,
-            object_type=object_type,
-            object_id=str(object_id),
-            action=action,
-            data=data,
-            blob_sha256=blob_sha256,
-            prev=head.head_hash,
+        time = _now()
+        # The same bytes as fmt.entry_bytes(fmt.entry_document(...)), with the data
+        # canonicalised once (property-tested in test_format).
+        digest = fmt.sha256_hex(
+            fmt.stored_entry_bytes(
+                seq=seq,
+                time=time,
+                org=str(org.uid),
+                actor=ctx.actor,
+                object_type=object_type,
+                object_id=str(object_id),
+                action=action,
+                data_json=canonical_data,
+                blob_sha256=blob_sha256,
+                prev=head.head_hash,
+            )
         )
-        digest = fmt.entry_hash(document)
         entry = LedgerEntry.objects.create(
             organization=org,
             seq=seq,
-            time=document["time"],
+            time=time,
             actor=ctx.actor,
             object_type=object_type,
             object_id=str(object_id),
@@ -74,3 +118,127 @@ def history(org, object_type: str, object_id: str):
     return LedgerEntry.objects.filter(
         organization=org, object_type=object_type, object_id=str(object_id)
     ).order_by("seq")
+
+
+def row_bytes(org_uid: str, row: tuple) -> bytes:
+    """Canonical entry bytes of a ``values_list(*ROW_FIELDS)`` row, from its stored columns."""
+    seq, time, actor, object_type, object_id, action, data, blob, prev, _digest = row
+    return fmt.stored_entry_bytes(
+        seq=seq,
+        time=time,
+        org=org_uid,
+        actor=actor,
+        object_type=object_type,
+        object_id=object_id,
+        action=action,
+        data_json=data,
+        blob_sha256=blob,
+        prev=prev,
+    )
+
+
+def latest_checkpoint(org) -> Checkpoint | None:
+    return Checkpoint.objects.for_org(org).order_by("-tree_size").first()
+
+
+def _resume(last: Checkpoint | None) -> merkle.Frontier:
+    if last is None:
+        return merkle.Frontier()
+    try:
+        return merkle.Frontier(last.tree_size, last.frontier_nodes)
+    except ValueError:
+        # A frontier of the wrong shape cannot be trusted: rebuild from the first entry.
+        return merkle.Frontier()
+
+
+def _extend(org, frontier: merkle.Frontier, size: int) -> None:
+    """Hash entries frontier.size+1..size into the frontier, refusing a broken chain."""
+    org_uid = str(org.uid)
+    previous = (
+        LedgerEntry.objects.for_org(org)
+        .filter(seq=frontier.size)
+        .values_list("entry_hash", flat=True)
+        .first()
+    ) or fmt.GENESIS_HASH
+    rows = (
+        LedgerEntry.objects.for_org(org)
+        .filter(seq__gt=frontier.size, seq__lte=size)
+        .order_by("seq")
+        .values_list(*ROW_FIELDS)
+    )
+    for row in rows.iterator(chunk_size=5000):
+        data = row_bytes(org_uid, row)
+        seq, prev, digest = row[0], row[8], row[9]
+        if seq != frontier.size + 1 or prev != previous or fmt.sha256_hex(data) != digest:
+            raise LedgerError(
+                f"entry #{seq} does not verify; refusing to sign a checkpoint over it "
+                "(run `annexa verify` for details)"
+            )
+        frontier.append(merkle.leaf_hash(data))
+        previous = digest
+    if frontier.size != size:
+        raise LedgerError(f"the ledger head says {size} entries but {frontier.size} were found")
+
+
+def _sign(org, tree_size: int, root_hash: str) -> tuple[str, str, str]:
+    try:
+        key = keys.load_signing_key(Path(settings.SIGNING_KEY_PATH))
+    except keys.SigningKeyMissing as exc:
+        raise LedgerError(str(exc)) from None
+    time = _now()
+    message = fmt.checkpoint_message(
+        org=str(org.uid), tree_size=tree_size, root_hash=root_hash, time=time
+    )
+    signature = base64.b64encode(key.sign(message)).decode("ascii")
+    return time, signature, fmt.key_id(keys.public_key_raw(key))
+
+
+def create_checkpoint(ctx: OrgContext) -> Checkpoint | None:
+    """Sign the Merkle root of ``ctx.org``'s ledger as it stands; None if it is still empty.
+
+    When nothing was appended since the last checkpoint, that one is returned unchanged. Only
+    the entries added since the last checkpoint are read and re-verified before signing.
+    """
+    ctx.require("ledger.checkpoint")
+    org = ctx.org
+    with transaction.atomic():
+        # Holding the head's lock keeps appends out until the checkpoint row is written.
+        head = LedgerHead.objects.select_for_update().filter(organization=org).first()
+        size = head.seq if head else 0
+        last = latest_checkpoint(org)
+        if size == 0 or (last is not None and last.tree_size == size):
+            return last
+        frontier = _resume(last)
+        _extend(org, frontier, size)
+        root_hash = frontier.root().hex()
+        time, signature, key_id = _sign(org, size, root_hash)
+        return Checkpoint.objects.create(
+            organization=org,
+            tree_size=size,
+            root_hash=root_hash,
+            time=time,
+            signature=signature,
+            key_id=key_id,
+            frontier=json.dumps([node.hex() for node in frontier.nodes]),
+        )
+
+
+def checkpoint_all() -> tuple[list[Checkpoint], list[str]]:
+    """Checkpoint every organization whose ledger grew since its last checkpoint (system job).
+
+    Returns the new checkpoints and one message per organization that could not be signed; one
+    broken ledger does not keep the others from being checkpointed.
+    """
+    from annexa.orgs.models import Organization
+
+    created, errors = [], []
+    for org in Organization.objects.filter(ledger_head__seq__gt=0).order_by("slug"):
+        last = latest_checkpoint(org)
+        try:
+            checkpoint = create_checkpoint(OrgContext.system(org))
+        except LedgerError as exc:
+            errors.append(f"{org.slug}: {exc}")
+            continue
+        if checkpoint is not None and checkpoint != last:
+            created.append(checkpoint)
+    return created, errors

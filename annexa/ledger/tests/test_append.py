@@ -1,5 +1,7 @@
 import json
 
+import pytest
+
 from annexa.ledger import format as fmt
 from annexa.ledger.models import LedgerEntry
 from annexa.ledger.services import append, history
@@ -28,3 +30,19 @@ def test_it_keeps_one_chain_per_organization(alice, oscar):
     entry = append(oscar.ctx, object_type="t", object_id="1", action="create", data={})
     assert entry.seq == 1
     assert LedgerEntry.objects.count() == 2
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"object_type": ""}, "object_type must be a string"),
+        ({"action": 3}, "action must be a string"),
+        ({"blob_sha256": "ABC"}, "blob_sha256 must be 64 lowercase hex"),
+        ({"data": {"amount": 1.5}}, "floats are not allowed"),
+    ],
+)
+def test_it_refuses_bad_input(alice, changes, message):
+    fields = {"object_type": "t", "object_id": "1", "action": "create", "data": {}, **changes}
+    with pytest.raises(fmt.FormatError, match=message):
+        append(alice.ctx, **fields)
+    assert not LedgerEntry.objects.exists()

@@ -1,0 +1,160 @@
+"""``annexa checkpoint``, ``verify``, ``export``, ``import`` and ``worker``: the ledger's CLI.
+
+These run as the system (the server administrator). Data (summaries, JSON reports) goes to
+stdout, messages to stderr. ``annexa verify`` exits 1 when anything was tampered with.
+"""
+
+from __future__ import annotations
+
+import json
+from enum import StrEnum
+from pathlib import Path
+
+import typer
+
+from annexa.cli.bootstrap import err, fail, out, setup, system_ctx
+
+
+class ReportFormat(StrEnum):
+    text = "text"
+    json = "json"
+
+
+FORMAT_OPTION = typer.Option(ReportFormat.text, "--format", help="text or json.")
+OUTPUT_OPTION = typer.Option(..., "-o", "--output", help="Where to write the .zip bundle.")
+BUNDLE_ARGUMENT = typer.Argument(..., help="A .zip written by `annexa export`.")
+
+
+def checkpoint(
+    org: str = typer.Option(None, "--org", help="The organization's slug."),
+    all_orgs: bool = typer.Option(False, "--all", help="Every organization whose ledger grew."),
+) -> None:
+    """Sign a checkpoint (Merkle root) of an organization's ledger now."""
+    if bool(org) == all_orgs:
+        fail("give either --org SLUG or --all", code=2)
+    setup()
+    from annexa.ledger import services
+
+    if all_orgs:
+        created, errors = services.checkpoint_all()
+        for item in created:
+            out(f"{item.organization.slug}\t{item.tree_size}\t{item.root_hash}")
+        for error in errors:
+            err.print(f"[red]error:[/] {error}")
+        err.print(f"{len(created)} checkpoint(s) created")
+        if errors:
+            raise typer.Exit(1)
+        return
+    try:
+        item = services.create_checkpoint(system_ctx(org))
+    except services.LedgerError as exc:
+        fail(str(exc))
+    if item is None:
+        fail(f"the ledger of {org!r} is empty: nothing to checkpoint")
+    out(f"{org}\t{item.tree_size}\t{item.root_hash}")
+
+
+def verify(
+    org: str = typer.Option(None, "--org", help="Only this organization (default: all)."),
+    fmt: ReportFormat = FORMAT_OPTION,
+    consistency: bool = typer.Option(
+        False, "--consistency", help="Also prove each checkpoint extends the previous one."
+    ),
+) -> None:
+    """Recompute every entry hash, the chain, checkpoint roots and signatures, and blobs."""
+    setup()
+    from annexa.ledger.blobs import default_opener
+    from annexa.ledger.verify import verify_org
+    from annexa.orgs.models import Organization
+
+    orgs = [system_ctx(org).org] if org else list(Organization.objects.order_by("slug"))
+    if not orgs:
+        fail("there is no organization to verify")
+    opener = default_opener()
+    reports = [verify_org(o, opener, consistency=consistency) for o in orgs]
+    if fmt is ReportFormat.json:
+        out(json.dumps([r.as_dict() for r in reports], indent=2))
+    else:
+        out("\n\n".join(r.summary() for r in reports))
+    bad = [r for r in reports if not r.ok]
+    if bad:
+        slugs = ", ".join(r.org["slug"] for r in bad)
+        first = bad[0].first_bad_entry or bad[0].problems[0]
+        fail(f"tampering detected in {slugs}; first: {first}")
+
+
+def export(
+    org: str = typer.Option(..., "--org", help="The organization's slug."),
+    output: Path = OUTPUT_OPTION,
+) -> None:
+    """Write an organization's data, ledger, checkpoints, key and blobs as one bundle."""
+    setup()
+    from annexa.ledger.blobs import default_opener
+    from annexa.ledger.bundle_export import export_bundle
+    from annexa.ledger.orgdata import DataError
+    from annexa.ledger.services import LedgerError
+
+    if output.exists():
+        fail(f"{output} already exists; choose another path", code=2)
+    if not output.parent.is_dir():
+        fail(f"the directory {output.parent} does not exist", code=2)
+    try:
+        summary = export_bundle(system_ctx(org), output, default_opener())
+    except (DataError, LedgerError) as exc:
+        fail(str(exc))
+    for sha256 in summary.missing_blobs:
+        err.print(f"[yellow]warning:[/] blob {sha256} is missing from the store; not exported")
+    counts = summary.counts
+    err.print(
+        f"exported {counts['entries']} entries, {counts['checkpoints']} checkpoints, "
+        f"{counts['blobs']} blobs, {sum(counts['rows'].values())} rows"
+    )
+    err.print(f"manifest SHA-256 (give it to the auditor): {summary.manifest_sha256}")
+    out(str(output))
+
+
+def import_(
+    bundle: Path = BUNDLE_ARGUMENT,
+    slug: str = typer.Option(None, "--slug", help="Restore under this slug instead."),
+) -> None:
+    """Restore a bundle into this instance (all or nothing; the bundle must verify)."""
+    setup()
+    from annexa.ledger.blobs import default_store
+    from annexa.ledger.bundle_import import ImportRefused, import_bundle
+
+    if not bundle.is_file():
+        fail(f"{bundle} is not a file", code=2)
+    try:
+        summary = import_bundle(bundle, default_store(), slug=slug)
+    except ImportRefused as exc:
+        fail(f"import refused: {exc}")
+    for email in summary.created_users:
+        err.print(f"created user {email}: no password; they must reset it before logging in")
+    counts = ", ".join(f"{name} {count}" for name, count in summary.counts.items())
+    err.print(f"imported {summary.org.slug}: {counts}")
+    out(summary.org.slug)
+
+
+def worker(
+    workers: int = typer.Option(2, "--workers", min=1, help="Worker threads."),
+) -> None:
+    """Run the background job consumer, with scheduled tasks (ledger checkpoints, …)."""
+    setup()
+    from django.conf import settings
+    from django.utils.module_loading import autodiscover_modules
+    from huey.contrib.djhuey import HUEY
+
+    autodiscover_modules("tasks")
+    err.print(
+        f"worker: {type(HUEY).__name__}, {workers} thread(s), "
+        f"checkpoints every {settings.CHECKPOINT_MINUTES} min"
+    )
+    HUEY.create_consumer(workers=workers, worker_type="thread", periodic=True).run()
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(checkpoint)
+    app.command()(verify)
+    app.command()(export)
+    app.command("import")(import_)
+    app.command()(worker)

@@ -1,0 +1,53 @@
+"""The ledger as JSON: entries exactly as hashed, checkpoints exactly as signed."""
+
+from __future__ import annotations
+
+import json
+
+from rest_framework import serializers
+
+from annexa.ledger.models import Checkpoint, LedgerEntry
+
+
+class LedgerEntrySerializer(serializers.ModelSerializer):
+    data = serializers.SerializerMethodField()
+
+    class Meta:
+        model = LedgerEntry
+        fields = [
+            "seq",
+            "time",
+            "actor",
+            "object_type",
+            "object_id",
+            "action",
+            "data",
+            "blob_sha256",
+            "prev_hash",
+            "entry_hash",
+        ]
+        read_only_fields = fields
+
+    def get_data(self, entry: LedgerEntry) -> object:
+        return json.loads(entry.data)
+
+
+class CheckpointSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Checkpoint
+        fields = ["tree_size", "root_hash", "time", "signature", "key_id"]
+        read_only_fields = fields
+
+
+class InclusionProofSerializer(serializers.Serializer):
+    seq = serializers.IntegerField()
+    leaf_index = serializers.IntegerField()
+    leaf_hash = serializers.CharField()
+    entry_hash = serializers.CharField()
+    checkpoint = CheckpointSerializer()
+    path = serializers.ListField(child=serializers.CharField())
+
+
+class PublicKeySerializer(serializers.Serializer):
+    key_id = serializers.CharField()
+    pem = serializers.CharField()

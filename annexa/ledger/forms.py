@@ -1,0 +1,25 @@
+"""The filter on the ledger page."""
+
+from __future__ import annotations
+
+from django import forms
+
+
+class EntryFilterForm(forms.Form):
+    """Narrow the entry list to one kind of object and/or one actor."""
+
+    object_type = forms.ChoiceField(required=False, label="Object type")
+    actor = forms.ChoiceField(required=False, label="Actor")
+
+    def __init__(self, *args, object_types: list[str], actors: list[str], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["object_type"].choices = [("", "all"), *((t, t) for t in object_types)]
+        self.fields["actor"].choices = [("", "all"), *((a, a) for a in actors)]
+
+    def filter(self, queryset):
+        if not self.is_valid():
+            return queryset
+        for name in ("object_type", "actor"):
+            if self.cleaned_data.get(name):
+                queryset = queryset.filter(**{name: self.cleaned_data[name]})
+        return queryset

@@ -1,0 +1,122 @@
+"""The wire format: canonical JSON against the rfc8785 package, entry bytes, checkpoint message."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import rfc8785
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from annexa.ledger import format as fmt
+
+# Strings without lone surrogates (not encodable as UTF-8, so not JSON text at all).
+texts = st.text(st.characters(exclude_categories=("Cs",)), max_size=20)
+scalars = st.none() | st.booleans() | st.integers(-(2**53) + 1, 2**53 - 1) | texts
+values = st.recursive(
+    scalars,
+    lambda inner: st.lists(inner, max_size=5) | st.dictionaries(texts, inner, max_size=5),
+    max_leaves=25,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(value=values)
+def test_it_matches_the_rfc8785_reference(value):
+    assert fmt.canonical(value) == rfc8785.dumps(value)
+
+
+def test_it_orders_keys_by_utf16_code_units():
+    # U+10000 is a surrogate pair (0xD800...) in UTF-16, so it sorts before U+FFFD.
+    value = {"\ufffd": 1, "\U00010000": 2, "a": 3}
+    assert fmt.canonical(value) == rfc8785.dumps(value)
+    assert list(json.loads(fmt.canonical(value))) == ["a", "\U00010000", "\ufffd"]
+
+
+@pytest.mark.parametrize(
+    "bad", [1.5, {"x": [float("nan")]}, 2**53, {1: "x"}, object(), {"s": "\ud800"}]
+)
+def test_it_refuses_values_outside_the_ledger_subset(bad):
+    with pytest.raises(fmt.FormatError):
+        fmt.canonical(bad)
+
+
+def test_it_names_where_a_refused_value_is():
+    with pytest.raises(fmt.FormatError, match=r"^\$\.a\[1\]\.b: floats are not allowed"):
+        fmt.canonical({"a": [1, {"b": 0.5}]})
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    data=values,
+    seq=st.integers(1, 2**40),
+    actor=texts,
+    object_id=texts,
+    blob=st.none() | st.text("0123456789abcdef", min_size=64, max_size=64),
+)
+def test_it_builds_the_same_bytes_from_stored_columns(data, seq, actor, object_id, blob):
+    fields = {
+        "seq": seq,
+        "time": "2026-01-02T03:04:05.000006Z",
+        "org": "9b1f0c4e-2d7a-4d51-9a43-2f0f6c1f6a11",
+        "actor": actor,
+        "object_type": "evidence",
+        "object_id": object_id,
+        "action": "create",
+        "blob_sha256": blob,
+        "prev": fmt.GENESIS_HASH,
+    }
+    expected = fmt.entry_bytes(fmt.entry_document(data=data, **fields))
+    stored = fmt.stored_entry_bytes(data_json=fmt.canonical(data).decode(), **fields)
+    assert stored == expected
+
+
+def test_it_detects_a_non_canonical_data_column():
+    fields = dict(
+        seq=1,
+        time="t",
+        org="o",
+        actor="a",
+        object_type="x",
+        object_id="1",
+        action="create",
+        blob_sha256=None,
+        prev=fmt.GENESIS_HASH,
+    )
+    canonical = fmt.stored_entry_bytes(data_json='{"a":1}', **fields)
+    spaced = fmt.stored_entry_bytes(data_json='{"a": 1}', **fields)
+    assert canonical != spaced
+
+
+def test_it_refuses_an_entry_document_with_missing_or_extra_fields():
+    document = fmt.entry_document(
+        seq=1,
+        time="t",
+        org="o",
+        actor="a",
+        object_type="x",
+        object_id="1",
+        action="create",
+        data={},
+        blob_sha256=None,
+        prev=fmt.GENESIS_HASH,
+    )
+    with pytest.raises(fmt.FormatError):
+        fmt.entry_bytes({**document, "extra": 1})
+    del document["prev"]
+    with pytest.raises(fmt.FormatError):
+        fmt.entry_bytes(document)
+
+
+def test_it_signs_an_exactly_specified_checkpoint_message():
+    message = fmt.checkpoint_message(
+        org="9b1f0c4e-2d7a-4d51-9a43-2f0f6c1f6a11",
+        tree_size=42,
+        root_hash="ab" * 32,
+        time="2026-01-02T03:04:05.000006Z",
+    )
+    assert message == (
+        b'{"format":"annexa-ledger-checkpoint/1","org":"9b1f0c4e-2d7a-4d51-9a43-2f0f6c1f6a11",'
+        b'"root_hash":"' + b"ab" * 32 + b'","time":"2026-01-02T03:04:05.000006Z","tree_size":42}'
+    )

@@ -1,0 +1,71 @@
+"""The ledger page: entries and checkpoints for every member, actions for managers only."""
+
+from __future__ import annotations
+
+from annexa.ledger import services
+from annexa.ledger.models import Checkpoint
+
+
+def _append(ctx, n: int, object_type: str = "soa") -> None:
+    for i in range(n):
+        services.append(ctx, object_type=object_type, object_id=str(i), action="update", data={})
+
+
+def test_it_lists_entries_newest_first_for_viewers(isla, vera, client_for):
+    _append(isla.ctx, 3)
+    response = client_for(vera).get("/o/acme/ledger/")
+    assert response.status_code == 200
+    seqs = [e.seq for e in response.context["page"]]
+    assert seqs == [3, 2, 1]
+    assert b"Create checkpoint" not in response.content
+    assert b"Verify now" in response.content
+
+
+def test_it_filters_and_pages_entries(isla, client_for):
+    _append(isla.ctx, 55)
+    _append(isla.ctx, 2, object_type="evidence")
+    client = client_for(isla)
+    filtered = client.get("/o/acme/ledger/", {"object_type": "evidence"})
+    assert [e.object_type for e in filtered.context["page"]] == ["evidence", "evidence"]
+    second = client.get("/o/acme/ledger/", {"page": 2})
+    assert [e.seq for e in second.context["page"]] == list(range(7, 0, -1))
+    partial = client.get(
+        "/o/acme/ledger/",
+        {"actor": "isla@acme.test"},
+        HTTP_HX_REQUEST="true",
+        HTTP_HX_TARGET="entries",
+    )
+    assert partial.templates[0].name == "ledger/_entries.html"
+
+
+def test_it_creates_a_checkpoint_for_managers(isla, client_for):
+    _append(isla.ctx, 2)
+    response = client_for(isla).post("/o/acme/ledger/checkpoints/", follow=True)
+    assert response.redirect_chain[-1][0] == "/o/acme/ledger/"
+    assert Checkpoint.objects.get().tree_size == 2
+    assert b"Checkpoint at 2 entries" in response.content
+
+
+def test_it_refuses_checkpoints_to_viewers_and_outsiders(isla, vera, oscar, client_for):
+    _append(isla.ctx, 1)
+    assert client_for(vera).post("/o/acme/ledger/checkpoints/").status_code == 403
+    assert client_for(oscar).post("/o/acme/ledger/checkpoints/").status_code == 404
+    assert client_for(oscar).get("/o/acme/ledger/").status_code == 404
+    assert not Checkpoint.objects.exists()
+
+
+def test_it_verifies_on_demand(isla, vera, client_for, store):
+    _append(isla.ctx, 2)
+    services.create_checkpoint(isla.ctx)
+    client = client_for(vera)
+    page = client.get("/o/acme/ledger/verify/")
+    assert page.status_code == 200 and page.context["report"].ok
+    partial = client.get("/o/acme/ledger/verify/", HTTP_HX_REQUEST="true")
+    assert partial.templates[0].name == "ledger/_report.html"
+    assert b"verified" in partial.content
+
+
+def test_it_serves_the_public_key(vera, client_for, signing_key):
+    response = client_for(vera).get("/o/acme/ledger/public-key.pem")
+    assert response.status_code == 200
+    assert response.content.startswith(b"-----BEGIN PUBLIC KEY-----")

@@ -1,0 +1,108 @@
+"""The ledger page: entries, checkpoints, "Create checkpoint", "Verify now", the public key."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.views import View
+from django.views.generic import TemplateView
+
+from annexa.core.views import OrgViewMixin
+from annexa.ledger import keys, services
+from annexa.ledger.blobs import default_opener
+from annexa.ledger.forms import EntryFilterForm
+from annexa.ledger.models import Checkpoint, LedgerEntry
+from annexa.ledger.verify import instance_public_key, verify_org
+
+PAGE_SIZE = 50
+
+
+class LedgerView(OrgViewMixin, TemplateView):
+    """Entries newest first (filterable, paged) and the signed checkpoints."""
+
+    template_name = "ledger/list.html"
+
+    def get_template_names(self) -> list[str]:
+        if self.request.htmx and self.request.htmx.target == "entries":
+            return ["ledger/_entries.html"]
+        return [self.template_name]
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        entries = LedgerEntry.objects.for_org(self.ctx.org)
+        form = EntryFilterForm(
+            self.request.GET or None,
+            object_types=_distinct(entries, "object_type"),
+            actors=_distinct(entries, "actor"),
+        )
+        page = Paginator(form.filter(entries).order_by("-seq"), PAGE_SIZE).get_page(
+            self.request.GET.get("page")
+        )
+        context.update(
+            form=form,
+            page=page,
+            query=_query_without_page(self.request),
+            checkpoints=Checkpoint.objects.for_org(self.ctx.org).order_by("-tree_size")[:20],
+            can_checkpoint=self.ctx.can("ledger.checkpoint"),
+        )
+        return context
+
+
+def _distinct(queryset, field: str) -> list[str]:
+    return list(queryset.order_by(field).values_list(field, flat=True).distinct())
+
+
+def _query_without_page(request: HttpRequest) -> str:
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
+
+class CheckpointCreateView(OrgViewMixin, View):
+    """POST: sign a checkpoint of the ledger as it stands now (managers)."""
+
+    permission_required = "ledger.checkpoint"
+
+    def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        try:
+            checkpoint = services.create_checkpoint(self.ctx)
+        except (services.LedgerError, PermissionDenied) as exc:
+            messages.error(request, str(exc))
+        else:
+            if checkpoint is None:
+                messages.info(request, "The ledger is empty: there is nothing to checkpoint.")
+            else:
+                messages.success(
+                    request,
+                    f"Checkpoint at {checkpoint.tree_size} entries, root {checkpoint.root_hash}.",
+                )
+        return redirect("ledger:list", org=self.ctx.org.slug)
+
+
+class VerifyView(OrgViewMixin, TemplateView):
+    """Run the full verification now and show the report (a partial with htmx)."""
+
+    template_name = "ledger/verify.html"
+
+    def get_template_names(self) -> list[str]:
+        return ["ledger/_report.html"] if self.request.htmx else [self.template_name]
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["report"] = verify_org(self.ctx.org, default_opener())
+        return context
+
+
+class PublicKeyView(OrgViewMixin, View):
+    """The PEM public key that checkpoints are signed with, for auditors to pin."""
+
+    def get(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        key = instance_public_key()
+        if key is None:
+            raise Http404("this instance has no signing key yet (run `annexa init`)")
+        response = HttpResponse(keys.public_key_pem(key), content_type="application/x-pem-file")
+        response["Content-Disposition"] = 'attachment; filename="annexa-ledger-key.pem"'
+        return response
