@@ -21,7 +21,9 @@ CHROMIUM_ARGS = [
 def _chromium() -> str:
     path = os.environ.get("ANNEXA_CHROMIUM") or shutil.which("chromium")
     if not path:
-        pytest.fail("chromium is not installed: run scripts/ensure-system-packages --test (make test does)")
+        pytest.fail(
+            "chromium is not installed: run scripts/ensure-system-packages --test (make test does)"
+        )
     return path
 
 

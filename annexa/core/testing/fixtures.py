@@ -31,11 +31,21 @@ class Persona:
 
 
 @functools.cache
-def _password_hash() -> str:
-    """PASSWORD hashed once: argon2 is slow on purpose, and every persona shares it."""
+def _hash_with(hasher: str) -> str:
     from django.contrib.auth.hashers import make_password
 
-    return make_password(PASSWORD)
+    return make_password(PASSWORD, hasher=hasher)
+
+
+def _password_hash() -> str:
+    """PASSWORD hashed once per hasher: argon2 is slow on purpose, and every persona shares it.
+
+    Keyed by the hasher in force, because some test packages switch to a fast hasher and a hash
+    made under one setting must not leak into tests that run under another.
+    """
+    from django.contrib.auth.hashers import get_hashers
+
+    return _hash_with(get_hashers()[0].algorithm)
 
 
 def make_persona(org, email: str, role: str, full_name: str = "") -> Persona:

@@ -1,0 +1,148 @@
+"""Serializers of the checklist API (``api.checklist``): items, progress, fieldwork input."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from annexa.audits.choices import AuditMethod, ChecklistResult
+from annexa.evidence.models import EvidenceVersion
+
+# --- serializers -----------------------------------------------------------------------------
+
+
+class ChecklistOnFileSerializer(serializers.Serializer):
+    title = serializers.CharField()
+    version = serializers.IntegerField(source="version_number", allow_null=True)
+    filename = serializers.CharField()
+    valid_until = serializers.DateField(allow_null=True)
+    freshness = serializers.CharField()
+
+
+class ChecklistItemSerializer(serializers.Serializer):
+    """One item and what is known about it (``Row`` of ``checklist_rows``)."""
+
+    id = serializers.IntegerField(source="item.pk")
+    uid = serializers.UUIDField(source="item.uid")
+    order = serializers.IntegerField(source="item.order")
+    subject = serializers.CharField(source="item.subject_id")
+    adhoc = serializers.BooleanField(source="item.adhoc")
+    removed = serializers.BooleanField(source="item.removed")
+    removal_reason = serializers.CharField(source="item.removal_reason")
+    in_scope = serializers.BooleanField()
+    questions = serializers.ListField(child=serializers.CharField(), source="item.questions")
+    expected_documents = serializers.ListField(
+        child=serializers.CharField(), source="item.expected_documents"
+    )
+    result = serializers.CharField(source="item.result")
+    methods = serializers.ListField(child=serializers.CharField(), source="item.methods")
+    examined = serializers.CharField(source="item.examined")
+    analysis = serializers.CharField(source="item.analysis")
+    verification = serializers.CharField(source="item.verification")
+    auditees = serializers.SerializerMethodField()
+    auditees_other = serializers.CharField(source="item.auditees_other")
+    notes = serializers.CharField(source="item.notes")
+    evidence = serializers.SerializerMethodField()
+    evidence_on_file = ChecklistOnFileSerializer(source="on_file", many=True)
+    open_requests = serializers.IntegerField()
+    overdue_requests = serializers.IntegerField()
+    samples = serializers.IntegerField()
+    automated_results = serializers.ListField(source="automated", child=serializers.DictField())
+    version = serializers.IntegerField(source="item.version")
+    updated_by = serializers.EmailField(source="item.updated_by.email", allow_null=True)
+    updated_at = serializers.DateTimeField(source="item.updated_at")
+
+    def get_auditees(self, row) -> list[str]:
+        return sorted(u.email for u in row.item.auditees.all())
+
+    def get_evidence(self, row) -> list[str]:
+        """The linked evidence versions by uid."""
+        return sorted(str(v.uid) for v in row.item.evidence.all())
+
+
+class ChecklistProgressSerializer(serializers.Serializer):
+    assessed = serializers.IntegerField()
+    total = serializers.IntegerField()
+    percent = serializers.IntegerField()
+    by_result = serializers.DictField(child=serializers.IntegerField())
+
+
+class ChecklistSerializer(serializers.Serializer):
+    audit = serializers.CharField(source="audit.reference")
+    status = serializers.CharField(source="audit.status")
+    progress = ChecklistProgressSerializer()
+    items = ChecklistItemSerializer(many=True)
+
+
+class FieldworkSerializer(serializers.Serializer):
+    """The fields to change; people by e-mail address, evidence by version uid."""
+
+    result = serializers.ChoiceField(choices=ChecklistResult.choices, required=False)
+    methods = serializers.ListField(
+        child=serializers.ChoiceField(choices=AuditMethod.choices), required=False
+    )
+    examined = serializers.CharField(required=False, allow_blank=True)
+    analysis = serializers.CharField(required=False, allow_blank=True)
+    verification = serializers.CharField(required=False, allow_blank=True)
+    auditees = serializers.ListField(child=serializers.EmailField(), required=False)
+    auditees_other = serializers.CharField(required=False, allow_blank=True)
+    notes = serializers.CharField(required=False, allow_blank=True)
+    evidence = serializers.ListField(child=serializers.UUIDField(), required=False)
+
+    def validate_auditees(self, emails: list[str]) -> list:
+        from annexa.orgs.models import User
+
+        org = self.context["ctx"].org
+        wanted = {e.lower() for e in emails}
+        found = list(User.objects.filter(email__in=wanted, memberships__organization=org))
+        missing = sorted(wanted - {u.email for u in found})
+        if missing:
+            raise serializers.ValidationError(f"Not members: {', '.join(missing)}.")
+        return found
+
+    def validate_evidence(self, uids: list) -> list:
+        org = self.context["ctx"].org
+        found = list(EvidenceVersion.objects.for_org(org).filter(uid__in=uids))
+        missing = sorted({str(u) for u in uids} - {str(v.uid) for v in found})
+        if missing:
+            raise serializers.ValidationError(f"Unknown evidence versions: {', '.join(missing)}.")
+        return found
+
+
+class ChecklistAddItemSerializer(serializers.Serializer):
+    subject = serializers.CharField(help_text="A requirement or control id: 9.2.2, A.5.15.")
+    question = serializers.CharField()
+    expected_documents = serializers.ListField(
+        child=serializers.CharField(), required=False, default=list
+    )
+
+
+class ChecklistRemoveSerializer(serializers.Serializer):
+    reason = serializers.CharField()
+
+
+class ChecklistMoveSerializer(serializers.Serializer):
+    direction = serializers.ChoiceField(choices=["up", "down"])
+
+
+class ChecklistMovedSerializer(serializers.Serializer):
+    moved = serializers.BooleanField()
+
+
+class ChecklistUploadSerializer(serializers.Serializer):
+    file = serializers.FileField()
+    title = serializers.CharField(required=False, allow_blank=True, default="")
+    valid_days = serializers.IntegerField(required=False, min_value=1, allow_null=True)
+
+
+class ChecklistImportSerializer(serializers.Serializer):
+    file = serializers.FileField()
+
+
+class ChecklistImportResultSerializer(serializers.Serializer):
+    changed = serializers.ListField(child=serializers.CharField())
+    unchanged = serializers.IntegerField()
+    errors = serializers.ListField(child=serializers.DictField())
+
+
+class ChecklistGeneratedSerializer(serializers.Serializer):
+    added = serializers.ListField(child=serializers.CharField())

@@ -1,0 +1,279 @@
+"""The checklist as its pages, API and exports read it: items with what is known about each.
+
+``rows`` annotates a list of items in a fixed number of queries whatever its length: the
+evidence linked to each item, the evidence on file for its requirement or control (with
+freshness), open evidence requests, samples, whether its subject is still in scope, and the
+automated test results (none yet, see ``automated_results``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from annexa.audits.choices import ChecklistResult, RequestStatus
+from annexa.audits.models import Audit, ChecklistItem
+from annexa.evidence.choices import Freshness
+
+ALL_CLAUSES = ("4", "5", "6", "7", "8", "9", "10")
+
+
+@dataclass(frozen=True)
+class OnFile:
+    """A piece of evidence in the locker linked to the item's requirement or control."""
+
+    evidence_id: int
+    title: str
+    version_id: int | None
+    version_number: int | None
+    filename: str
+    valid_until: dt.date | None
+    freshness: str
+
+
+@dataclass
+class Row:
+    """One item and everything the checklist shows about it."""
+
+    item: ChecklistItem
+    linked: list = field(default_factory=list)  # the versions, when asked for
+    linked_count: int = 0
+    on_file: list[OnFile] = field(default_factory=list)
+    open_requests: int = 0
+    overdue_requests: int = 0
+    samples: int = 0
+    in_scope: bool = True
+    automated: list = field(default_factory=list)
+
+    @property
+    def stale_on_file(self) -> int:
+        return sum(1 for f in self.on_file if f.freshness == Freshness.STALE)
+
+
+@dataclass(frozen=True)
+class Progress:
+    """How far fieldwork got: assessed items out of the active ones, counts per result."""
+
+    assessed: int
+    total: int
+    by_result: dict[str, int]
+
+    @property
+    def percent(self) -> int:
+        return (100 * self.assessed // self.total) if self.total else 0
+
+
+def automated_results(item: ChecklistItem) -> list:
+    """Automated control test results about the item's control: filled by the monitoring app.
+
+    Continuous monitoring (connectors and control tests) arrives in a later release; until it
+    does there are no automated results, and this returns none rather than inventing any.
+    """
+    return []
+
+
+def items_of(audit: Audit) -> QuerySet[ChecklistItem]:
+    """The audit's items in checklist order, with what every page shows of them."""
+    return (
+        ChecklistItem.objects.filter(audit=audit)
+        .select_related("requirement", "control", "updated_by")
+        .order_by("order", "id")
+    )
+
+
+def filter_items(
+    items: QuerySet[ChecklistItem], params: Mapping[str, str]
+) -> QuerySet[ChecklistItem]:
+    """Narrow by ``result`` (a value, or ``none`` for not yet assessed), ``clause`` (4–10, or
+    ``A`` for Annex A), ``theme`` and ``removed`` (``yes`` shows only removed items, ``all``
+    shows both; by default removed items are hidden)."""
+    result = params.get("result", "")
+    if result == "none":
+        items = items.filter(result=ChecklistResult.BLANK)
+    elif result:
+        items = items.filter(result=result)
+    clause = params.get("clause", "")
+    if clause == "A":
+        items = items.filter(control__isnull=False)
+    elif clause in ALL_CLAUSES:
+        items = items.filter(requirement__clause=int(clause))
+    theme = params.get("theme", "")
+    if theme:
+        items = items.filter(control__theme=theme)
+    removed = params.get("removed", "")
+    if removed == "yes":
+        items = items.filter(removed=True)
+    elif removed != "all":
+        items = items.filter(removed=False)
+    return items
+
+
+def progress(audit: Audit) -> Progress:
+    """Assessed items (any result, 'not audited' included) out of the items not removed."""
+    counts = Counter(
+        dict(
+            ChecklistItem.objects.filter(audit=audit, removed=False)
+            .values("result")
+            .annotate(n=Count("id"))
+            .values_list("result", "n")
+        )
+    )
+    total = sum(counts.values())
+    return Progress(
+        assessed=total - counts.get(ChecklistResult.BLANK, 0),
+        total=total,
+        by_result={value: counts.get(value, 0) for value in ChecklistResult.values},
+    )
+
+
+def rows(audit: Audit, items: Iterable[ChecklistItem], *, with_linked: bool = False) -> list[Row]:
+    """``items`` with their annotations; ``with_linked`` also loads the linked versions."""
+    result = [Row(item=item) for item in items]
+    if not result:
+        return result
+    pks = [r.item.pk for r in result]
+    counts = _linked_counts(pks) if not with_linked else {}
+    linked = _linked_versions(pks) if with_linked else {}
+    on_file = evidence_on_file(audit.organization, [r.item for r in result])
+    requests = _request_counts(pks)
+    samples = _sample_counts(pks)
+    scope = _scope_ids(audit)
+    for row in result:
+        pk = row.item.pk
+        row.linked = linked.get(pk, [])
+        row.linked_count = len(row.linked) if with_linked else counts.get(pk, 0)
+        row.on_file = on_file.get(pk, [])
+        row.open_requests, row.overdue_requests = requests.get(pk, (0, 0))
+        row.samples = samples.get(pk, 0)
+        row.in_scope = row.item.adhoc or row.item.subject_id in scope
+        row.automated = automated_results(row.item)
+    return result
+
+
+def evidence_on_file(org, items: Sequence[ChecklistItem]) -> dict[int, list[OnFile]]:
+    """For each item, the organization's evidence linked to its control, or to its requirement
+    or one of that requirement's parents (a policy filed under 5.2 speaks for 5.2.a too)."""
+    from annexa.evidence.models import Evidence
+
+    chains = _requirement_chains({i.requirement_id for i in items if i.requirement_id})
+    wanted = {
+        "control_id": {i.control_id for i in items if i.control_id},
+        "requirement_id": {rid for chain in chains.values() for rid in chain},
+    }
+    relations = {"control_id": Evidence.controls, "requirement_id": Evidence.requirements}
+    by_subject: dict[str, list[OnFile]] = defaultdict(list)
+    today = timezone.localdate()
+    for key, ids in wanted.items():
+        if ids:
+            for subject, *fields in _links(relations[key].through, key, ids, org):
+                by_subject[subject].append(_on_file(fields, today))
+    found: dict[int, list[OnFile]] = {}
+    for item in items:
+        if item.control_id:
+            found[item.pk] = by_subject.get(item.control_id, [])
+        else:
+            chain = chains.get(item.requirement_id, [item.requirement_id])
+            found[item.pk] = [f for rid in chain for f in by_subject.get(rid, [])]
+    return found
+
+
+def _requirement_chains(requirement_ids: set[str]) -> dict[str, list[str]]:
+    """Each requirement with its parents, nearest first (``5.2.a`` → 5.2.a, 5.2, 5)."""
+    if not requirement_ids:
+        return {}
+    from annexa.catalog.models import Requirement
+
+    parent = dict(Requirement.objects.values_list("id", "parent_id"))
+    chains = {}
+    for rid in requirement_ids:
+        chain, current = [], rid
+        while current is not None and current not in chain:
+            chain.append(current)
+            current = parent.get(current)
+        chains[rid] = chain
+    return chains
+
+
+def _links(through, key: str, ids: set[str], org):
+    return (
+        through.objects.filter(**{f"{key}__in": ids, "evidence__organization": org})
+        .order_by("evidence__title", "evidence_id")
+        .values_list(
+            key,
+            "evidence_id",
+            "evidence__title",
+            "evidence__current_version_id",
+            "evidence__current_version__number",
+            "evidence__current_version__filename",
+            "evidence__current_version__valid_until",
+        )
+    )
+
+
+def _on_file(fields: list, today: dt.date) -> OnFile:
+    eid, title, vid, number, filename, valid_until = fields
+    return OnFile(eid, title, vid, number, filename or "", valid_until, _fresh(valid_until, today))
+
+
+def _fresh(valid_until: dt.date | None, today: dt.date) -> str:
+    if valid_until is None:
+        return Freshness.NO_EXPIRY
+    return Freshness.STALE if valid_until < today else Freshness.FRESH
+
+
+def _linked_counts(pks: list[int]) -> dict[int, int]:
+    through = ChecklistItem.evidence.through
+    return dict(
+        through.objects.filter(checklistitem_id__in=pks)
+        .values("checklistitem_id")
+        .annotate(n=Count("id"))
+        .values_list("checklistitem_id", "n")
+    )
+
+
+def _linked_versions(pks: list[int]) -> dict[int, list]:
+    through = ChecklistItem.evidence.through
+    found: dict[int, list] = defaultdict(list)
+    links = (
+        through.objects.filter(checklistitem_id__in=pks)
+        .select_related("evidenceversion__evidence")
+        .order_by("evidenceversion__evidence__title", "evidenceversion__number")
+    )
+    for link in links:
+        found[link.checklistitem_id].append(link.evidenceversion)
+    return found
+
+
+def _request_counts(pks: list[int]) -> dict[int, tuple[int, int]]:
+    from annexa.audits.models import EvidenceRequest
+
+    today = timezone.localdate()
+    rows_ = (
+        EvidenceRequest.objects.filter(item_id__in=pks, status=RequestStatus.OPEN)
+        .values("item_id")
+        .annotate(n=Count("id"), late=Count("id", filter=Q(due_date__lt=today)))
+        .values_list("item_id", "n", "late")
+    )
+    return {pk: (n, late) for pk, n, late in rows_}
+
+
+def _sample_counts(pks: list[int]) -> dict[int, int]:
+    from annexa.audits.models import Sample
+
+    return dict(
+        Sample.objects.filter(item_id__in=pks)
+        .values("item_id")
+        .annotate(n=Count("id"))
+        .values_list("item_id", "n")
+    )
+
+
+def _scope_ids(audit: Audit) -> set[str]:
+    from annexa.audits.services.checklist import scoped_control_ids, scoped_requirement_ids
+
+    return {*scoped_requirement_ids(audit), *scoped_control_ids(audit)}

@@ -1,0 +1,67 @@
+"""Template helpers of the checklist pages: safe Markdown notes, badges, the audit's panel."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from django import template
+from django.utils.safestring import SafeString, mark_safe
+
+from annexa.audits.choices import ChecklistResult
+
+register = template.Library()
+
+SAFE_SCHEMES = ("http://", "https://", "mailto:")
+RESULT_BADGES = {
+    ChecklistResult.CONFORMING: "ok",
+    ChecklistResult.MAJOR_NC: "bad",
+    ChecklistResult.MINOR_NC: "bad",
+    ChecklistResult.OBSERVATION: "warn",
+    ChecklistResult.OFI: "new",
+    ChecklistResult.NOT_AUDITED: "",
+}
+
+
+def safe_link(url: str) -> bool:
+    """Only web and mail links: no javascript:, data:, file: or relative paths."""
+    return url.strip().lower().startswith(SAFE_SCHEMES)
+
+
+@lru_cache(maxsize=1)
+def _renderer():
+    from markdown_it import MarkdownIt
+
+    # Raw HTML off (typed markup is shown as text), images off (no tracking pixels or remote
+    # fetches, also when the checklist is printed), and links limited to safe schemes.
+    renderer = MarkdownIt("commonmark", {"html": False, "linkify": False}).disable("image")
+    renderer.validateLink = safe_link
+    return renderer
+
+
+def render_markdown(text: str) -> str:
+    """Notes as HTML: CommonMark without raw HTML or images, links to http/https/mailto."""
+    return _renderer().render(text or "")
+
+
+@register.filter
+def notes_markdown(text: str) -> SafeString:
+    return mark_safe(render_markdown(text))  # noqa: S308 - html and unsafe links disabled above
+
+
+@register.filter
+def result_badge(result: str) -> str:
+    """The badge class of a checklist result."""
+    return RESULT_BADGES.get(result, "")
+
+
+@register.inclusion_tag("audits/checklist/_audit_panel.html", takes_context=True)
+def checklist_panel(context, audit) -> dict:
+    """The checklist's progress and the evidence requests, for the audit's page."""
+    from annexa.audits.services import checklist_rows, requests
+
+    return {
+        "audit": audit,
+        "org": context.get("org"),
+        "progress": checklist_rows.progress(audit),
+        "requests": requests.counts(audit),
+    }

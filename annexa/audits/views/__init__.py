@@ -1,0 +1,1 @@
+"""Organization pages of the audits app, one module per concept."""
