@@ -153,3 +153,17 @@ def test_it_refuses_proofs_outside_the_tree():
     assert not merkle.verify_inclusion(leaves[0], 5, 4, [], merkle.root(leaves))
     assert not merkle.verify_consistency(3, 2, b"", b"", [])
     assert not merkle.verify_consistency(2, 4, merkle.root(leaves[:2]), merkle.root(leaves), [])
+
+
+def test_it_verifies_every_proof_for_every_size_up_to_64_exhaustively():
+    """Not sampled: every index of every tree n ≤ 64, and every pair m ≤ n ≤ 64."""
+    all_leaves = _leaves(64)
+    roots = [merkle.root(all_leaves[:size]) for size in range(1, 65)]
+    for n in range(1, 65):
+        leaves = all_leaves[:n]
+        for index in range(n):
+            proof = merkle.inclusion_proof(leaves, index)
+            assert merkle.verify_inclusion(leaves[index], index, n, proof, roots[n - 1])
+        for m in range(1, n + 1):
+            proof = merkle.consistency_proof(leaves, m)
+            assert merkle.verify_consistency(m, n, roots[m - 1], roots[n - 1], proof), (m, n)
