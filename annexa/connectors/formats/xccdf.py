@@ -1,0 +1,191 @@
+"""XCCDF 1.1/1.2 results (OpenSCAP ``--results`` or ARF) read as a stream with defusedxml.
+
+The file is untrusted XML of several megabytes, so it is parsed with ``defusedxml`` (no
+entities, no external references) by ``iterparse``, clearing each element once read. Rule
+definitions come first (their title, severity and ISO/IEC 27001:2013 references are kept,
+nothing else); each ``rule-result`` is yielded as it is met.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import BinaryIO
+from xml.etree.ElementTree import ParseError
+
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import iterparse
+
+from annexa.connectors.formats import FormatError
+
+NAMESPACES = ("http://checklists.nist.gov/xccdf/1.2", "http://checklists.nist.gov/xccdf/1.1")
+ISO27001_2013_HREF = "https://www.iso.org/standard/54534.html"
+RULE_PREFIX = "xccdf_org.ssgproject.content_rule_"
+
+# XCCDF result values as Annexa statuses; the others (not selected, not checked,
+# informational) are not results about the system and are left out.
+STATUS = {
+    "pass": "pass",
+    "fixed": "pass",
+    "fail": "fail",
+    "error": "error",
+    "unknown": "error",
+    "notapplicable": "not_applicable",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class RuleDefinition:
+    title: str
+    severity: str
+    iso2013: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class RuleResult:
+    """One evaluated rule: its id (full and short), result, and the rule's 2013 references."""
+
+    rule_id: str
+    short_id: str
+    result: str  # the XCCDF value: pass, fail, notapplicable, …
+    title: str
+    severity: str
+    iso2013: tuple[str, ...]
+    target: str
+
+    @property
+    def status(self) -> str | None:
+        """The Annexa status, or None for results that say nothing about the system."""
+        return STATUS.get(self.result)
+
+
+@dataclass
+class ScanInfo:
+    """What the TestResult element says about the scan (filled while reading)."""
+
+    target: str = ""
+    profile: str = ""
+    benchmark: str = ""
+    start_time: str = ""
+    end_time: str = ""
+    scanner: str = ""
+    seen_test_result: bool = False
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+def _local(tag: str) -> tuple[str, str]:
+    if tag.startswith("{"):
+        namespace, _, name = tag[1:].partition("}")
+        return namespace, name
+    return "", tag
+
+
+def short_rule_id(rule_id: str) -> str:
+    """The rule id without the SSG prefix: ``…content_rule_sshd_disable_root_login`` →
+    ``sshd_disable_root_login``."""
+    return rule_id.removeprefix(RULE_PREFIX)
+
+
+def _text(element, name: str) -> str:
+    for child in element:
+        if _local(child.tag)[1] == name:
+            return " ".join((child.text or "").split())
+    return ""
+
+
+def _definition(element) -> RuleDefinition:
+    refs = []
+    for child in element:
+        if _local(child.tag)[1] == "reference" and child.get("href") == ISO27001_2013_HREF:
+            value = (child.text or "").strip()
+            if value:
+                refs.append(value)
+    return RuleDefinition(
+        title=_text(element, "title"),
+        severity=element.get("severity", "unknown"),
+        iso2013=tuple(dict.fromkeys(refs)),
+    )
+
+
+def iter_results(stream: BinaryIO, info: ScanInfo | None = None) -> Iterator[RuleResult]:
+    """Every ``rule-result`` of every TestResult in the file, in document order."""
+    info = info if info is not None else ScanInfo()
+    rules: dict[str, RuleDefinition] = {}
+    seen_root = False
+    try:
+        for event, element in iterparse(stream, events=("start", "end")):
+            namespace, name = _local(element.tag)
+            if event == "start":
+                if not seen_root:
+                    seen_root = True
+                    _check_root(namespace, name)
+                if name == "TestResult" and namespace in NAMESPACES:
+                    info.seen_test_result = True
+                    info.start_time = element.get("start-time", "")
+                    info.end_time = element.get("end-time", "")
+                    info.scanner = element.get("test-system", "")
+                continue
+            if namespace not in NAMESPACES:
+                continue
+            result = _on_end(name, element, rules, info)
+            if result is not None:
+                yield result
+    except (ParseError, DefusedXmlException) as exc:
+        raise FormatError(f"the XCCDF file is not well-formed XML: {exc}") from None
+    if not info.seen_test_result:
+        raise FormatError(
+            "the file holds no XCCDF TestResult: run `oscap xccdf eval` with --results"
+        )
+
+
+def _check_root(namespace: str, name: str) -> None:
+    if namespace in NAMESPACES and name in ("Benchmark", "TestResult"):
+        return
+    if name == "asset-report-collection":  # ARF wraps the same elements
+        return
+    raise FormatError(f"not an XCCDF results file (the root element is {name!r})")
+
+
+def _on_end(name: str, element, rules: dict, info: ScanInfo) -> RuleResult | None:
+    if name == "Rule":
+        rules[element.get("id", "")] = _definition(element)
+        element.clear()
+    elif name in ("Group", "Value", "Profile", "description", "fix", "rationale"):
+        element.clear()
+    elif name == "target":
+        info.target = info.target or (element.text or "").strip()
+    elif name == "profile":
+        info.profile = element.get("idref", "")
+    elif name == "benchmark":
+        info.benchmark = element.get("id", "") or element.get("href", "")
+    elif name == "rule-result":
+        result = _rule_result(element, rules, info)
+        element.clear()
+        return result
+    return None
+
+
+def _rule_result(element, rules: dict[str, RuleDefinition], info: ScanInfo) -> RuleResult:
+    rule_id = element.get("idref", "")
+    if not rule_id:
+        raise FormatError("a rule-result has no idref")
+    value = _text(element, "result")
+    if not value:
+        raise FormatError(f"the rule-result of {rule_id} has no result")
+    info.counts[value] = info.counts.get(value, 0) + 1
+    definition = rules.get(rule_id) or RuleDefinition("", element.get("severity", "unknown"), ())
+    return RuleResult(
+        rule_id=rule_id,
+        short_id=short_rule_id(rule_id),
+        result=value,
+        title=definition.title or short_rule_id(rule_id),
+        severity=element.get("severity") or definition.severity,
+        iso2013=definition.iso2013,
+        target=info.target,
+    )
+
+
+def looks_like(head: bytes) -> bool:
+    """Whether the first bytes of a file look like XCCDF results."""
+    text = head.decode("utf-8", "ignore")
+    return "<" in text[:200] and any(ns in text for ns in NAMESPACES)

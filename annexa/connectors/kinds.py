@@ -1,0 +1,227 @@
+"""The kinds of evidence files connectors and imports produce, and how each is read.
+
+A kind knows how to recognise its files (``detect``), validate a whole file before it is
+stored and describe it (``inspect``), and read it back as records for the control tests
+(``records``) and as tool findings mapped to Annex A (``findings``). Monitoring reads stored
+evidence only through these functions.
+"""
+
+from __future__ import annotations
+
+import io
+import itertools
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from annexa.connectors.formats import FormatError, lynis, ocsf, tabular, xccdf
+from annexa.connectors.formats.jsonstream import kind_of_stream
+from annexa.connectors.mapping import Finding, Mapper
+
+HEAD = 64 * 1024
+
+
+@dataclass(frozen=True)
+class Inspection:
+    """What a validated file is: its kind, the system it speaks for, and how to store it."""
+
+    kind: str
+    target: str
+    stored_name: str
+    title: str
+    records: int
+
+
+def _with_extension(filename: str, ext: str, allowed: tuple[str, ...] = ()) -> str:
+    """``filename`` if it ends in ``.ext`` (or an allowed one), else with ``.ext`` appended."""
+    lowered = filename.lower()
+    if lowered.endswith(f".{ext}") or any(lowered.endswith(f".{a}") for a in allowed):
+        return filename
+    return f"{filename}.{ext}"
+
+
+class FileKind:
+    name: str
+    label: str
+    records_are_findings = False
+
+    def detect(self, head: bytes, filename: str) -> bool:
+        raise NotImplementedError
+
+    def inspect(self, path: Path, filename: str) -> Inspection:
+        raise NotImplementedError
+
+    def records(self, stream: BinaryIO, mapper: Mapper) -> Iterator[Any]:
+        raise NotImplementedError
+
+    def findings(self, stream: BinaryIO, mapper: Mapper) -> Iterator[Finding]:
+        return iter(())
+
+
+class OpenScapKind(FileKind):
+    name = "openscap"
+    label = "OpenSCAP XCCDF results"
+    records_are_findings = True
+
+    def detect(self, head: bytes, filename: str) -> bool:
+        return xccdf.looks_like(head)
+
+    def inspect(self, path: Path, filename: str) -> Inspection:
+        info = xccdf.ScanInfo()
+        with open(path, "rb") as stream:
+            count = sum(1 for _ in xccdf.iter_results(stream, info))
+        profile = info.profile.rsplit("_profile_", 1)[-1] or "no profile"
+        target = info.target or "unknown host"
+        return Inspection(
+            kind=self.name,
+            target=target,
+            stored_name=_with_extension(filename, "xml"),
+            title=f"OpenSCAP results: {target} ({profile})",
+            records=count,
+        )
+
+    def records(self, stream: BinaryIO, mapper: Mapper) -> Iterator[Finding]:
+        for result in xccdf.iter_results(stream):
+            if result.status is not None:
+                yield mapper.xccdf(result)
+
+    findings = records
+
+
+class LynisKind(FileKind):
+    name = "lynis"
+    label = "Lynis report"
+
+    def detect(self, head: bytes, filename: str) -> bool:
+        return lynis.looks_like(head)
+
+    def inspect(self, path: Path, filename: str) -> Inspection:
+        with open(path, "rb") as stream:
+            report = lynis.parse(stream)
+        host = report.hostname or "unknown host"
+        return Inspection(
+            kind=self.name,
+            target=host,
+            stored_name=_with_extension(filename, "txt", ("log",)),
+            title=f"Lynis report: {host}",
+            records=len(report.tests_executed),
+        )
+
+    def records(self, stream: BinaryIO, mapper: Mapper) -> Iterator[lynis.LynisReport]:
+        yield lynis.parse(stream)
+
+    def findings(self, stream: BinaryIO, mapper: Mapper) -> Iterator[Finding]:
+        return mapper.lynis(lynis.parse(stream))
+
+
+class OcsfKind(FileKind):
+    name = "ocsf"
+    label = "OCSF findings (Prowler and others)"
+    records_are_findings = True
+
+    def detect(self, head: bytes, filename: str) -> bool:
+        return ocsf.looks_like(head)
+
+    def inspect(self, path: Path, filename: str) -> Inspection:
+        accounts: Counter[str] = Counter()
+        count = 0
+        with open(path, "rb") as stream:
+            for finding in ocsf.iter_findings(stream):
+                count += 1
+                if len(accounts) < 50:
+                    accounts[":".join(filter(None, (finding.provider, finding.account)))] += 1
+        with open(path, "rb") as stream:
+            shape = kind_of_stream(stream)
+        if count == 0:
+            raise FormatError("the OCSF file holds no findings")
+        target = accounts.most_common(1)[0][0] if len(accounts) == 1 else "several accounts"
+        return Inspection(
+            kind=self.name,
+            target=target or "unknown account",
+            stored_name=self._stored_name(filename, shape),
+            title=f"OCSF findings: {target or filename}",
+            records=count,
+        )
+
+    @staticmethod
+    def _stored_name(filename: str, shape: str) -> str:
+        # JSON Lines is not one JSON document: it must not be stored under a .json name.
+        if shape == "array":
+            return _with_extension(filename, "json")
+        stem = filename.removesuffix(".json").removesuffix(".jsonl")
+        return _with_extension(f"{stem}.jsonl", "txt")
+
+    def records(self, stream: BinaryIO, mapper: Mapper) -> Iterator[Finding]:
+        for finding in ocsf.iter_findings(stream):
+            yield mapper.ocsf(finding)
+
+    findings = records
+
+
+class TableKind(FileKind):
+    """A CSV/XLSX export of one schema (accounts, assets or training records)."""
+
+    def __init__(self, schema: tabular.TableSchema) -> None:
+        self.schema = schema
+        self.name = schema.kind
+        self.label = f"{schema.label} (CSV or XLSX)"
+
+    def detect(self, head: bytes, filename: str) -> bool:
+        # XLSX cannot be judged from its first bytes; ``detect()`` reads those whole.
+        if not tabular.looks_like(head, filename) or head.startswith(b"PK"):
+            return False
+        try:
+            complete_lines = head[: head.rfind(b"\n") + 1] or head
+            sheet = tabular.read_sheet(io.BytesIO(complete_lines), filename)
+        except FormatError:
+            return False
+        return set(self.schema.required) <= set(sheet.columns)
+
+    def inspect(self, path: Path, filename: str) -> Inspection:
+        with open(path, "rb") as stream:
+            table = tabular.read_table(stream, filename, self.name)
+        return Inspection(
+            kind=self.name,
+            target=filename,
+            stored_name=filename,
+            title=f"{self.schema.label}: {filename}",
+            records=len(table.rows),
+        )
+
+    def records(self, stream: BinaryIO, mapper: Mapper) -> Iterator[dict[str, Any]]:
+        # No file name here: read_sheet tells XLSX from CSV by the zip signature.
+        yield from tabular.read_table(stream, "", self.name).rows
+
+
+KINDS: dict[str, FileKind] = {
+    kind.name: kind
+    for kind in itertools.chain(
+        (OpenScapKind(), LynisKind(), OcsfKind()),
+        (TableKind(schema) for schema in tabular.SCHEMAS.values()),
+    )
+}
+
+
+def get(name: str) -> FileKind:
+    try:
+        return KINDS[name]
+    except KeyError:
+        raise FormatError(f"unknown kind {name!r}; use one of {', '.join(KINDS)}") from None
+
+
+def detect(path: Path, filename: str) -> FileKind:
+    """The kind of the file at ``path`` judged from its content; ``FormatError`` if unknown."""
+    with open(path, "rb") as stream:
+        head = stream.read(HEAD)
+    if not head.strip():
+        raise FormatError("the file is empty")
+    for kind in KINDS.values():
+        if kind.detect(head, filename):
+            return kind
+    if filename.lower().endswith(".xlsx"):
+        with open(path, "rb") as stream:
+            sheet = tabular.read_sheet(stream, filename)
+        return get(tabular.detect_schema(sheet.columns).kind)
+    raise FormatError("cannot tell what this file is; give the kind (" + ", ".join(KINDS) + ")")

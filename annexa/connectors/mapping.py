@@ -1,0 +1,185 @@
+"""From a tool's own rules to ISO/IEC 27001:2022 Annex A controls.
+
+- OpenSCAP (SCAP Security Guide) rules cite ISO/IEC 27001:2013 Annex A; the 2013→2022
+  correspondence of the catalog turns those into 2022 controls (``A.12.4.1`` → ``A.8.15``).
+- Prowler / OCSF findings use the producer's own ``ISO27001-2022`` entries verbatim when
+  present, otherwise ``data/prowler_checks.json`` (our mapping of known check ids).
+- Lynis tests map by test group, with single-test overrides (``data/lynis_tests.json``).
+
+Everything that cannot be mapped keeps the reason, so the import summary can say why.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from annexa.catalog.ids import CONTROL_ID
+from annexa.connectors.formats.lynis import LynisReport
+from annexa.connectors.formats.ocsf import OcsfFinding
+from annexa.connectors.formats.xccdf import RuleResult
+
+DATA = Path(__file__).resolve().parent / "data"
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One result of a tool about one rule (and resource), mapped to Annex A controls."""
+
+    tool: str
+    rule: str
+    title: str
+    status: str  # pass, fail, error, not_applicable
+    severity: str
+    resource: str
+    controls: tuple[str, ...]
+    unmapped: str = ""  # why ``controls`` is empty
+    topic: str = ""
+
+
+@functools.cache
+def _data(name: str) -> dict:
+    return json.loads((DATA / name).read_text(encoding="utf-8"))
+
+
+def prowler_checks() -> dict[str, dict]:
+    """Known Prowler check ids → ``{"controls": [...], "topic": "..."}``."""
+    return _data("prowler_checks.json")["checks"]
+
+
+def lynis_mapping() -> dict:
+    return _data("lynis_tests.json")
+
+
+def mapping_version() -> str:
+    """Changes whenever a mapping data file changes, so results are re-derived."""
+    return f"prowler{_data('prowler_checks.json')['version']}-lynis{lynis_mapping()['version']}"
+
+
+class Mapper:
+    """Maps findings of each tool; holds the 2013→2022 correspondence, read once."""
+
+    def __init__(self, legacy: dict[str, list[str]], controls: set[str]) -> None:
+        self.legacy = legacy
+        self.controls = controls
+
+    @classmethod
+    def from_catalog(cls) -> Mapper:
+        from annexa.catalog.models import Control
+        from annexa.catalog.queries import legacy_controls
+
+        legacy = {item.id: sorted(c.id for c in item.controls.all()) for item in legacy_controls()}
+        return cls(legacy, set(Control.objects.values_list("id", flat=True)))
+
+    # --- OpenSCAP ------------------------------------------------------------------------
+
+    def xccdf(self, result: RuleResult) -> Finding:
+        controls, reason = self._from_2013(result.iso2013)
+        return Finding(
+            tool="openscap",
+            rule=result.short_id,
+            title=result.title,
+            status=result.status or "not_applicable",
+            severity=result.severity,
+            resource=result.target,
+            controls=controls,
+            unmapped=reason,
+        )
+
+    def _from_2013(self, refs: tuple[str, ...]) -> tuple[tuple[str, ...], str]:
+        if not refs:
+            return (), "the rule cites no ISO/IEC 27001:2013 control"
+        if not self.legacy:
+            return (), "the catalog is not loaded (run `annexa init`)"
+        found: dict[str, None] = {}
+        unknown = []
+        for ref in refs:
+            targets = self.legacy.get(ref)
+            if targets is None:
+                unknown.append(ref)
+            for target in targets or ():
+                found[target] = None
+        if found:
+            return tuple(sorted(found, key=_sort_key)), ""
+        return (), f"its ISO/IEC 27001:2013 references ({', '.join(unknown)}) are unknown"
+
+    # --- OCSF ----------------------------------------------------------------------------
+
+    def ocsf(self, finding: OcsfFinding) -> Finding:
+        known = prowler_checks().get(finding.check_id)
+        topic = known["topic"] if known else ""
+        if finding.iso2022 is not None:
+            controls = tuple(c for c in finding.iso2022 if self._is_control(c))
+            reason = (
+                ""
+                if controls
+                else f"its ISO27001-2022 entries ({', '.join(finding.iso2022) or 'none'}) "
+                "name no Annex A control"
+            )
+        elif known:
+            controls, reason = tuple(known["controls"]), ""
+        else:
+            controls = ()
+            reason = "no ISO27001-2022 compliance entry and the check id is not in our mapping"
+        return Finding(
+            tool="ocsf",
+            rule=finding.check_id,
+            title=finding.title,
+            status=finding.status,
+            severity=finding.severity,
+            resource=finding.resource,
+            controls=controls,
+            unmapped=reason,
+            topic=topic,
+        )
+
+    def _is_control(self, value: str) -> bool:
+        if not CONTROL_ID.match(value):
+            return False
+        return value in self.controls if self.controls else True
+
+    # --- Lynis ---------------------------------------------------------------------------
+
+    def lynis_test(self, test_id: str) -> tuple[tuple[str, ...], str]:
+        data = lynis_mapping()
+        group = test_id.split("-", 1)[0]
+        if test_id in data["tests"]:
+            return tuple(data["tests"][test_id]), ""
+        if group in data["unmapped"]:
+            return (), data["unmapped"][group]
+        if group in data["groups"]:
+            return tuple(data["groups"][group]), ""
+        return (), f"no Annex A mapping for the Lynis test group {group}"
+
+    def lynis(self, report: LynisReport) -> Iterator[Finding]:
+        """One finding per Lynis test: failed when it raised a warning or suggestion, passed
+        when it ran without one, not applicable when it was skipped."""
+        raised: dict[str, str] = {}
+        for notice in [*report.warnings, *report.suggestions]:
+            raised.setdefault(notice.test_id, notice.text)
+        host = report.hostname
+        for test_id in sorted(report.tests_executed | set(raised)):
+            status = "fail" if test_id in raised else "pass"
+            yield self._lynis_finding(test_id, status, raised.get(test_id, ""), host)
+        for test_id in sorted(report.tests_skipped - report.tests_executed - set(raised)):
+            yield self._lynis_finding(test_id, "not_applicable", "skipped by Lynis", host)
+
+    def _lynis_finding(self, test_id: str, status: str, text: str, host: str) -> Finding:
+        controls, reason = self.lynis_test(test_id)
+        return Finding(
+            tool="lynis",
+            rule=test_id,
+            title=text or test_id,
+            status=status,
+            severity="warning" if status == "fail" else "info",
+            resource=host,
+            controls=controls,
+            unmapped=reason,
+        )
+
+
+def _sort_key(control_id: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in control_id.split(".")[1:])

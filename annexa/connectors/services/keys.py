@@ -1,0 +1,73 @@
+"""Rotating the key that seals connector secrets (``annexa rotate-keys``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db import transaction
+
+from annexa.connectors import secrets as sealing
+from annexa.connectors.models import Connector
+from annexa.connectors.services.config import OBJECT_TYPE
+from annexa.core.tenancy import OrgContext
+from annexa.ledger import services as ledger
+
+
+@dataclass
+class RotationSummary:
+    """The new active key, how many secrets were re-sealed, and the keys removed."""
+
+    key_id: str
+    resealed: int = 0
+    connectors: int = 0
+    removed_keys: list[str] = field(default_factory=list)
+
+
+def rotate_keys(*, prune: bool = False) -> RotationSummary:
+    """Add a new active key and re-seal every secret of every organization under it.
+
+    Older keys stay in the keyring (a web process that has not re-read it yet can still open
+    what it reads); with ``prune`` the keys no token uses any more are removed afterwards.
+    Each connector is re-sealed in its own transaction, so a failure leaves every secret
+    sealed under one of the keys the keyring still holds.
+    """
+    summary = RotationSummary(key_id=sealing.add_active_key())
+    ring = sealing.load_keyring()
+    for pk in Connector.objects.exclude(sealed={}).values_list("pk", flat=True):
+        resealed = _reseal(pk, ring)
+        if resealed:
+            summary.connectors += 1
+            summary.resealed += resealed
+    if prune:
+        used = {
+            sealing.split_token(token)[0]
+            for sealed in Connector.objects.values_list("sealed", flat=True)
+            for token in (sealed or {}).values()
+        }
+        summary.removed_keys = sealing.remove_keys(set(ring.keys) - used - {ring.active})
+    return summary
+
+
+def _reseal(pk: int, ring: sealing.Keyring) -> int:
+    with transaction.atomic():
+        connector = Connector.objects.select_for_update().select_related("organization").get(pk=pk)
+        org_uid = str(connector.organization.uid)
+        changed = 0
+        sealed = dict(connector.sealed)
+        for field_name, token in sealed.items():
+            if sealing.split_token(token)[0] == ring.active:
+                continue
+            aad = sealing.associated_data(org_uid, str(connector.uid), field_name)
+            sealed[field_name] = ring.seal(ring.open(token, aad), aad)
+            changed += 1
+        if changed:
+            connector.sealed = sealed
+            connector.save(update_fields=["sealed"])
+            ledger.append(
+                OrgContext.system(connector.organization),
+                object_type=OBJECT_TYPE,
+                object_id=str(connector.uid),
+                action="reseal",
+                data={"key_id": ring.active, "fields": sorted(sealed)},
+            )
+    return changed

@@ -1,0 +1,121 @@
+"""``annexa ingest``, ``annexa collect`` and ``annexa rotate-keys``."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+from typer.testing import CliRunner
+
+from annexa.cli.main import app
+from annexa.connectors import secrets, services
+from annexa.connectors.tests.samples import LYNIS, OPENSCAP, PROWLER, sample
+
+
+def invoke(*args: str):
+    return CliRunner().invoke(app, list(args))
+
+
+@pytest.fixture
+def loaded(acme, catalog):
+    return acme
+
+
+def test_it_ingests_a_file_and_prints_the_summary_as_json(loaded):
+    result = invoke("ingest", str(sample(OPENSCAP)), "--org", "acme", "--format", "json")
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert summary["kind"] == "openscap" and summary["evidence"]["new"] is True
+    assert summary["controls"]["A.8.15"]["not_applicable"] >= 1
+    tests = {t["id"]: t["status"] for t in summary["tests"]}
+    assert tests["openscap_file_permissions"] == "fail"
+    unmapped = {u["rule"]: u["reason"] for u in summary["unmapped"]}
+    assert "cites no ISO/IEC 27001:2013" in unmapped["file_permissions_systemmap"]
+
+
+def test_it_prints_tables_by_default(loaded):
+    result = invoke("ingest", str(sample(LYNIS)), "--org", "acme", "--kind", "lynis")
+    assert result.exit_code == 0, result.output
+    assert "Results per Annex A control" in result.stdout
+    assert "lynis_firewall_active" in result.stdout and "Unmapped" in result.stdout
+
+
+def test_it_adds_nothing_when_the_same_file_comes_again(loaded):
+    invoke("ingest", str(sample(PROWLER[0])), "--org", "acme")
+    again = invoke("ingest", str(sample(PROWLER[0])), "--org", "acme", "--format", "json")
+    summary = json.loads(again.stdout)
+    assert summary["evidence"]["new"] is False and summary["test_run"]["new"] is False
+
+
+def test_it_exits_2_for_a_refused_file(loaded, tmp_path):
+    broken = tmp_path / "x.xml"
+    broken.write_text("<html></html>")
+    result = invoke("ingest", str(broken), "--org", "acme", "--kind", "openscap")
+    assert result.exit_code == 2 and "refused" in result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--org", "nope"), "no organization"),
+        (("--org", "acme", "--kind", "nessus"), "--kind must be one of"),
+    ],
+)
+def test_it_explains_bad_arguments(loaded, args, message):
+    result = invoke("ingest", str(sample(LYNIS)), *args)
+    assert result.exit_code == 1 and message in result.output
+
+
+def test_it_collects_in_the_foreground(loaded, isla, home):
+    folder = home / "imports" / "acme"
+    folder.mkdir(parents=True)
+    shutil.copy(sample(LYNIS), folder / "report.dat")
+    services.create(
+        isla.ctx, name="web1", kind="lynis", values={"mode": "import", "report_path": "report.dat"}
+    )
+    result = invoke("collect", "--org", "acme")
+    assert result.exit_code == 0, result.output
+    line = json.loads(result.stdout.strip().splitlines()[-1])
+    assert line["connector"] == "web1" and line["status"] == "succeeded"
+    assert line["files"][0]["kind"] == "lynis"
+
+
+def test_it_fails_collect_when_a_run_fails(loaded, isla):
+    services.create(
+        isla.ctx, name="web1", kind="lynis", values={"mode": "import", "report_path": "missing.dat"}
+    )
+    result = invoke("collect", "--org", "acme", "--connector", "web1")
+    assert result.exit_code == 1 and "failed" in result.output
+    assert invoke("collect", "--org", "acme", "--connector", "nope").exit_code == 1
+
+
+def test_it_rotates_keys_from_the_command_line(loaded, isla):
+    connector = services.create(
+        isla.ctx,
+        name="p",
+        kind="ocsf",
+        values={"url": "https://a.example/f.json"},
+        secrets={"token": "canary"},
+    )
+    result = invoke("rotate-keys", "--prune")
+    assert result.exit_code == 0, result.output
+    key_id = result.stdout.strip()
+    connector.refresh_from_db()
+    assert secrets.split_token(connector.sealed["token"])[0] == key_id
+    assert list(secrets.load_keyring().keys) == [key_id]
+    assert services.open_secrets(connector) == {"token": "canary"}
+
+
+def test_it_creates_the_keyring_on_init(tmp_path, monkeypatch, settings):
+    from annexa.cli import setup as setup_cli
+
+    home = tmp_path / "fresh"
+    settings.HOME = home
+    monkeypatch.setattr("annexa.config.annexa_home", lambda: home)
+    monkeypatch.setattr(setup_cli, "setup", lambda: None)
+    monkeypatch.setattr("django.core.management.call_command", lambda *a, **k: None)
+    monkeypatch.setattr("annexa.catalog.loader.load_catalog", lambda: "catalog stub")
+    settings.SIGNING_KEY_PATH = str(home / "keys" / "ledger.pem")
+    setup_cli.init()
+    assert (home / "keys" / "secrets.key").is_file()

@@ -1,0 +1,97 @@
+"""Tool rules land on the right Annex A controls, and unmapped ones say why."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from annexa.connectors import mapping
+from annexa.connectors.formats import lynis, ocsf, xccdf
+from annexa.connectors.mapping import Mapper
+from annexa.connectors.tests.samples import LYNIS, OPENSCAP, PROWLER, sample
+
+
+@pytest.fixture
+def mapper(catalog) -> Mapper:
+    return Mapper.from_catalog()
+
+
+def test_it_maps_ssg_rules_through_their_2013_references(mapper):
+    with open(sample(OPENSCAP), "rb") as stream:
+        by_rule = {r.short_id: mapper.xccdf(r) for r in xccdf.iter_results(stream)}
+    # ensure_logrotate_activated cites 2013 A.12.4.1 (event logging), which is 2022 A.8.15.
+    assert "A.8.15" in by_rule["ensure_logrotate_activated"].controls
+    # file_groupowner_etc_passwd cites A.9.4.1 (information access restriction) → A.8.3.
+    assert "A.8.3" in by_rule["file_groupowner_etc_passwd"].controls
+    assert by_rule["file_groupowner_etc_passwd"].status == "pass"
+    unmapped = by_rule["file_permissions_systemmap"]
+    assert unmapped.controls == () and "cites no ISO/IEC 27001:2013" in unmapped.unmapped
+
+
+def test_it_explains_an_unloaded_catalog(db):
+    finding = Mapper({}, set()).xccdf(
+        xccdf.RuleResult("r", "r", "pass", "t", "low", ("A.12.4.1",), "host")
+    )
+    assert finding.controls == () and "catalog is not loaded" in finding.unmapped
+
+
+def test_it_maps_lynis_tests_by_group_and_override(mapper):
+    with open(sample(LYNIS), "rb") as stream:
+        report = lynis.parse(stream)
+    findings = {f.rule: f for f in mapper.lynis(report)}
+    assert findings["SSH-7408"].controls == ("A.8.5", "A.8.20")
+    assert findings["SSH-7408"].status == "not_applicable"  # skipped: no SSH daemon
+    assert findings["AUTH-9286"].controls == ("A.5.17", "A.8.5")
+    assert findings["AUTH-9286"].status == "fail"
+    assert findings["HRDN-7230"].controls == ("A.8.7",)
+    assert findings["LYNIS"].controls == () and "Lynis release" in findings["LYNIS"].unmapped
+
+
+def test_it_uses_a_findings_iso_2022_entries_verbatim(mapper):
+    with open(sample(PROWLER[0]), "rb") as stream:
+        document = json.load(stream)[0]
+    document["unmapped"]["compliance"]["ISO27001-2022"] = ["A.5.15", "A.8.2"]
+    finding = mapper.ocsf(ocsf.normalise(document))
+    # accessanalyzer_enabled is in our own list too, but the producer's mapping wins.
+    assert finding.controls == ("A.5.15", "A.8.2")
+    assert finding.topic == "least_privilege"
+
+
+def test_it_falls_back_to_the_known_check_ids(mapper):
+    with open(sample(PROWLER[0]), "rb") as stream:
+        first = next(ocsf.iter_findings(stream))
+    finding = mapper.ocsf(first)
+    assert finding.controls == tuple(mapping.prowler_checks()["accessanalyzer_enabled"]["controls"])
+
+
+def test_it_says_why_an_ocsf_finding_is_unmapped(mapper):
+    unknown = ocsf.normalise({"metadata": {"event_code": "brand_new_check"}, "status_code": "FAIL"})
+    assert "not in our mapping" in mapper.ocsf(unknown).unmapped
+    wrong = ocsf.normalise(
+        {
+            "metadata": {"event_code": "x"},
+            "status_code": "FAIL",
+            "unmapped": {"compliance": {"ISO27001-2022": ["9.2", "A.99.1"]}},
+        }
+    )
+    assert "name no Annex A control" in mapper.ocsf(wrong).unmapped
+
+
+def test_it_maps_every_sample_check_id():
+    known = mapping.prowler_checks()
+    for name in PROWLER:
+        with open(sample(name), "rb") as stream:
+            for finding in ocsf.iter_findings(stream):
+                assert finding.check_id in known, finding.check_id
+
+
+def test_it_keeps_the_mapping_data_on_real_control_ids(catalog):
+    from annexa.catalog.models import Control
+
+    ids = set(Control.objects.values_list("id", flat=True))
+    data = mapping.lynis_mapping()
+    used = {c for cs in data["groups"].values() for c in cs}
+    used |= {c for cs in data["tests"].values() for c in cs}
+    used |= {c for entry in mapping.prowler_checks().values() for c in entry["controls"]}
+    assert used <= ids, used - ids

@@ -1,0 +1,107 @@
+"""API representations of monitoring: runs, results, status changes, derived statuses."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from annexa.monitoring.models import ControlStatusChange, TestResult, TestRun
+
+
+class TestResultSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = TestResult
+        fields = [
+            "test_id",
+            "status",
+            "reason",
+            "control_ids",
+            "resources",
+            "resource_count",
+            "failing_count",
+            "stream",
+            "observed_at",
+            "valid_until",
+            "is_latest",
+        ]
+
+
+class TestRunSerializer(serializers.ModelSerializer):
+    evidence = serializers.UUIDField(source="version.evidence.uid", read_only=True)
+    evidence_version = serializers.UUIDField(source="version.uid", read_only=True)
+    sha256 = serializers.CharField(source="version.sha256", read_only=True)
+
+    class Meta:
+        model = TestRun
+        fields = [
+            "id",
+            "uid",
+            "kind",
+            "stream",
+            "status",
+            "observed_at",
+            "started_at",
+            "finished_at",
+            "evidence",
+            "evidence_version",
+            "sha256",
+            "collection",
+        ]
+
+
+class TestRunDetailSerializer(TestRunSerializer):
+    results = TestResultSerializer(many=True, read_only=True)
+    controls = serializers.SerializerMethodField()
+
+    class Meta(TestRunSerializer.Meta):
+        fields = [*TestRunSerializer.Meta.fields, "summary", "controls", "results"]
+
+    def get_controls(self, run: TestRun) -> dict[str, dict[str, int]]:
+        from annexa.monitoring.services import control_counts
+
+        return control_counts(run)
+
+
+class StatusChangeSerializer(serializers.ModelSerializer):
+    control = serializers.CharField(source="control_id", read_only=True)
+    test_run = serializers.UUIDField(source="run.uid", read_only=True, allow_null=True)
+
+    class Meta:
+        model = ControlStatusChange
+        fields = [
+            "control",
+            "previous",
+            "status",
+            "at",
+            "no_longer_functioning",
+            "test_run",
+            "reason",
+        ]
+
+
+def control_view(view, *, detail: bool = False) -> dict:
+    """A derived ``ControlView`` as JSON."""
+    data = {
+        "control": view.control_id,
+        "title": view.title,
+        "theme": view.theme,
+        "status": view.status,
+        "tests": view.tests,
+        "tested_by": view.automated_tests,
+        "manual_evidence": {"fresh": view.manual_fresh, "stale": view.manual_stale},
+        "newest_evidence": view.newest_evidence.isoformat() if view.newest_evidence else None,
+        "evidence_age_days": view.evidence_age_days,
+    }
+    if detail:
+        data["results"] = [
+            {
+                "test_id": r.test_id,
+                "stream": r.stream,
+                "status": r.status,
+                "reason": r.reason,
+                "observed_at": r.observed_at.isoformat(),
+                "valid_until": r.valid_until.isoformat() if r.valid_until else None,
+                "fresh": r.fresh,
+            }
+            for r in view.results
+        ]
+    return data

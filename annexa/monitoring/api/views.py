@@ -1,0 +1,111 @@
+"""Monitoring API: control statuses, coverage, test runs and results, status changes, tests."""
+
+from __future__ import annotations
+
+from django.http import Http404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from annexa.core.api import OrgAPIMixin
+from annexa.monitoring import loader
+from annexa.monitoring import status as derivation
+from annexa.monitoring.api.serializers import (
+    StatusChangeSerializer,
+    TestResultSerializer,
+    TestRunDetailSerializer,
+    TestRunSerializer,
+    control_view,
+)
+from annexa.monitoring.models import ControlStatusChange, TestResult, TestRun
+
+
+class ControlStatusListAPI(OrgAPIMixin, APIView):
+    """Every Annex A control with its derived status (``?status=failing`` filters)."""
+
+    @extend_schema(operation_id="monitoring_controls_list", responses={200: OpenApiTypes.OBJECT})
+    def get(self, request, *args, **kwargs):
+        wanted = request.query_params.get("status")
+        views = derivation.derive(self.ctx.org).values()
+        return Response([control_view(v) for v in views if not wanted or v.status == wanted])
+
+
+class ControlStatusAPI(OrgAPIMixin, APIView):
+    """One control: status, latest result per test and system, and its recent history."""
+
+    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    def get(self, request, *args, **kwargs):
+        views = derivation.derive(self.ctx.org)
+        view = views.get(kwargs["control_id"])
+        if view is None:
+            raise Http404
+        history = [
+            r
+            for r in TestResult.objects.for_org(self.ctx.org).filter(test_id__in=view.tests)[:400]
+            if view.control_id in r.control_ids
+        ][:200]
+        body = control_view(view, detail=True)
+        body["history"] = TestResultSerializer(history, many=True).data
+        return Response(body)
+
+
+class CoverageAPI(OrgAPIMixin, APIView):
+    """Automation coverage: per control, tests available and producing results, manual
+    evidence and freshness."""
+
+    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    def get(self, request, *args, **kwargs):
+        views = list(derivation.derive(self.ctx.org).values())
+        return Response(
+            {
+                "controls": len(views),
+                "tested_automatically": sum(1 for v in views if v.automated_tests),
+                "with_tests": sum(1 for v in views if v.tests),
+                "with_manual_evidence": sum(1 for v in views if v.manual_fresh or v.manual_stale),
+                "items": [control_view(v) for v in views],
+            }
+        )
+
+
+class TestRunListAPI(OrgAPIMixin, generics.ListAPIView):
+    """Test runs, newest evidence first (``?kind=`` and ``?stream=`` filter)."""
+
+    queryset = TestRun.objects.all()
+    serializer_class = TestRunSerializer
+
+    def get_queryset(self):
+        queryset = super().get_queryset().select_related("version__evidence")
+        for name in ("kind", "stream"):
+            if value := self.request.query_params.get(name):
+                queryset = queryset.filter(**{name: value})
+        return queryset
+
+
+class TestRunDetailAPI(OrgAPIMixin, generics.RetrieveAPIView):
+    """One test run with every result, the per-control counts and the unmapped findings."""
+
+    queryset = TestRun.objects.all()
+    serializer_class = TestRunDetailSerializer
+
+
+class StatusChangesAPI(OrgAPIMixin, generics.ListAPIView):
+    """Control status transitions, newest first (``?control=A.8.5`` filters)."""
+
+    queryset = ControlStatusChange.objects.all()
+    serializer_class = StatusChangeSerializer
+
+    def get_queryset(self):
+        queryset = super().get_queryset().select_related("run")
+        if control := self.request.query_params.get("control"):
+            queryset = queryset.filter(control_id=control)
+        return queryset
+
+
+class TestCatalogAPI(OrgAPIMixin, APIView):
+    """Every control test with its metadata."""
+
+    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    def get(self, request, *args, **kwargs):
+        return Response([cls.metadata() for cls in loader.all_tests().values()])

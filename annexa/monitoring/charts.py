@@ -1,0 +1,73 @@
+"""The control status grid: the 93 Annex A controls by theme, one square each, as inline SVG.
+
+Each square links to the control's monitoring page and carries a ``<title>`` (its id, title
+and status) for tooltips and screen readers. All text is escaped here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+from annexa.catalog.choices import Theme
+from annexa.monitoring.choices import STATUS_COLORS, ControlStatus
+from annexa.monitoring.status import ControlView
+
+CELL = 26
+GAP = 4
+LABEL_WIDTH = 130
+PER_ROW = 19
+FONT = 'font-family="system-ui, sans-serif" font-size="12"'
+
+
+def status_grid(views: Iterable[ControlView], url_for: Callable[[str], str]) -> SafeString:
+    """The grid SVG; ``url_for(control_id)`` gives each square's link."""
+    by_theme: dict[str, list[ControlView]] = {theme: [] for theme in Theme.values}
+    for view in views:
+        by_theme.setdefault(view.theme, []).append(view)
+    parts: list[str] = []
+    y = 0
+    for theme, label in Theme.choices:
+        controls = by_theme.get(theme, [])
+        rows = max(1, -(-len(controls) // PER_ROW))
+        parts.append(f'<text x="0" y="{y + 17}" {FONT} font-weight="600">{escape(label)}</text>')
+        for index, view in enumerate(controls):
+            x = LABEL_WIDTH + (index % PER_ROW) * (CELL + GAP)
+            top = y + (index // PER_ROW) * (CELL + GAP)
+            parts.append(_cell(view, x, top, url_for(view.control_id)))
+        y += rows * (CELL + GAP) + 10
+    legend, y = _legend(y + 4)
+    width = LABEL_WIDTH + PER_ROW * (CELL + GAP)
+    header = (
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart status-grid" role="img" '
+        f'viewBox="0 0 {width} {y}" width="100%" style="max-width:{width}px" '
+        f'aria-labelledby="grid-title"><title id="grid-title">Annex A controls by status</title>'
+    )
+    return mark_safe(header + "".join(parts) + legend + "</svg>")  # noqa: S308 - escaped above
+
+
+def _cell(view: ControlView, x: int, y: int, url: str) -> str:
+    color = STATUS_COLORS.get(view.status, STATUS_COLORS[ControlStatus.NOT_COVERED])
+    status = ControlStatus(view.status).label
+    title = escape(f"{view.control_id} {view.title} — {status}")
+    short = escape(view.control_id.split(".", 1)[1])
+    return (
+        f'<a href="{escape(url)}"><rect x="{x}" y="{y}" width="{CELL}" height="{CELL}" rx="4" '
+        f'fill="{color}" data-status="{escape(view.status)}"><title>{title}</title></rect>'
+        f'<text x="{x + CELL / 2}" y="{y + 17}" text-anchor="middle" fill="#fff" '
+        f'font-family="system-ui, sans-serif" font-size="8" pointer-events="none">{short}'
+        "</text></a>"
+    )
+
+
+def _legend(y: int) -> tuple[str, int]:
+    parts, x = [], 0
+    for status, label in ControlStatus.choices:
+        parts.append(
+            f'<rect x="{x}" y="{y}" width="12" height="12" rx="2" fill="{STATUS_COLORS[status]}"/>'
+            f'<text x="{x + 17}" y="{y + 10}" {FONT}>{escape(label)}</text>'
+        )
+        x += 30 + 7 * len(label)
+    return "".join(parts), y + 20

@@ -1,0 +1,1 @@
+"""Annexa's control tests: one module per test, named by the test's id (see ``loader``)."""

@@ -1,0 +1,134 @@
+"""Monitoring over time: test runs and their results, each control's status and its changes.
+
+A ``TestRun`` is one evaluation of one evidence version by every control test of its kind
+(unique per version and test suite, so evaluating the same content twice adds nothing). Its
+``TestResult`` rows keep the outcome of each test; ``is_latest`` marks, per system (stream)
+and test, the result of the newest evidence. ``ControlState`` holds each control's current
+derived status, and ``ControlStatusChange`` every transition, in order.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from annexa.core.tenancy import OrgOwned
+from annexa.monitoring.choices import ControlStatus, ResultStatus, RunStatus
+
+
+class TestRun(OrgOwned):
+    """Every control test of one evidence kind, run over one evidence version."""
+
+    __test__ = False  # not a pytest test class, despite the name
+
+    version = models.ForeignKey(
+        "evidence.EvidenceVersion", on_delete=models.RESTRICT, related_name="+"
+    )
+    collection = models.ForeignKey(
+        "connectors.CollectionRun",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="test_runs",
+    )
+    kind = models.CharField(max_length=40)
+    stream = models.CharField(max_length=300)
+    suite = models.CharField(max_length=64)  # digest of the tests' ids, versions and mappings
+    observed_at = models.DateTimeField()  # when the evidence was collected
+    started_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=20, choices=RunStatus.choices)
+    summary = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-observed_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "version", "suite"], name="test_run_once_per_content"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} tests of {self.stream} at {self.observed_at:%Y-%m-%d %H:%M}"
+
+
+class TestResult(OrgOwned):
+    """The outcome of one control test in one run."""
+
+    __test__ = False
+
+    run = models.ForeignKey(TestRun, on_delete=models.CASCADE, related_name="results")
+    test_id = models.CharField(max_length=80)
+    status = models.CharField(max_length=20, choices=ResultStatus.choices)
+    reason = models.TextField()
+    control_ids = models.JSONField(default=list)
+    resources = models.JSONField(default=list, blank=True)
+    resource_count = models.PositiveIntegerField(default=0)
+    failing_count = models.PositiveIntegerField(default=0)
+    stream = models.CharField(max_length=300)
+    observed_at = models.DateTimeField()
+    valid_until = models.DateField(null=True, blank=True)  # the evidence's validity
+    is_latest = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["-observed_at", "test_id"]
+        indexes = [
+            models.Index(fields=["organization", "is_latest"], name="result_latest_idx"),
+            models.Index(
+                fields=["organization", "stream", "test_id"], name="result_stream_test_idx"
+            ),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "test_id"], name="one_result_per_test"),
+            models.UniqueConstraint(
+                fields=["organization", "stream", "test_id"],
+                condition=Q(is_latest=True),
+                name="one_latest_result",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.test_id}: {self.status}"
+
+
+class ControlState(OrgOwned):
+    """A control's current status in one organization, as last derived."""
+
+    control = models.ForeignKey("catalog.Control", on_delete=models.CASCADE, related_name="+")
+    status = models.CharField(max_length=20, choices=ControlStatus.choices)
+    since = models.DateTimeField(default=timezone.now)
+    no_longer_functioning = models.BooleanField(default=False)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["control__sort_key"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "control"], name="one_state_per_control"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.control_id}: {self.status}"
+
+
+class ControlStatusChange(OrgOwned):
+    """One transition of a control's status; ``no_longer_functioning`` marks passing →
+    failing (the control was effective and stopped being so)."""
+
+    control = models.ForeignKey("catalog.Control", on_delete=models.CASCADE, related_name="+")
+    previous = models.CharField(max_length=20, choices=ControlStatus.choices, blank=True)
+    status = models.CharField(max_length=20, choices=ControlStatus.choices)
+    at = models.DateTimeField(default=timezone.now)
+    no_longer_functioning = models.BooleanField(default=False)
+    run = models.ForeignKey(
+        TestRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="changes"
+    )
+    reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.control_id}: {self.previous or 'new'} → {self.status}"

@@ -1,0 +1,142 @@
+"""Collect → store → judge: file imports, connector runs (foreground or queued)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from django.db import transaction
+
+from annexa.connectors import services as connectors
+from annexa.connectors.choices import Trigger
+from annexa.connectors.models import CollectedItem, CollectionRun, Connector
+from annexa.core.tenancy import OrgContext
+from annexa.monitoring import engine
+from annexa.monitoring.models import TestRun
+from annexa.monitoring.services.evaluation import evaluate_version
+from annexa.monitoring.services.status import refresh
+
+STATUS_KEYS = ("pass", "fail", "error", "not_applicable")
+
+
+@dataclass
+class Judged:
+    """One stored file and the test run that judged it."""
+
+    item: CollectedItem
+    run: TestRun
+    new_run: bool
+
+    def as_dict(self) -> dict[str, Any]:
+        version = self.item.version
+        results = list(self.run.results.order_by("test_id"))
+        return {
+            "kind": self.item.kind,
+            "stream": self.item.stream,
+            "evidence": {
+                "uid": str(version.evidence.uid),
+                "version": version.number,
+                "sha256": version.sha256,
+                "filename": version.filename,
+                "new": self.item.created,
+            },
+            "test_run": {"uid": str(self.run.uid), "new": self.new_run, "status": self.run.status},
+            "controls": control_counts(self.run, results),
+            "tests": [
+                {
+                    "id": r.test_id,
+                    "status": r.status,
+                    "controls": r.control_ids,
+                    "reason": r.reason,
+                }
+                for r in results
+            ],
+            "findings": self.run.summary.get("findings", 0),
+            "unmapped_findings": self.run.summary.get("unmapped_findings", 0),
+            "unmapped": self.run.summary.get("unmapped", []),
+            "error": self.run.summary.get("error", ""),
+        }
+
+
+def control_counts(run: TestRun, results: list | None = None) -> dict[str, dict[str, int]]:
+    """Per Annex A control: pass / fail / error / not applicable results of this run — the
+    tool's own findings mapped to the control, plus Annexa's control tests that speak for it."""
+    counts: dict[str, dict[str, int]] = {
+        control: {key: int(tally.get(key, 0)) for key in STATUS_KEYS}
+        for control, tally in run.summary.get("controls", {}).items()
+    }
+    for result in results if results is not None else run.results.all():
+        for control in result.control_ids:
+            counts.setdefault(control, dict.fromkeys(STATUS_KEYS, 0))[result.status] += 1
+    return {k: counts[k] for k in sorted(counts, key=lambda c: tuple(map(int, c[2:].split("."))))}
+
+
+def _judge(ctx: OrgContext, item: CollectedItem, progress: engine.Progress | None = None) -> Judged:
+    run, new = evaluate_version(
+        ctx,
+        item.version,
+        kind=item.kind,
+        stream=item.stream,
+        collection=item.run,
+        progress=progress,
+    )
+    if new:
+        controls = {c for r in run.results.all() for c in r.control_ids}
+        refresh(ctx, run=run, control_ids=controls)
+    return Judged(item=item, run=run, new_run=new)
+
+
+def ingest(
+    ctx: OrgContext,
+    path: Path,
+    *,
+    filename: str | None = None,
+    kind: str | None = None,
+    valid_days: int = connectors.INGEST_VALID_DAYS,
+    progress: engine.Progress | None = None,
+) -> Judged:
+    """Import a tool's output file as evidence and judge it (``annexa ingest``)."""
+    item = connectors.ingest_file(ctx, path, filename=filename, kind=kind, valid_days=valid_days)
+    return _judge(ctx, item, progress)
+
+
+@dataclass
+class Collected:
+    """A connector run and what its files were judged to be."""
+
+    run: CollectionRun
+    judged: list[Judged] = field(default_factory=list)
+
+
+def execute_collection(
+    ctx: OrgContext, run: CollectionRun, progress: Callable[[str], None] | None = None
+) -> Collected:
+    """Execute a queued run, then judge every file it stored."""
+    items = connectors.execute(ctx, run, progress)
+    report = Collected(run=run)
+    for item in items:
+        if progress is not None:
+            progress(f"judging {item.version.filename}")
+        report.judged.append(_judge(ctx, item))
+    return report
+
+
+def collect_now(
+    ctx: OrgContext, connector: Connector, progress: Callable[[str], None] | None = None
+) -> Collected:
+    """Run a connector in the foreground (``annexa collect``)."""
+    run = connectors.request_run(ctx, connector, Trigger.MANUAL)
+    return execute_collection(ctx, run, progress)
+
+
+def queue_collection(
+    ctx: OrgContext, connector: Connector, trigger: str = Trigger.MANUAL
+) -> CollectionRun:
+    """Queue a run for the background worker ("Run now", and the schedule)."""
+    run = connectors.request_run(ctx, connector, trigger)
+    from annexa.monitoring import tasks
+
+    transaction.on_commit(lambda: tasks.collect(run.pk))
+    return run

@@ -1,0 +1,110 @@
+"""The engine: one pass over the evidence, findings tallied per control, failures contained."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import io
+
+from annexa.connectors import kinds
+from annexa.connectors.mapping import Mapper
+from annexa.connectors.tests.samples import LYNIS, OPENSCAP, sample
+from annexa.monitoring import engine, loader
+from annexa.monitoring.families import LynisTest
+
+AS_OF = dt.date(2025, 6, 30)
+
+
+def opener_of(path):
+    @contextlib.contextmanager
+    def open_content():
+        with open(path, "rb") as stream:
+            yield stream
+
+    return open_content
+
+
+def opener_of_bytes(data: bytes):
+    @contextlib.contextmanager
+    def open_content():
+        yield io.BytesIO(data)
+
+    return open_content
+
+
+def test_it_runs_every_test_of_a_kind_and_tallies_findings(catalog):
+    result = engine.evaluate(
+        kinds.get("openscap"),
+        opener_of(sample(OPENSCAP)),
+        Mapper.from_catalog(),
+        loader.tests_for_kind("openscap"),
+        as_of=AS_OF,
+    )
+    assert set(result.outcomes) == {cls.id for cls in loader.tests_for_kind("openscap")}
+    assert result.records == result.findings == 44  # rules that were evaluated
+    assert result.controls["A.8.15"]["not_applicable"] >= 1
+    assert "file_permissions_systemmap" in result.unmapped
+    assert result.summary()["unmapped_findings"] == 9
+
+
+def test_it_reads_a_lynis_report_for_findings_and_for_tests(catalog):
+    result = engine.evaluate(
+        kinds.get("lynis"),
+        opener_of(sample(LYNIS)),
+        Mapper.from_catalog(),
+        loader.tests_for_kind("lynis"),
+        as_of=AS_OF,
+    )
+    assert result.records == 1 and result.findings > 200
+    assert result.outcomes["lynis_firewall_active"].status == "pass"
+    assert result.outcomes["lynis_hardening_index"].status == "fail"
+
+
+class Exploding(LynisTest):
+    """Passes never. Fails never: it raises."""
+
+    id = "lynis_exploding"
+    title = "Explodes"
+    control_ids = ("A.8.9",)
+    remediation = "None."
+
+    def judge(self, report):
+        raise RuntimeError("boom")
+
+
+def test_it_contains_a_failing_test(db):
+    tests = [Exploding, loader.all_tests()["lynis_firewall_active"]]
+    result = engine.evaluate(
+        kinds.get("lynis"), opener_of(sample(LYNIS)), Mapper({}, set()), tests, as_of=AS_OF
+    )
+    assert result.outcomes["lynis_exploding"].status == "error"
+    assert "boom" in result.outcomes["lynis_exploding"].reason
+    assert result.outcomes["lynis_firewall_active"].status == "pass"
+
+
+def test_it_turns_unreadable_evidence_into_errors_not_passes(db):
+    result = engine.evaluate(
+        kinds.get("ocsf"),
+        opener_of_bytes(b'[{"class_uid": 2004, "status_code": "PASS"'),
+        Mapper({}, set()),
+        loader.tests_for_kind("ocsf"),
+        as_of=AS_OF,
+    )
+    assert result.error.startswith("the evidence could not be read")
+    assert {o.status for o in result.outcomes.values()} == {"error"}
+
+
+def test_it_reports_progress_while_streaming(db):
+    line = b'{"status_code": "PASS", "metadata": {"event_code": "guardduty_is_enabled"}}'
+    documents = b"\n".join(line for _ in range(25_000))
+    seen: list[int] = []
+    result = engine.evaluate(
+        kinds.get("ocsf"),
+        opener_of_bytes(documents),
+        Mapper({}, set()),
+        loader.tests_for_kind("ocsf"),
+        as_of=AS_OF,
+        progress=seen.append,
+    )
+    assert seen == [10_000, 20_000]
+    assert result.outcomes["ocsf_threat_detection"].resource_count == 25_000

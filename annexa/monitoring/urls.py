@@ -1,0 +1,12 @@
+from django.urls import path
+
+from annexa.monitoring import views
+
+app_name = "monitoring"
+urlpatterns = [
+    path("", views.GridView.as_view(), name="grid"),
+    path("coverage/", views.CoverageView.as_view(), name="coverage"),
+    path("tests/", views.TestCatalogView.as_view(), name="tests"),
+    path("runs/<int:pk>/", views.TestRunView.as_view(), name="run"),
+    path("controls/<str:control_id>/", views.ControlMonitorView.as_view(), name="control"),
+]
