@@ -74,6 +74,7 @@ def build_demo() -> tuple[object, dict[str, object]]:
     """
     from django.db import transaction
 
+    from annexa.audits.demo import build_audits_demo
     from annexa.core.tenancy import OrgContext
     from annexa.isms.demo import build_isms_demo
     from annexa.orgs import services as orgs
@@ -102,6 +103,7 @@ def build_demo() -> tuple[object, dict[str, object]]:
         manager = Membership.objects.get(user=people["isms_manager"], organization=org)
         ctx = OrgContext(org=org, user=people["isms_manager"], membership=manager)
         build_isms_demo(ctx, people)
+        build_audits_demo(ctx, people)
     return org, people
 
 
@@ -124,17 +126,31 @@ def demo(
     if output_format == "json":
         out(json.dumps({"organization": org.slug, "logins": logins}, indent=2))
         return
+    _print_logins(org, logins)
+
+
+def _print_logins(org, logins: list[dict[str, str]]) -> None:
+    """The logins as a table on stderr, e-mails and passwords never cut or wrapped."""
+    import sys
+
+    from django.conf import settings
+    from rich.console import Console
     from rich.table import Table
 
-    table = Table(title=f"Demo organization {org.name} ({org.slug}) — logins")
-    for column in ("role", "e-mail", "password", "who"):
-        table.add_column(column)
+    table = Table(title=f"Demo organization {org.name} ({org.slug}) — logins", box=None)
+    table.add_column("role", no_wrap=True)
+    for column, key in (("e-mail", "email"), ("password", "password")):
+        width = max(len(column), *(len(login[key]) for login in logins))
+        table.add_column(column, no_wrap=True, min_width=width)
+    table.add_column("who")
     for login in logins:
         table.add_row(
             login["role"], login["email"], login["password"], f"{login['name']}, {login['title']}"
         )
-    err.print(table)
-    err.print("Open http://127.0.0.1:8000/ and log in with the ISMS manager to start.")
+    # Piped into a log (as `make run` may be), the table keeps its full width.
+    console = Console(stderr=True, width=None if sys.stderr.isatty() else 200)
+    console.print(table)
+    err.print(f"Open {settings.BASE_URL.rstrip('/')}/ and log in with the ISMS manager to start.")
 
 
 def register(app: typer.Typer) -> None:
