@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 
 class ConfigError(Exception):
@@ -74,6 +75,60 @@ def env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
     assert value is not None
     if value not in choices:
         raise ConfigError(f"{name} must be one of {', '.join(choices)}; got {value!r}.")
+    return value
+
+
+def _check_web_url(name: str, value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ConfigError(
+            f"{name} must be an http:// or https:// URL such as https://annexa.example.com, "
+            f"got {value!r}."
+        )
+    return value
+
+
+def env_url(name: str, default: str | None = None) -> str | None:
+    """An absolute http(s) URL, e.g. the address people reach Annexa at."""
+    value = env_str(name, default)
+    return None if value is None else _check_web_url(name, value)
+
+
+def env_url_list(name: str, default: list[str]) -> list[str]:
+    """Comma-separated absolute http(s) URLs (origins)."""
+    return [_check_web_url(name, item) for item in env_list(name, default)]
+
+
+def env_dotted_path(name: str, default: str) -> str:
+    """The dotted path of a class in an installed module (the module must exist)."""
+    from importlib.util import find_spec
+
+    value = env_str(name, default)
+    assert value is not None
+    module, _, attribute = value.rpartition(".")
+    try:
+        found = bool(module) and find_spec(module) is not None
+    except (ImportError, ValueError):
+        found = False
+    if not found or not attribute:
+        raise ConfigError(
+            f"{name} must be the dotted path of a class in an installed module, got {value!r}."
+        )
+    return value
+
+
+def env_time_zone(name: str, default: str) -> str:
+    """An IANA time zone name such as ``Europe/Ljubljana``."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    value = env_str(name, default)
+    assert value is not None
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(
+            f"{name} must be an IANA time zone name such as UTC or Europe/Ljubljana, got {value!r}."
+        ) from None
     return value
 
 

@@ -12,8 +12,8 @@ HOME = config.annexa_home()
 SECRET_KEY = config.read_secret_key(HOME) or ""
 DEBUG = config.env_bool("ANNEXA_DEBUG", False)
 ALLOWED_HOSTS = config.env_list("ANNEXA_ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
-CSRF_TRUSTED_ORIGINS = config.env_list("ANNEXA_CSRF_TRUSTED_ORIGINS", [])
-BASE_URL = config.env_str("ANNEXA_BASE_URL", "http://127.0.0.1:8000")
+CSRF_TRUSTED_ORIGINS = config.env_url_list("ANNEXA_CSRF_TRUSTED_ORIGINS", [])
+BASE_URL = config.env_url("ANNEXA_BASE_URL", "http://127.0.0.1:8000")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -25,6 +25,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI assets served by us, so /api/docs/ works offline
     "django_htmx",
     # annexa.core before allauth, so core's account/ templates (the login page) win.
     "annexa.core",
@@ -37,6 +38,8 @@ INSTALLED_APPS = [
     "annexa.evidence",
     "annexa.isms",
     "annexa.audits",
+    "annexa.findings",
+    "annexa.actions",
     "annexa.connectors",
     "annexa.monitoring",
 ]
@@ -79,8 +82,12 @@ def _database() -> dict:
     if url:
         try:
             db = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
-        except ValueError as exc:
-            raise config.ConfigError(f"ANNEXA_DATABASE_URL is not a database URL: {exc}") from exc
+        except ValueError:
+            # The URL is not echoed: it may hold a password.
+            raise config.ConfigError(
+                "ANNEXA_DATABASE_URL is not a database URL; use postgres://user:password@host"
+                ":5432/name or sqlite:////absolute/path.sqlite3"
+            ) from None
         if db["ENGINE"] not in (
             "django.db.backends.postgresql",
             "django.db.backends.sqlite3",
@@ -152,17 +159,29 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "ISO/IEC 27001:2022 internal audits and continuous control monitoring.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Tags (the docs' sections) and operation ids from the path after /api/v1/ and, for
+    # organization routes, after /orgs/{org}/: "soa", "audits", … rather than one "v1".
+    "SCHEMA_PATH_PREFIX": r"/api/v1(?:/orgs/\{org\}(?=/.))?",
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     # Choice sets whose field names ("kind", "status", "role") other apps use too.
     "ENUM_NAME_OVERRIDES": {
         "AuditKindEnum": "annexa.audits.choices.AuditKind",
         "AuditStatusEnum": "annexa.audits.choices.AuditStatus",
         "TeamRoleEnum": "annexa.audits.choices.TeamRole",
         "RoleEnum": "annexa.orgs.choices.Role",
+        "ActionSourceEnum": "annexa.actions.choices.ActionSource",
+        "ReviewMethodEnum": "annexa.actions.choices.ReviewMethod",
+        "CollectionRunStatusEnum": "annexa.connectors.choices.RunStatus",
+        "TestRunStatusEnum": "annexa.monitoring.choices.RunStatus",
+        "TestResultStatusEnum": "annexa.monitoring.choices.ResultStatus",
+        "ControlStatusEnum": "annexa.monitoring.choices.ControlStatus",
     },
 }
 
 LANGUAGE_CODE = "en"
-TIME_ZONE = config.env_str("ANNEXA_TIME_ZONE", "UTC")
+TIME_ZONE = config.env_time_zone("ANNEXA_TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
 
@@ -170,7 +189,7 @@ STATIC_URL = "static/"
 STATIC_ROOT = HOME / "static"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+    "staticfiles": {"BACKEND": "annexa.core.staticfiles.StaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = True
 
@@ -181,7 +200,7 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
 
-EMAIL_BACKEND = config.env_str(
+EMAIL_BACKEND = config.env_dotted_path(
     "ANNEXA_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
 )
 DEFAULT_FROM_EMAIL = config.env_str("ANNEXA_EMAIL_FROM", "annexa@localhost")
@@ -190,7 +209,7 @@ DEFAULT_FROM_EMAIL = config.env_str("ANNEXA_EMAIL_FROM", "annexa@localhost")
 SIGNING_KEY_PATH = config.env_str("ANNEXA_SIGNING_KEY_PATH", str(HOME / "keys" / "ledger.pem"))
 # Evidence blobs: file:// (default, under ANNEXA_HOME) or s3://bucket/prefix.
 STORAGE_URL = config.env_str("ANNEXA_STORAGE_URL", f"file://{HOME / 'blobs'}")
-S3_ENDPOINT_URL = config.env_str("ANNEXA_S3_ENDPOINT_URL")
+S3_ENDPOINT_URL = config.env_url("ANNEXA_S3_ENDPOINT_URL")
 UPLOAD_MAX_BYTES = config.env_int("ANNEXA_UPLOAD_MAX_BYTES", 100 * 1024 * 1024, minimum=1)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
@@ -211,5 +230,10 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": config.env_str("ANNEXA_LOG_LEVEL", "INFO")},
+    "root": {
+        "handlers": ["console"],
+        "level": config.env_choice(
+            "ANNEXA_LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+        ),
+    },
 }

@@ -10,12 +10,22 @@ org_web = [
     path("", include("annexa.isms.urls")),
     path("evidence/", include("annexa.evidence.urls")),
     path("ledger/", include("annexa.ledger.urls")),
+    path("audits/", include("annexa.audits.urls")),
+    path("findings/", include("annexa.findings.urls")),
+    path("actions/", include("annexa.actions.urls")),
+    path("connectors/", include("annexa.connectors.urls")),
+    path("monitoring/", include("annexa.monitoring.urls")),
     path("", include("annexa.orgs.urls")),
 ]
 org_api = [
     path("", include("annexa.isms.api.urls")),
     path("evidence/", include("annexa.evidence.api.urls")),
     path("ledger/", include("annexa.ledger.api.urls")),
+    path("audits/", include("annexa.audits.api.urls")),
+    path("findings/", include("annexa.findings.api.urls")),
+    path("actions/", include("annexa.actions.api.urls")),
+    path("connectors/", include("annexa.connectors.api.urls")),
+    path("monitoring/", include("annexa.monitoring.api.urls")),
 ]
 
 urlpatterns = [
@@ -24,6 +34,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("catalog/", include("annexa.catalog.urls")),
+    path("feeds/", include("annexa.audits.feed_urls")),
     path("o/<slug:org>/", include(org_web)),
     path("api/v1/catalog/", include("annexa.catalog.api.urls")),
     path("api/v1/orgs/", include("annexa.orgs.api.urls")),

@@ -27,7 +27,20 @@ for module_info in sorted(pkgutil.iter_modules(annexa.cli.__path__), key=lambda 
 
 
 def run() -> None:
-    app()
+    """The console script: configuration and database failures end with a message, not a
+    traceback (every command, wherever the failure surfaces)."""
+    from rich.markup import escape
+
+    from annexa.cli.bootstrap import err, explain
+
+    try:
+        app()
+    except Exception as exc:
+        message = explain(exc)
+        if message is None:
+            raise
+        err.print(f"[bold red]error:[/] {escape(message)}", highlight=False)
+        raise SystemExit(1) from None
 
 
 if __name__ == "__main__":

@@ -27,17 +27,27 @@ def ensure_secret_key(home: Path) -> bool:
     return True
 
 
-def init() -> None:
-    """Create ANNEXA_HOME, keys, the database and its tables, and load the catalog."""
+def _prepare_home() -> None:
+    """ANNEXA_HOME and the secret key, before Django reads its settings from them."""
     from annexa import config
 
     try:
         home = config.annexa_home()
+        home.mkdir(parents=True, exist_ok=True)
+        if ensure_secret_key(home):
+            err.print(f"generated a secret key in {config.secret_key_path(home)}")
     except config.ConfigError as exc:
-        fail(str(exc))
-    home.mkdir(parents=True, exist_ok=True)
-    if ensure_secret_key(home):
-        err.print(f"generated a secret key in {config.secret_key_path(home)}")
+        fail(f"configuration error: {exc}")
+    except OSError as exc:
+        fail(
+            f"cannot prepare ANNEXA_HOME: {exc.strerror} ({exc.filename}); set ANNEXA_HOME to "
+            "a directory this user may create and write"
+        )
+
+
+def init() -> None:
+    """Create ANNEXA_HOME, keys, the database and its tables, and load the catalog."""
+    _prepare_home()
     setup()
     from django.conf import settings
     from django.core.management import call_command
@@ -45,8 +55,18 @@ def init() -> None:
     from annexa.catalog.loader import CatalogError, load_catalog
     from annexa.ledger.keys import ensure_signing_key
 
-    if ensure_signing_key(Path(settings.SIGNING_KEY_PATH)):
-        err.print(f"generated the ledger signing key {settings.SIGNING_KEY_PATH}")
+    try:
+        if ensure_signing_key(Path(settings.SIGNING_KEY_PATH)):
+            err.print(f"generated the ledger signing key {settings.SIGNING_KEY_PATH}")
+    except OSError as exc:
+        fail(
+            f"cannot write the signing key: {exc.strerror} ({exc.filename}); check "
+            "ANNEXA_SIGNING_KEY_PATH"
+        )
+    from annexa.connectors.secrets import ensure_keyring, keyring_path
+
+    if ensure_keyring():
+        err.print(f"generated the connector secrets keyring {keyring_path()}")
     call_command("migrate", interactive=False, verbosity=0)
     err.print("database ready")
     try:
@@ -54,21 +74,36 @@ def init() -> None:
     except CatalogError as exc:
         fail(f"catalog data is invalid: {exc}")
     err.print(f"catalog: {summary}")
+    # Collected (and compressed) here, once per installation or upgrade, so `serve` starts fast.
+    call_command("collectstatic", interactive=False, verbosity=0)
+    err.print("static files ready")
+
+
+def _migrations_pending() -> bool:
+    """True when ``annexa init`` has not brought the database up to date (every page would
+    fail); reading the plan also proves that the database answers."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    return bool(executor.migration_plan(executor.loader.graph.leaf_nodes()))
 
 
 def serve(
     host: str = typer.Option("127.0.0.1", help="Address to listen on."),
-    port: int = typer.Option(8000, help="Port to listen on."),
+    port: int = typer.Option(8000, min=1, max=65535, help="Port to listen on."),
     workers: int = typer.Option(2, min=1, help="gunicorn worker processes."),
 ) -> None:
     """Serve the web UI and API with gunicorn (a production WSGI server)."""
     setup()
-    from django.conf import settings
-
-    if not settings.SECRET_KEY:
-        fail("no secret key: run `annexa init` or set ANNEXA_SECRET_KEY")
     from django.core.management import call_command
 
+    from annexa import config
+
+    if not config.read_secret_key(config.annexa_home()):
+        fail("no secret key: run `annexa init` (it writes one) or set ANNEXA_SECRET_KEY")
+    if _migrations_pending():
+        fail("the database is not up to date with this version: run `annexa init` first")
     call_command("collectstatic", interactive=False, verbosity=0)
     from gunicorn.app.wsgiapp import WSGIApplication
 
@@ -80,6 +115,9 @@ def serve(
                 "threads": 4,
                 "accesslog": "-",
                 "timeout": 120,
+                # gunicorn's control socket would live in $HOME, shared by every instance on
+                # the machine; Annexa is managed by signals (systemd, `make run`) instead.
+                "control_socket_disable": True,
             }
             super().__init__()
 

@@ -58,11 +58,18 @@ def _header(chart_id: str, width: int, height: int, title: str, description: str
     )
 
 
+def _text_width(text: str) -> float:
+    """About how wide ``text`` is in 12px system-ui: narrow letters, capitals and the rest."""
+    narrow = sum(c in "fijlrt .,:;'()" for c in text)
+    capitals = sum(c.isupper() for c in text)
+    return 4.0 * narrow + 9.0 * capitals + 7.6 * (len(text) - narrow - capitals)
+
+
 def _legend(items: Sequence[tuple[str, str]], x: float, y: float, width: int) -> tuple[str, int]:
     """Legend swatches laid out left to right, wrapping; returns the SVG and the rows used."""
     parts, cursor, row = [], x, 0
     for label, color in items:
-        item_width = 26 + 7 * len(label)
+        item_width = 30 + _text_width(label)
         if cursor + item_width > width and cursor > x:
             cursor, row = x, row + 1
         top = y + row * 20

@@ -7,6 +7,10 @@ ORG_NAV: tuple[tuple[str, str], ...] = (
     ("SoA", "isms:soa"),
     ("Evidence", "evidence:list"),
     ("Audits", "audits:programmes"),
+    ("Findings", "findings:list"),
+    ("Actions", "actions:list"),
+    ("Monitoring", "monitoring:grid"),
+    ("Connectors", "connectors:list"),
     ("Ledger", "ledger:list"),
     ("People", "orgs:members"),
 )

@@ -29,6 +29,15 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # a scanner's output file, for whoever owns the controls it feeds
     "connectors.manage": _MANAGERS,
     "connectors.run": frozenset({Role.OWNER, Role.ISMS_MANAGER, Role.CONTROL_OWNER}),
+    # findings: auditors and managers raise, open and close them (never their own, see
+    # annexa.findings.services); the audited side acknowledges observations and OFIs
+    "findings.raise": frozenset({Role.OWNER, Role.ISMS_MANAGER, Role.AUDITOR}),
+    "findings.close": frozenset({Role.OWNER, Role.ISMS_MANAGER, Role.AUDITOR}),
+    "findings.respond": frozenset({Role.OWNER, Role.ISMS_MANAGER, Role.CONTROL_OWNER}),
+    # corrective actions: whoever fixes things plans and works them; someone other than the
+    # action's owner reviews their effectiveness and closes them
+    "actions.manage": frozenset({Role.OWNER, Role.ISMS_MANAGER, Role.CONTROL_OWNER}),
+    "actions.review": frozenset({Role.OWNER, Role.ISMS_MANAGER, Role.AUDITOR}),
 }
 
 

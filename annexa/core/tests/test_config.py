@@ -80,3 +80,39 @@ def test_it_reads_the_secret_key_file_written_by_init(monkeypatch, tmp_path):
     assert config.read_secret_key(tmp_path) is None
     config.secret_key_path(tmp_path).write_text("k" * 50 + "\n", encoding="utf-8")
     assert config.read_secret_key(tmp_path) == "k" * 50
+
+
+@pytest.mark.parametrize("value", ["annexa.example.com", "ftp://annexa.example", "https://"])
+def test_it_refuses_urls_that_are_not_absolute_http(monkeypatch, value):
+    monkeypatch.setenv(NAME, value)
+    with pytest.raises(ConfigError, match=f"{NAME} must be an http:// or https:// URL"):
+        config.env_url(NAME)
+
+
+def test_it_reads_urls_and_lists_of_origins(monkeypatch):
+    assert config.env_url(NAME) is None
+    assert config.env_url(NAME, "http://127.0.0.1:8000") == "http://127.0.0.1:8000"
+    monkeypatch.setenv(NAME, "https://a.example, https://b.example:8443")
+    assert config.env_url_list(NAME, []) == ["https://a.example", "https://b.example:8443"]
+    monkeypatch.setenv(NAME, "https://a.example, b.example")
+    with pytest.raises(ConfigError, match=r"got 'b\.example'"):
+        config.env_url_list(NAME, [])
+
+
+def test_it_checks_that_a_dotted_path_names_an_installed_module(monkeypatch):
+    monkeypatch.setenv(NAME, "django.core.mail.backends.smtp.EmailBackend")
+    assert config.env_dotted_path(NAME, "x.Y") == "django.core.mail.backends.smtp.EmailBackend"
+    for wrong in ("nosuchpackage.Backend", "EmailBackend", "django.core.mail.backends."):
+        monkeypatch.setenv(NAME, wrong)
+        with pytest.raises(ConfigError, match=f"{NAME} must be the dotted path of a class"):
+            config.env_dotted_path(NAME, "x.Y")
+
+
+def test_it_accepts_only_iana_time_zones(monkeypatch):
+    assert config.env_time_zone(NAME, "UTC") == "UTC"
+    monkeypatch.setenv(NAME, "Europe/Ljubljana")
+    assert config.env_time_zone(NAME, "UTC") == "Europe/Ljubljana"
+    for wrong in ("Mars/Olympus_Mons", "../etc/passwd", "CEST+2"):
+        monkeypatch.setenv(NAME, wrong)
+        with pytest.raises(ConfigError, match=f"{NAME} must be an IANA time zone name"):
+            config.env_time_zone(NAME, "UTC")

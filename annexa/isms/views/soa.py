@@ -14,6 +14,7 @@ from django.views.generic import TemplateView
 from annexa.core import spreadsheets
 from annexa.core.views import OrgViewMixin
 from annexa.isms import services
+from annexa.isms.choices import ImplementationStatus
 from annexa.isms.filters import SoAFilter
 from annexa.isms.forms import SoAEntryForm, SoAImportForm, attach_errors, members_of
 from annexa.isms.models import SoAEntry
@@ -27,6 +28,13 @@ FIELD_LABELS = {
     "control_owner": "Control owner",
     "notes": "Notes",
 }
+
+
+def shown(name: str, value) -> str:
+    """A recorded value for people: statuses by their label, the rest as ``display`` does."""
+    if name == "status" and value in ImplementationStatus.values:
+        return str(ImplementationStatus(value).label)
+    return display(value)
 
 
 def soa_url(org, control_id: str | None = None) -> str:
@@ -136,7 +144,7 @@ class SoAHistoryView(SoAEntryMixin, TemplateView):
             data = record.data_value
             before, after = data.get("before") or {}, data.get("after") or {}
             fields = [
-                (FIELD_LABELS.get(name, name), display(before.get(name)), display(value))
+                (FIELD_LABELS.get(name, name), shown(name, before.get(name)), shown(name, value))
                 for name, value in after.items()
             ]
             changes.append(
