@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from annexa.ledger.models import Checkpoint, LedgerEntry
@@ -28,6 +30,7 @@ class LedgerEntrySerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
+    @extend_schema_field(OpenApiTypes.OBJECT)
     def get_data(self, entry: LedgerEntry) -> object:
         return json.loads(entry.data)
 
