@@ -5,4 +5,8 @@ The test environment (throw-away ANNEXA_HOME, fixed secret key, private test dat
 reads the settings before this file runs, so variables set here would come too late.
 """
 
-pytest_plugins = ["annexa.core.testing.fixtures", "annexa.ledger.testing"]
+pytest_plugins = [
+    "annexa.core.testing.fixtures",
+    "annexa.core.testing.browser",
+    "annexa.ledger.testing",
+]

@@ -9,8 +9,8 @@ import pytest
 
 from annexa.audits.models import Audit, ChecklistItem, Sample
 from annexa.audits.tests.fieldwork_fixtures import build_audit, set_catalog_text
+from annexa.core.testing.browser import login
 from annexa.core.testing.fixtures import PASSWORD
-from tests.browser.conftest import login
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from annexa.core.testing.browser import login
 from annexa.core.testing.fixtures import PASSWORD
 from annexa.isms.services import ensure_soa
-from tests.browser.conftest import login
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

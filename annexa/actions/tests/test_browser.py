@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from annexa.actions.models import CorrectiveAction
+from annexa.core.testing.browser import login
 from annexa.core.testing.fixtures import PASSWORD
-from tests.browser.conftest import browser, login, page  # noqa: F401 (fixtures)
 
 
-def test_it_edits_the_five_whys_with_htmx(page, colin, action):  # noqa: F811
+def test_it_edits_the_five_whys_with_htmx(page, colin, action):
     login(page, colin.user.email, PASSWORD)
     page.goto(f"/o/acme/actions/{action.pk}/")
     page.fill("#root-cause-text", "Break-glass accounts were exempt from the policy.")

@@ -1,4 +1,9 @@
-"""Playwright against Debian's Chromium (Playwright's own browser download cannot work offline)."""
+"""Browser fixtures (`browser`, `page`, `login`) for every test package: Playwright against
+Debian's Chromium (Playwright's own browser download cannot work offline).
+
+Registered once as a pytest plugin in the root conftest: a session-scoped browser defined in two
+places would start two Playwright loops in one process, which Playwright refuses.
+"""
 
 from __future__ import annotations
 
