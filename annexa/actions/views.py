@@ -20,7 +20,7 @@ from annexa.actions.filters import filter_actions
 from annexa.actions.forms import ActionForm, CloseForm, ImplementForm, ReviewForm, attach_errors
 from annexa.actions.models import CorrectiveAction
 from annexa.actions.services import MANAGE, REVIEW
-from annexa.core.views import OrgViewMixin
+from annexa.core.views import LifecycleStepMixin, OrgViewMixin
 from annexa.findings import history
 
 
@@ -93,41 +93,11 @@ class ActionDetailView(OrgViewMixin, DetailView):
         return context
 
 
-class StepView(ActionDetailView):
+class StepView(LifecycleStepMixin, ActionDetailView):
     """POST one step (start, implement, review, close); errors show on the detail page."""
 
-    http_method_names = ["post"]
     permission_required = MANAGE
-    form_class = None
-    form_name = ""
-    done = ""
-
-    def post(self, request, *args, **kwargs):
-        self.object = self.get_object()
-        form = self.make_form(request.POST) if self.form_class else None
-        if form is not None and not form.is_valid():
-            return self.invalid(form)
-        try:
-            self.change(form)
-        except ValidationError as exc:
-            if form is None:
-                messages.error(request, " ".join(exc.messages))
-                return self.render_to_response(self.get_context_data(), status=400)
-            attach_errors(form, exc)
-            for message in form.non_field_errors():  # shown at the top of the page
-                messages.error(request, message)
-            return self.invalid(form)
-        messages.success(request, f"{self.object.reference}: {self.done}.")
-        return redirect("actions:detail", org=self.ctx.org.slug, pk=self.object.pk)
-
-    def make_form(self, data):
-        return self.form_class(data)
-
-    def invalid(self, form):
-        return self.render_to_response(self.get_context_data(**{self.form_name: form}), status=400)
-
-    def change(self, form) -> None:
-        raise NotImplementedError
+    detail_url_name = "actions:detail"
 
 
 class StartView(StepView):

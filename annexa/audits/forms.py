@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django import forms
-from django.core.exceptions import ValidationError
 
 from annexa.audits.choices import AUDIT_STATUS_ORDER, AuditKind, MilestoneKind, TeamRole
 from annexa.audits.models import AuditProgramme
@@ -20,15 +19,6 @@ class MemberChoiceField(forms.ModelChoiceField):
 class MembersChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj) -> str:
         return f"{obj.full_name} <{obj.email}>" if obj.full_name else obj.email
-
-
-def attach_errors(form: forms.Form, exc: ValidationError) -> None:
-    """Show a service's ``ValidationError`` on the form: per field where the form has it."""
-    if not hasattr(exc, "error_dict"):
-        form.add_error(None, exc)
-        return
-    for name, messages in exc.message_dict.items():
-        form.add_error(name if name in form.fields else None, messages)
 
 
 class ProgrammeForm(forms.Form):

@@ -55,3 +55,49 @@ def healthz(request):
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return JsonResponse({"status": "ok"})
+
+
+class LifecycleStepMixin:
+    """POST one step of ``self.object``'s lifecycle (open, close, implement, review…).
+
+    Mixed into a detail view: validates ``form_class`` (optional) built by ``make_form``, calls
+    the subclass's ``change(form)`` — a call to one service — and on success redirects to
+    ``detail_url_name`` with a message saying what was ``done``. A service's ``ValidationError``
+    is shown on the detail page (400), the form's errors beside its fields.
+    """
+
+    http_method_names = ["post"]
+    form_class = None
+    form_name = ""
+    done = ""
+    detail_url_name = ""
+
+    def post(self, request, *args, **kwargs):
+        from django.contrib import messages
+        from django.core.exceptions import ValidationError
+        from django.shortcuts import redirect
+
+        from annexa.core.forms import attach_errors
+
+        self.object = self.get_object()
+        form = self.make_form(request.POST) if self.form_class else None
+        if form is not None and not form.is_valid():
+            return self.invalid(form)
+        try:
+            self.change(form)
+        except ValidationError as exc:
+            if form is None:
+                messages.error(request, " ".join(exc.messages))
+                return self.render_to_response(self.get_context_data(), status=400)
+            attach_errors(form, exc, name_other_fields=True)
+            for message in form.non_field_errors():  # shown at the top of the page
+                messages.error(request, message)
+            return self.invalid(form)
+        messages.success(request, f"{self.object.reference}: {self.done}.")
+        return redirect(self.detail_url_name, org=self.ctx.org.slug, pk=self.object.pk)
+
+    def make_form(self, data):
+        return self.form_class(data)
+
+    def invalid(self, form):
+        return self.render_to_response(self.get_context_data(**{self.form_name: form}), status=400)

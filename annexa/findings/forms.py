@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.core.exceptions import ValidationError
 
+from annexa.core.forms import attach_errors as core_attach_errors
 from annexa.findings import guidance
 from annexa.findings.choices import FindingGrade, GapNature
 
@@ -108,12 +109,5 @@ class CloseForm(forms.Form):
 
 
 def attach_errors(form: forms.Form, exc: ValidationError) -> None:
-    """A service's errors on the form: on their field when the form has it, else on top."""
-    if not hasattr(exc, "error_dict"):
-        for message in exc.messages:
-            form.add_error(None, message)
-        return
-    for field, messages in exc.message_dict.items():
-        target = field if field in form.fields else None
-        for message in messages:
-            form.add_error(target, message if target else f"{field}: {message}")
+    """A service's errors on the form; those about fields it lacks keep the field's name."""
+    core_attach_errors(form, exc, name_other_fields=True)

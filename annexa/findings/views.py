@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect
 from django.views.generic import DetailView, FormView, ListView
 
-from annexa.core.views import OrgViewMixin
+from annexa.core.views import LifecycleStepMixin, OrgViewMixin
 from annexa.findings import guidance, history, services
 from annexa.findings.choices import FINAL, FindingGrade, FindingStatus
 from annexa.findings.filters import filter_findings
@@ -94,40 +94,11 @@ class FindingDetailView(OrgViewMixin, DetailView):
         return context
 
 
-class TransitionView(FindingDetailView):
+class TransitionView(LifecycleStepMixin, FindingDetailView):
     """POST one step of the finding's lifecycle; errors show on the detail page (400)."""
 
     permission_required = RAISE
-    http_method_names = ["post"]
-    form_class = None
-    form_name = ""
-
-    def post(self, request, *args, **kwargs):
-        self.object = self.get_object()
-        form = self.form_class(request.POST, **self.form_kwargs()) if self.form_class else None
-        if form is not None and not form.is_valid():
-            return self.invalid(form)
-        try:
-            self.change(form)
-        except ValidationError as exc:
-            if form is None:
-                messages.error(request, " ".join(exc.messages))
-                return self.render_to_response(self.get_context_data(), status=400)
-            attach_errors(form, exc)
-            for message in form.non_field_errors():  # shown at the top of the page
-                messages.error(request, message)
-            return self.invalid(form)
-        messages.success(request, f"{self.object.reference}: {self.done}.")
-        return redirect("findings:detail", org=self.ctx.org.slug, pk=self.object.pk)
-
-    def form_kwargs(self) -> dict:
-        return {}
-
-    def invalid(self, form):
-        return self.render_to_response(self.get_context_data(**{self.form_name: form}), status=400)
-
-    def change(self, form) -> None:
-        raise NotImplementedError
+    detail_url_name = "findings:detail"
 
 
 class OpenView(TransitionView):
@@ -156,8 +127,8 @@ class CloseView(TransitionView):
     permission_required = CLOSE
     form_class, form_name, done = CloseForm, "close_form", "closed"
 
-    def form_kwargs(self) -> dict:
-        return {"org": self.ctx.org}
+    def make_form(self, data):
+        return self.form_class(data, org=self.ctx.org)
 
     def change(self, form) -> None:
         audit = form.audit(self.ctx.org)

@@ -21,15 +21,6 @@ class MemberChoiceField(forms.ModelChoiceField):
         return f"{obj.full_name} <{obj.email}>" if obj.full_name else obj.email
 
 
-def attach_errors(form: forms.Form, exc: ValidationError) -> None:
-    """Show a service's ``ValidationError`` on the form: per field where the form has it."""
-    if not hasattr(exc, "error_dict"):
-        form.add_error(None, exc)
-        return
-    for name, messages in exc.message_dict.items():
-        form.add_error(name if name in form.fields else None, messages)
-
-
 class SoAEntryForm(forms.ModelForm):
     """One SoA row. ``version`` is the version the user started from (optimistic locking)."""
 

@@ -17,7 +17,6 @@ from annexa.audits.forms import (
     ReopenForm,
     StatusForm,
     TeamForm,
-    attach_errors,
 )
 from annexa.audits.models import Audit, AuditProgramme
 from annexa.audits.services import audits as service
@@ -25,6 +24,7 @@ from annexa.audits.services import independence, next_cycle
 from annexa.audits.services.common import CONDUCT, MANAGE
 from annexa.audits.views.common import ObjectMixin, done, failed, is_htmx, require_manage
 from annexa.audits.views.programme import programme_url
+from annexa.core.forms import attach_errors
 from annexa.core.views import OrgViewMixin
 
 

@@ -11,7 +11,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from annexa.audits import charts, ical
-from annexa.audits.forms import GapReasonForm, ProgrammeForm, attach_errors
+from annexa.audits.forms import GapReasonForm, ProgrammeForm
 from annexa.audits.models import AuditProgramme
 from annexa.audits.services import coverage, export
 from annexa.audits.services import programme as service
@@ -24,6 +24,7 @@ from annexa.audits.views.common import (
     require_manage,
 )
 from annexa.core import spreadsheets
+from annexa.core.forms import attach_errors
 from annexa.core.views import OrgViewMixin
 
 

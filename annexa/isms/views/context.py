@@ -14,8 +14,9 @@ from django.urls import reverse
 from django.views import View
 from django.views.generic import TemplateView
 
+from annexa.core.forms import attach_errors
 from annexa.core.views import OrgViewMixin
-from annexa.isms.forms import ContextIssueForm, InterestedPartyForm, OrgUnitForm, attach_errors
+from annexa.isms.forms import ContextIssueForm, InterestedPartyForm, OrgUnitForm
 from annexa.isms.models import ContextIssue, InterestedParty, OrgUnit
 from annexa.isms.services import context as service
 from annexa.isms.views.common import is_htmx, require_change

@@ -10,9 +10,10 @@ from django.urls import reverse
 from django.views import View
 from django.views.generic import TemplateView
 
+from annexa.core.forms import attach_errors
 from annexa.core.views import OrgViewMixin
 from annexa.isms import services
-from annexa.isms.forms import ScopeForm, attach_errors
+from annexa.isms.forms import ScopeForm
 from annexa.isms.models import OrgUnit, ScopeStatement
 from annexa.isms.views.common import require_change
 

@@ -12,11 +12,12 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from annexa.core import spreadsheets
+from annexa.core.forms import attach_errors
 from annexa.core.views import OrgViewMixin
 from annexa.isms import services
 from annexa.isms.choices import ImplementationStatus
 from annexa.isms.filters import SoAFilter
-from annexa.isms.forms import SoAEntryForm, SoAImportForm, attach_errors, members_of
+from annexa.isms.forms import SoAEntryForm, SoAImportForm, members_of
 from annexa.isms.models import SoAEntry
 from annexa.isms.views.common import display, is_htmx, require_change
 from annexa.ledger.services import history
