@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar, Protocol
 
+from annexa.connectors.formats import snapshot
 from annexa.connectors.schema import ConnectorConfig
 
 TOOL_TIMEOUT = 30 * 60
@@ -94,6 +95,15 @@ class BaseConnector:
 
     def collect(self, env: Environment, sink: EvidenceSink) -> None:
         raise NotImplementedError
+
+
+def put_snapshot(env: Environment, sink: EvidenceSink, kind: str, target: str, data: dict) -> None:
+    """Store what an API connector read from ``target`` as one snapshot document (see
+    ``formats.snapshot``): identical readings give identical bytes, hence no new version."""
+    safe = "".join(c if c.isalnum() or c in "-._" else "-" for c in target)[:80].strip("-.")
+    path = env.scratch / f"{kind}-{safe or 'target'}.json"
+    path.write_bytes(snapshot.dumps(kind, target, data))
+    sink.put_file(path, kind=kind, filename=path.name)
 
 
 def find_tool(name: str) -> str:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from annexa.connectors.formats import FormatError, lynis, ocsf, tabular, xccdf
+from annexa.connectors.formats import FormatError, lynis, ocsf, snapshot, tabular, xccdf
 from annexa.connectors.formats.jsonstream import kind_of_stream
 from annexa.connectors.mapping import Finding, Mapper
 
@@ -195,11 +195,37 @@ class TableKind(FileKind):
         yield from tabular.read_table(stream, "", self.name).rows
 
 
+class SnapshotKind(FileKind):
+    """What an API connector read from one system (``formats.snapshot``)."""
+
+    def __init__(self, name: str, label: str) -> None:
+        self.name = name
+        self.label = label
+
+    def detect(self, head: bytes, filename: str) -> bool:
+        return snapshot.looks_like(head, self.name)
+
+    def inspect(self, path: Path, filename: str) -> Inspection:
+        with open(path, "rb") as stream:
+            document = snapshot.load(stream, self.name)
+        return Inspection(
+            kind=self.name,
+            target=document.target,
+            stored_name=_with_extension(filename, "json"),
+            title=f"{self.label}: {document.target}",
+            records=len(document.data),
+        )
+
+    def records(self, stream: BinaryIO, mapper: Mapper) -> Iterator[snapshot.Snapshot]:
+        yield snapshot.load(stream, self.name)
+
+
 KINDS: dict[str, FileKind] = {
     kind.name: kind
     for kind in itertools.chain(
         (OpenScapKind(), LynisKind(), OcsfKind()),
         (TableKind(schema) for schema in tabular.SCHEMAS.values()),
+        (SnapshotKind(name, label) for name, label in snapshot.KINDS.items()),
     )
 }
 

@@ -8,12 +8,23 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable, Iterable
 from typing import Any, ClassVar
 
 from annexa.connectors.formats.lynis import LynisReport
+from annexa.connectors.formats.snapshot import KINDS as SNAPSHOT_KINDS
+from annexa.connectors.formats.snapshot import Snapshot
 from annexa.connectors.mapping import Finding
 from annexa.monitoring.choices import ResultStatus
-from annexa.monitoring.framework import Outcome, ReportTest, ResourceTest, errored
+from annexa.monitoring.framework import (
+    Outcome,
+    ReportTest,
+    ResourceTest,
+    errored,
+    failed,
+    not_applicable,
+    passed,
+)
 
 
 class LynisTest(ReportTest):
@@ -128,3 +139,64 @@ class TrainingTest(RowTest):
 
     def resource(self, record: dict[str, Any]) -> str:
         return f"{record.get('person')}: {record.get('course')}"
+
+
+class SnapshotTest(ReportTest):
+    """A test over one snapshot of an API connector (``connectors.formats.snapshot``).
+
+    Subclasses of the per-connector bases below implement ``judge(snapshot)``; ``missing``
+    and ``each`` cover the two common shapes: a setting that must be present, and a list of
+    resources (users, buckets, repositories) each of which must satisfy a rule.
+    """
+
+    def missing(self, snapshot: Snapshot, what: str) -> Outcome:
+        label = SNAPSHOT_KINDS.get(snapshot.kind, "snapshot")
+        return errored(
+            f"the {label} of {snapshot.target} does not say {what}, so this cannot be judged; "
+            "check that the connector's account may read it"
+        )
+
+    @staticmethod
+    def each(
+        items: Iterable[Any],
+        fails: Callable[[Any], bool],
+        name: Callable[[Any], str],
+        *,
+        noun: str,
+        where: str,
+        empty: str | None = None,
+    ) -> Outcome:
+        """Pass when no item ``fails``, fail naming those that do; not applicable (``empty``
+        or a default reason) when there are no items at all."""
+        items = list(items)
+        if not items:
+            return not_applicable(empty or f"{where} has no {noun} to judge")
+        failing = [name(item) for item in items if fails(item)]
+        if failing:
+            shown = ", ".join(failing[:5]) + (" …" if len(failing) > 5 else "")
+            return failed(
+                f"{len(failing)} of {len(items)} {noun} on {where} fail: {shown}",
+                failing,
+                len(items),
+            )
+        return passed(f"all {len(items)} {noun} on {where} pass", len(items))
+
+
+class LinuxTest(SnapshotTest):
+    connectors = ("linux",)
+    evidence_kind = "linux"
+
+
+class PostgresTest(SnapshotTest):
+    connectors = ("postgres",)
+    evidence_kind = "postgres"
+
+
+class AwsTest(SnapshotTest):
+    connectors = ("aws",)
+    evidence_kind = "aws"
+
+
+class GithubTest(SnapshotTest):
+    connectors = ("github",)
+    evidence_kind = "github"
