@@ -363,4 +363,13 @@ TABULAR = [
     ),
 ]
 
-ALL = [*LYNIS, *OPENSCAP, *OCSF, *TABULAR]
+# Imported last: the snapshot case modules may use the helpers above.
+from annexa.monitoring.tests import (  # noqa: E402
+    cases_aws,
+    cases_github,
+    cases_linux,
+    cases_postgres,
+)
+
+SNAPSHOTS = [*cases_linux.CASES, *cases_postgres.CASES, *cases_aws.CASES, *cases_github.CASES]
+ALL = [*LYNIS, *OPENSCAP, *OCSF, *TABULAR, *SNAPSHOTS]
