@@ -6,6 +6,8 @@ import datetime as dt
 
 import pytest
 
+from annexa.connectors.formats.snapshot import KINDS as SNAPSHOT_KINDS
+from annexa.connectors.formats.snapshot import Snapshot
 from annexa.monitoring import loader
 from annexa.monitoring.choices import ResultStatus
 from annexa.monitoring.tests.cases import ALL, AS_OF, EMPTY_REPORT, LYNIS, account
@@ -40,6 +42,8 @@ def test_it_fails(test_id, passing, failing, empty):
 def test_it_handles_empty_input(test_id, passing, failing, empty):
     kind = loader.all_tests()[test_id].evidence_kind
     records = EMPTY_REPORT if kind == "lynis" else []
+    if kind in SNAPSHOT_KINDS:  # a snapshot that holds nothing: each test must say so
+        records = [Snapshot(kind, "empty.example", {})]
     outcome = run(test_id, records)
     assert outcome.status == empty, outcome.reason
     assert outcome.reason

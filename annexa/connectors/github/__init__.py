@@ -1,0 +1,1 @@
+"""Reading a GitHub organization through the REST API (used by ``builtins.github``)."""
