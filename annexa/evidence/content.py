@@ -56,6 +56,9 @@ TEXT_TYPES: dict[str, str] = {
     "eml": "message/rfc822",
 }
 ALLOWED_EXTENSIONS = tuple(sorted({*BINARY_TYPES, *TEXT_TYPES}))
+# Formats Annexa itself produces (an issued report's HTML) and stores with ``generated=True``;
+# never accepted from an upload, where an HTML page is refused.
+GENERATED_TEXT_TYPES: dict[str, str] = {"html": HTML}
 
 HEAD_SIZE = 8192
 JSON_PARSE_LIMIT = 8 * 1024 * 1024
@@ -68,28 +71,36 @@ _HEADER_LINE = re.compile(r"^[!-9;-~]+:[ \t]")
 _CONTROL_RE = re.compile(rb"[\x00-\x08\x0e-\x1a\x1c-\x1f\x7f]")
 
 
-def extension_of(filename: str) -> str:
+def extension_of(filename: str, *, generated: bool = False) -> str:
     """The lower-case extension, or a ``Rejected`` naming the allowed ones."""
     stem, dot, ext = filename.rpartition(".")
     allowed = ", ".join(f".{e}" for e in ALLOWED_EXTENSIONS)
     if not dot or not stem:
         raise Rejected(f"{filename!r} has no file extension; accepted types are {allowed}")
     ext = ext.lower()
+    if generated and ext in GENERATED_TEXT_TYPES:
+        return ext
     if ext not in BINARY_TYPES and ext not in TEXT_TYPES:
         raise Rejected(f"files ending in .{ext} are not accepted; accepted types are {allowed}")
     return ext
 
 
-def identify(path: Path, filename: str) -> str:
+def identify(path: Path, filename: str, *, generated: bool = False) -> str:
     """The media type of the file at ``path``, or ``Rejected`` saying why it is refused.
 
-    Zip containers pass the archive checks first; text must be UTF-8.
+    Zip containers pass the archive checks first; text must be UTF-8. ``generated`` content
+    (made by Annexa, see ``GENERATED_TEXT_TYPES``) may also be HTML.
     """
-    ext = extension_of(filename)
+    ext = extension_of(filename, generated=generated)
     with open(path, "rb") as handle:
         head = handle.read(HEAD_SIZE)
     if not head:
         raise Rejected("the file is empty")
+    if ext in GENERATED_TEXT_TYPES:
+        _check_utf8_text(path)
+        if not _HTML_START.match(head.removeprefix(codecs.BOM_UTF8)):
+            raise Rejected(f"the content is not an HTML document, but the name ends in .{ext}")
+        return GENERATED_TEXT_TYPES[ext]
     detected = _binary_type(path, head)
     if ext in BINARY_TYPES:
         return _expect_binary(ext, detected, head)
@@ -141,6 +152,12 @@ def _describe(media_type: str) -> str:
 
 def _check_text(path: Path, head: bytes) -> None:
     """UTF-8 throughout, no NUL or other binary control bytes, not an HTML page."""
+    _check_utf8_text(path)
+    if _HTML_START.match(head.removeprefix(codecs.BOM_UTF8)):
+        raise Rejected("HTML documents are not accepted as evidence; save the page as PDF")
+
+
+def _check_utf8_text(path: Path) -> None:
     decoder = codecs.getincrementaldecoder("utf-8")()
     with open(path, "rb") as handle:
         while chunk := handle.read(1024 * 1024):
@@ -154,8 +171,6 @@ def _check_text(path: Path, head: bytes) -> None:
             decoder.decode(b"", final=True)
         except UnicodeDecodeError:
             raise Rejected("text files must be UTF-8 encoded; save it as UTF-8") from None
-    if _HTML_START.match(head.removeprefix(codecs.BOM_UTF8)):
-        raise Rejected("HTML documents are not accepted as evidence; save the page as PDF")
 
 
 def _expect_text(ext: str, path: Path, head: bytes) -> str:

@@ -78,11 +78,13 @@ def store(
     effective_date: datetime.date | None = None,
     valid_days: int | None = None,
     collected_at: datetime.datetime | None = None,
+    generated: bool = False,
 ) -> EvidenceVersion:
     """Store new evidence (exactly one of ``chunks``, ``path``, ``json_document``).
 
     Returns its first version. Raises ``Rejected`` for unsafe or mislabelled content and
-    ``EvidenceError`` for other bad input.
+    ``EvidenceError`` for other bad input. ``generated`` is for content Annexa produced itself
+    (an issued report), which may also be HTML; no upload face sets it.
     """
     ctx.require(PERMISSION)
     origin = _check_provenance(
@@ -93,13 +95,14 @@ def store(
             effective_date=effective_date,
             valid_days=valid_days,
             collected_at=collected_at,
-        )
+        ),
+        generated=generated,
     )
     title = _clean_title(title or filename)
     linked_controls = resolve_controls(controls)
     linked_requirements = resolve_requirements(requirements)
     with staged(chunks=chunks, path=path, json_document=json_document) as item:
-        media_type = _check_and_put(item, origin.filename)
+        media_type = _check_and_put(item, origin.filename, generated=generated)
         with transaction.atomic():
             evidence = Evidence.objects.create(
                 organization=ctx.org, title=title, description=description, created_by=ctx.user
@@ -232,9 +235,9 @@ def clean_filename(name: str) -> str:
     return name
 
 
-def _check_and_put(item: Staged, filename: str) -> str:
+def _check_and_put(item: Staged, filename: str, *, generated: bool = False) -> str:
     """Check the staged content, then write its blob (before any row names it)."""
-    media_type = content.identify(item.path, filename)
+    media_type = content.identify(item.path, filename, generated=generated)
     get_store().put_file(item.path, item.sha256)
     return media_type
 
@@ -292,9 +295,11 @@ def _version_record(version: EvidenceVersion) -> dict[str, Any]:
     }
 
 
-def _check_provenance(origin: Provenance) -> Provenance:
+def _check_provenance(origin: Provenance, *, generated: bool = False) -> Provenance:
     filename = clean_filename(origin.filename)
-    content.extension_of(filename)  # refuse a disallowed type before reading any content
+    content.extension_of(
+        filename, generated=generated
+    )  # refuse a disallowed type before reading any content
     if origin.source not in Source.values:
         raise EvidenceError(f"unknown source {origin.source!r}; use one of {Source.values}")
     detail = (origin.source_detail or "").strip()
