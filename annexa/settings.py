@@ -42,6 +42,9 @@ INSTALLED_APPS = [
     "annexa.actions",
     "annexa.connectors",
     "annexa.monitoring",
+    "annexa.reports",
+    "annexa.dashboard",
+    "annexa.reviews",
 ]
 
 MIDDLEWARE = [

@@ -7,14 +7,17 @@ from annexa.core import views as core_views
 # Every organization page lives under /o/<org>/ and every organization API under
 # /api/v1/orgs/<org>/: the ``org`` kwarg is what the tenancy layer resolves.
 org_web = [
+    path("", include("annexa.dashboard.urls")),
     path("", include("annexa.isms.urls")),
     path("evidence/", include("annexa.evidence.urls")),
     path("ledger/", include("annexa.ledger.urls")),
     path("audits/", include("annexa.audits.urls")),
     path("findings/", include("annexa.findings.urls")),
     path("actions/", include("annexa.actions.urls")),
+    path("reviews/", include("annexa.reviews.urls")),
     path("connectors/", include("annexa.connectors.urls")),
     path("monitoring/", include("annexa.monitoring.urls")),
+    path("reports/", include("annexa.reports.urls")),
     path("", include("annexa.orgs.urls")),
 ]
 org_api = [
@@ -24,8 +27,11 @@ org_api = [
     path("audits/", include("annexa.audits.api.urls")),
     path("findings/", include("annexa.findings.api.urls")),
     path("actions/", include("annexa.actions.api.urls")),
+    path("reviews/", include("annexa.reviews.api.urls")),
     path("connectors/", include("annexa.connectors.api.urls")),
     path("monitoring/", include("annexa.monitoring.api.urls")),
+    path("reports/", include("annexa.reports.api.urls")),
+    path("dashboard/", include("annexa.dashboard.api.urls")),
 ]
 
 urlpatterns = [

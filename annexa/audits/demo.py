@@ -56,6 +56,7 @@ def build_audits_demo(ctx: OrgContext, people: dict[str, Any]) -> dict[str, Any]
     closed and the fieldwork audit, and what the findings demo built.
     """
     from annexa.findings.demo import build_findings_demo
+    from annexa.reviews.demo import build_reviews_demo
 
     data = demo_data()
     auditor = member_ctx(ctx.org, people["auditor"])
@@ -66,6 +67,7 @@ def build_audits_demo(ctx: OrgContext, people: dict[str, Any]) -> dict[str, Any]
         _close_completed(ctx, auditor, closed, data)
         _start_fieldwork(ctx, auditor, current, data)
         findings = build_findings_demo(ctx, people, closed)
+        build_reviews_demo(ctx, people)
     return {"programme": programme, "closed": closed, "fieldwork": current, "findings": findings}
 
 

@@ -209,3 +209,106 @@ def donut_chart(
         )
     parts.append("</svg>")
     return mark_safe("".join(parts))  # noqa: S308 - every interpolated text is escaped above
+
+
+@dataclass(frozen=True)
+class Line:
+    """One line of a line chart: its label and colour, one value per point; ``area`` shades
+    the space below it. A ``None`` value is a gap (no data): the line breaks there."""
+
+    label: str
+    color: str
+    values: Sequence[int | None]
+    area: bool = False
+
+
+def line_chart(
+    labels: Sequence[str],
+    lines: Sequence[Line],
+    *,
+    title: str,
+    description: str = "",
+    unit: str = "",
+    width: int = 640,
+    plot_height: int = 180,
+    label_every: int = 4,
+    chart_id: str | None = None,
+    peak: int | None = None,
+) -> SafeString:
+    """Lines over ``labels`` (e.g. dates), scaled to the largest value (or to ``peak``, e.g.
+    100 for percentages); every point carries a ``<title>`` (label, line, value). The last
+    label and every ``label_every``-th one before it are written under the axis."""
+    for line in lines:
+        if len(line.values) != len(labels):
+            raise ValueError(
+                f"line {line.label!r} has {len(line.values)} values, expected {len(labels)}"
+            )
+        if any(v is not None and v < 0 for v in line.values):
+            raise ValueError(f"line {line.label!r} has a negative value")
+    cid = _chart_id("line", title, chart_id)
+    left, right, top = 40, 12, 10
+    plot_width = width - left - right
+    base = top + plot_height
+    peak = peak or max([v for line in lines for v in line.values if v is not None] + [1])
+    step = plot_width / max(len(labels) - 1, 1)
+
+    def x(i: int) -> float:
+        return left + i * step
+
+    def y(v: float) -> float:
+        return base - v * plot_height / peak
+
+    legend, legend_rows = _legend([(line.label, line.color) for line in lines], 0, 0, width)
+    height = base + 24 + legend_rows * 20 + 6
+    parts = [_header(cid, width, height, title, description or title)]
+    for tick in sorted({0, round(peak / 2), peak}):
+        parts.append(
+            f'<line x1="{left}" x2="{width - right}" y1="{_num(y(tick))}" y2="{_num(y(tick))}" '
+            f'stroke="{EMPTY_COLOR}"/><text x="{left - 6}" y="{_num(y(tick) + 4)}" '
+            f'text-anchor="end" {FONT}>{tick}</text>'
+        )
+    for index, label in enumerate(labels):
+        if (len(labels) - 1 - index) % label_every == 0:
+            parts.append(
+                f'<text x="{_num(x(index))}" y="{base + 16}" text-anchor="middle" {FONT}>'
+                f"{escape(label)}</text>"
+            )
+    suffix = f" {unit}" if unit else ""
+    for line in lines:
+        parts.append(f'<g class="line" data-series="{escape(line.label)}">')
+        for run in _runs(line.values):
+            points = " ".join(f"{_num(x(i))},{_num(y(line.values[i]))}" for i in run)
+            if line.area:
+                parts.append(
+                    f'<polygon points="{_num(x(run[0]))},{base} {points} {_num(x(run[-1]))},'
+                    f'{base}" fill="{escape(line.color)}" fill-opacity="0.2"/>'
+                )
+            parts.append(
+                f'<polyline points="{points}" fill="none" stroke="{escape(line.color)}" '
+                f'stroke-width="2"/>'
+            )
+        for i, v in enumerate(line.values):
+            if v is None:
+                continue
+            parts.append(
+                f'<circle class="point" cx="{_num(x(i))}" cy="{_num(y(v))}" r="3" '
+                f'fill="{escape(line.color)}"><title>{escape(labels[i])} — {escape(line.label)}: '
+                f"{v}{escape(suffix)}</title></circle>"
+            )
+        parts.append("</g>")
+    parts.append(f'<g class="legend" transform="translate(0 {base + 28})">{legend}</g>')
+    parts.append("</svg>")
+    return mark_safe("".join(parts))  # noqa: S308 - every interpolated text is escaped above
+
+
+def _runs(values: Sequence[int | None]) -> list[list[int]]:
+    """The indexes of ``values`` in unbroken stretches without ``None``."""
+    runs: list[list[int]] = []
+    for i, v in enumerate(values):
+        if v is None:
+            continue
+        if runs and runs[-1][-1] == i - 1:
+            runs[-1].append(i)
+        else:
+            runs.append([i])
+    return runs

@@ -1,14 +1,16 @@
 """The organization navigation bar, as data. Each app's pages appear here once."""
 
 ORG_NAV: tuple[tuple[str, str], ...] = (
-    ("Dashboard", "isms:dashboard"),
+    ("Dashboard", "dashboard:readiness"),
     ("Scope", "isms:scope"),
     ("Context", "isms:context"),
     ("SoA", "isms:soa"),
     ("Evidence", "evidence:list"),
     ("Audits", "audits:programmes"),
     ("Findings", "findings:list"),
+    ("Reports", "reports:list"),
     ("Actions", "actions:list"),
+    ("Reviews", "reviews:list"),
     ("Monitoring", "monitoring:grid"),
     ("Connectors", "connectors:list"),
     ("Ledger", "ledger:list"),

@@ -18,7 +18,8 @@ def _item_routes(prefix: str, name: str, views: tuple) -> list:
 
 
 urlpatterns = [
-    path("", dashboard.DashboardView.as_view(), name="dashboard"),
+    # The organization's landing page /o/<org>/ is the readiness dashboard (dashboard app).
+    path("overview/", dashboard.DashboardView.as_view(), name="dashboard"),
     path("scope/", scope.ScopeView.as_view(), name="scope"),
     path("scope/edit/", scope.ScopeEditView.as_view(), name="scope-edit"),
     path("scope/approve/", scope.ScopeApproveView.as_view(), name="scope-approve"),

@@ -38,6 +38,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # action's owner reviews their effectiveness and closes them
     "actions.manage": frozenset({Role.OWNER, Role.ISMS_MANAGER, Role.CONTROL_OWNER}),
     "actions.review": frozenset({Role.OWNER, Role.ISMS_MANAGER, Role.AUDITOR}),
+    # management reviews: managers prepare them; top management (the owner) signs them off
+    "reviews.change": _MANAGERS,
+    "reviews.sign_off": frozenset({Role.OWNER}),
 }
 
 

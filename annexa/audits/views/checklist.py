@@ -9,6 +9,7 @@ from functools import lru_cache
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import prefetch_related_objects
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -29,6 +30,18 @@ from annexa.core import spreadsheets
 from annexa.core.views import OrgViewMixin
 
 CLAUSES = [(c, f"Clause {c}") for c in checklist_rows.ALL_CLAUSES] + [("A", "Annex A")]
+# Results a finding is raised for (conformities are recorded on the checklist only). The
+# findings app sits above audits: the row links to it by URL name and reads ``item.findings``
+# (the reverse of Finding.checklist_item), so nothing here imports it.
+FINDING_RESULTS = frozenset(
+    {
+        ChecklistResult.MAJOR_NC,
+        ChecklistResult.MINOR_NC,
+        ChecklistResult.OBSERVATION,
+        ChecklistResult.OFI,
+    }
+)
+RAISE_FINDINGS = "findings.raise"
 EXPORTS = {
     "xlsx": spreadsheets.XLSX_MEDIA_TYPE,
     "csv": spreadsheets.CSV_MEDIA_TYPE,
@@ -81,6 +94,7 @@ def row_context(
         "errors": errors,
         "stale": stale,
         "org": ctx.org,
+        "finding_result": item.result in FINDING_RESULTS and not item.removed,
         **flags,
         **extra,
     }
@@ -145,7 +159,11 @@ def inline_values(item, form) -> tuple[dict, dict]:
 
 
 def page_flags(ctx, audit: Audit) -> dict[str, bool]:
-    return {"can_record": can_record(ctx, audit), "can_shape": can_shape(ctx, audit)}
+    return {
+        "can_record": can_record(ctx, audit),
+        "can_shape": can_shape(ctx, audit),
+        "can_raise": ctx.can(RAISE_FINDINGS),
+    }
 
 
 def initial_values(item) -> dict:
@@ -175,7 +193,10 @@ class ChecklistView(OrgViewMixin, ObjectMixin, TemplateView):
         audit = self.get_object()
         params = {k: self.request.GET.get(k, "") for k in ("result", "clause", "theme", "removed")}
         items = checklist_rows.filter_items(checklist_rows.items_of(audit), params)
-        rows = checklist_rows.rows(audit, list(items))
+        items = list(items)
+        # One query for the findings of every item that may have one (none when none may).
+        prefetch_related_objects([i for i in items if i.result in FINDING_RESULTS], "findings")
+        rows = checklist_rows.rows(audit, items)
         flags = page_flags(self.ctx, audit)
         context.update(
             audit=audit,

@@ -1,0 +1,93 @@
+"""``annexa dashboard --org SLUG``: the readiness dashboard's numbers, as text or JSON.
+
+Exit codes: 0 done; 1 unknown organization; 2 a bad option (typer refuses an unknown format).
+"""
+
+from __future__ import annotations
+
+import json
+from enum import StrEnum
+from typing import Annotated
+
+import typer
+
+from annexa.cli.bootstrap import get_org, out, setup
+
+
+class Format(StrEnum):
+    text = "text"
+    json = "json"
+
+
+def dashboard(
+    org: Annotated[str, typer.Option("--org", help="Organization slug.")],
+    output: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.text,
+) -> None:
+    """Readiness for the next external audit: SoA, audit programme, findings, corrective
+    actions (overdue ones listed), the nonconformity burndown and monitoring."""
+    setup()
+    from annexa.dashboard import services
+
+    data = services.as_data(services.readiness(get_org(org)))
+    if output == Format.json:
+        out(json.dumps(data, indent=2, ensure_ascii=False))
+        return
+    out("\n".join(text_lines(data)))
+
+
+def text_lines(data: dict) -> list[str]:
+    """The JSON figures as a short plain-text report."""
+    soa, findings, actions = data["soa"], data["findings"], data["actions"]
+    lines = [f"Readiness as of {data['today']}"]
+    programme = data["programme"]
+    if programme is None:
+        lines.append("Audit programme: none yet")
+    else:
+        audits, cover = programme["audits"], programme["coverage"]
+        lines.append(f"Audit programme: {programme['title']} ({programme['status']})")
+        lines.append(
+            f"  audits: {audits['total']} ({audits['planned']} planned, "
+            f"{audits['in_progress']} in progress, {audits['closed']} closed)"
+        )
+        lines.append(
+            f"  coverage: {cover['requirements_covered']}/{cover['requirements']} requirements, "
+            f"{cover['controls_covered']}/{cover['controls']} controls in an audit; "
+            f"{cover['gaps']} gap(s)"
+        )
+        upcoming = programme["next_external_audit"]
+        if upcoming:
+            lines.append(
+                f"  next external audit: {upcoming['label']} on {upcoming['date']} "
+                f"(in {upcoming['days_away']} days)"
+            )
+    lines.append(
+        f"SoA: {soa['implemented']} of {soa['applicable']} applicable controls implemented "
+        f"({soa['percent_implemented']}%)"
+    )
+    grades = ", ".join(f"{grade} {n}" for grade, n in findings["by_grade"].items())
+    lines.append(f"Open findings: {findings['open']} ({grades}); drafts {findings['drafts']}")
+    ages = ", ".join(
+        f"{bucket} days {sum(by_grade.values())}" for bucket, by_grade in findings["by_age"].items()
+    )
+    lines.append(f"  by age: {ages}")
+    statuses = ", ".join(f"{status} {n}" for status, n in actions["by_status"].items())
+    lines.append(f"Corrective actions: {actions['total']} ({statuses})")
+    lines.append(f"  overdue: {len(actions['overdue'])}")
+    lines.extend(
+        f"  {a['reference']} {a['title']} — {a['owner']}, due {a['due_date']}, "
+        f"{a['days_overdue']} day(s) overdue"
+        for a in actions["overdue"]
+    )
+    first, last = data["burndown"][0], data["burndown"][-1]
+    lines.append(
+        f"Open nonconformities: {first['total']} on {first['date']}, {last['total']} on "
+        f"{last['date']}"
+    )
+    lines.append(
+        "Monitoring: " + ", ".join(f"{status} {n}" for status, n in data["monitoring"].items())
+    )
+    return lines
+
+
+def register(app: typer.Typer) -> None:
+    app.command("dashboard")(dashboard)
