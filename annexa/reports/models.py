@@ -83,7 +83,7 @@ class IssuedReport(OrgOwned):
         return next((f for f in self.files.all() if f.format == report_format), None)
 
 
-class IssuedReportFile(models.Model):
+class IssuedReportFile(OrgOwned):
     """One format of an issued report and the evidence version holding its bytes."""
 
     report = models.ForeignKey(IssuedReport, on_delete=models.CASCADE, related_name="files")

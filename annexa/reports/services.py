@@ -156,7 +156,9 @@ def issue(ctx: OrgContext, audit: Audit) -> IssuedReport:
                 collected_at=issued_at,
                 generated=True,
             )
-            IssuedReportFile.objects.create(report=issued, format=fmt, version=version)
+            IssuedReportFile.objects.create(
+                organization=ctx.org, report=issued, format=fmt, version=version
+            )
             files[fmt] = {"evidence_version": str(version.uid), "sha256": version.sha256}
         ledger.append(
             ctx,

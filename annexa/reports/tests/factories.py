@@ -8,8 +8,9 @@ from __future__ import annotations
 from django.utils import timezone
 
 from annexa.audits.tests.factories import make_audit
+from annexa.evidence.tests.factories import make_version
 from annexa.orgs.models import Organization
-from annexa.reports.models import IssuedReport, ReportSettings
+from annexa.reports.models import IssuedReport, IssuedReportFile, ReportSettings
 
 
 def make_settings(org: Organization) -> ReportSettings:
@@ -24,5 +25,15 @@ def make_issued(org: Organization) -> IssuedReport:
     )
 
 
-FACTORIES = {ReportSettings: make_settings, IssuedReport: make_issued}
+def make_issued_file(org: Organization) -> IssuedReportFile:
+    return IssuedReportFile.objects.create(
+        organization=org, report=make_issued(org), format="md", version=make_version(org)
+    )
+
+
+FACTORIES = {
+    ReportSettings: make_settings,
+    IssuedReport: make_issued,
+    IssuedReportFile: make_issued_file,
+}
 ROUTE_KWARGS = {"number": lambda org: 1, "report_format": lambda org: "md"}

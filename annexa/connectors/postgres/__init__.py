@@ -1,0 +1,1 @@
+"""Reading the facts of a PostgreSQL snapshot (``connectors.builtins.postgres`` writes them)."""
