@@ -2,7 +2,9 @@
 
 - default: SQLite at ``ANNEXA_HOME/jobs.sqlite3``, nothing to run besides ``annexa worker``;
 - ``ANNEXA_REDIS_URL=redis://host:6379/0``: Redis, so several workers share the work;
-- ``ANNEXA_JOBS_IMMEDIATE=true``: tasks run inline in the caller (the test suite sets it).
+- ``ANNEXA_JOBS_IMMEDIATE=true``: tasks run inline in the caller (the test suite sets it);
+- ``ANNEXA_JOBS_QUEUE``: the queue's name (default ``annexa``), which prefixes its Redis keys,
+  so several installations (or test runs) can share one Redis server.
 
 ``settings.HUEY`` is built by ``build_huey``; apps declare tasks in their ``tasks.py`` with
 ``huey.contrib.djhuey`` decorators, which use that instance.
@@ -10,6 +12,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -67,10 +70,21 @@ def redis_url(value: str) -> str:
     return value
 
 
+def queue_name(value: str | None) -> str:
+    """``value`` (or the default) if it is a usable queue name, else a ConfigError."""
+    name = value or QUEUE_NAME
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}", name):
+        raise config.ConfigError(
+            f"ANNEXA_JOBS_QUEUE: use up to 64 letters, digits, '_', '.', ':' or '-', not {name!r}."
+        )
+    return name
+
+
 def build_huey(home: Path) -> SqliteHuey | RedisHuey:
     """The queue the settings describe (see the module docstring)."""
     immediate = config.env_bool("ANNEXA_JOBS_IMMEDIATE", False)
+    name = queue_name(config.env_str("ANNEXA_JOBS_QUEUE"))
     url = config.env_str("ANNEXA_REDIS_URL")
     if url:
-        return RedisHuey(QUEUE_NAME, url=redis_url(url), immediate=immediate)
-    return AnnexaSqliteHuey(QUEUE_NAME, filename=str(home / "jobs.sqlite3"), immediate=immediate)
+        return RedisHuey(name, url=redis_url(url), immediate=immediate)
+    return AnnexaSqliteHuey(name, filename=str(home / "jobs.sqlite3"), immediate=immediate)

@@ -1,7 +1,9 @@
-"""The control status grid: the 93 Annex A controls by theme, one square each, as inline SVG.
+"""Monitoring pictures as inline SVG: the control status grid and the pass-rate trend.
 
-Each square links to the control's monitoring page and carries a ``<title>`` (its id, title
-and status) for tooltips and screen readers. All text is escaped here.
+The grid shows the 93 Annex A controls by theme, one square each; each square links to the
+control's monitoring page and carries a ``<title>`` (its id, title and status) for tooltips
+and screen readers. All text is escaped here. The trend is ``core.charts.line_chart``, one
+line per theme on a fixed 0–100 % scale, broken on days without results.
 """
 
 from __future__ import annotations
@@ -12,14 +14,22 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from annexa.catalog.choices import Theme
+from annexa.core.charts import Line, line_chart
 from annexa.monitoring.choices import STATUS_COLORS, ControlStatus
 from annexa.monitoring.status import ControlView
+from annexa.monitoring.trends import Trend
 
 CELL = 26
 GAP = 4
 LABEL_WIDTH = 130
 PER_ROW = 19
 FONT = 'font-family="system-ui, sans-serif" font-size="12"'
+THEME_COLORS = {
+    Theme.ORGANIZATIONAL: "#2f6fb0",
+    Theme.PEOPLE: "#8e44ad",
+    Theme.PHYSICAL: "#c77700",
+    Theme.TECHNOLOGICAL: "#2e8540",
+}
 
 
 def status_grid(views: Iterable[ControlView], url_for: Callable[[str], str]) -> SafeString:
@@ -71,3 +81,19 @@ def _legend(y: int) -> tuple[str, int]:
         )
         x += 30 + 7 * len(label)
     return "".join(parts), y + 20
+
+
+def trend_chart(trend: Trend) -> SafeString:
+    """Pass rate per theme and day (``monitoring.trends.pass_rates``) as a line chart."""
+    days = len(trend.days)
+    return line_chart(
+        [day.strftime("%m-%d") for day in trend.days],
+        [Line(t.label, THEME_COLORS.get(t.theme, "#555"), t.rates) for t in trend.themes],
+        title=f"Pass rate by theme, last {days} days",
+        description="Share of automated test results that passed each day, per Annex A theme; "
+        "days without results leave a gap.",
+        unit="%",
+        peak=100,
+        label_every=max(1, days // 6),
+        chart_id="pass-rate-trend",
+    )

@@ -42,3 +42,25 @@ STATUS_COLORS = {
     ControlStatus.MANUAL_ONLY: "#6c5ce7",
     ControlStatus.NOT_COVERED: "#c9d0db",
 }
+
+
+class NotificationEvent(models.TextChoices):
+    """What a notification announces (the webhook's ``type``)."""
+
+    NO_LONGER_FUNCTIONING = "control.no_longer_functioning", "No longer functioning"
+    RECOVERED = "control.recovered", "Recovered"
+
+
+class Channel(models.TextChoices):
+    EMAIL = "email", "E-mail"
+    WEBHOOK = "webhook", "Webhook"
+
+
+class DeliveryStatus(models.TextChoices):
+    """Where one delivery stands: waiting (or between retries), done, given up, or refused
+    before anything was sent (the webhook address is not allowed)."""
+
+    PENDING = "pending", "Pending"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed"
+    REFUSED = "refused", "Refused"

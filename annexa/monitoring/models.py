@@ -4,17 +4,27 @@ A ``TestRun`` is one evaluation of one evidence version by every control test of
 (unique per version and test suite, so evaluating the same content twice adds nothing). Its
 ``TestResult`` rows keep the outcome of each test; ``is_latest`` marks, per system (stream)
 and test, the result of the newest evidence. ``ControlState`` holds each control's current
-derived status, and ``ControlStatusChange`` every transition, in order.
+derived status, and ``ControlStatusChange`` every transition, in order. ``MonitoringSettings``
+say how an organization is told about transitions; ``Notification`` is the outbox of those
+messages.
 """
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
 from annexa.core.tenancy import OrgOwned
-from annexa.monitoring.choices import ControlStatus, ResultStatus, RunStatus
+from annexa.monitoring.choices import (
+    Channel,
+    ControlStatus,
+    DeliveryStatus,
+    NotificationEvent,
+    ResultStatus,
+    RunStatus,
+)
 
 
 class TestRun(OrgOwned):
@@ -132,3 +142,70 @@ class ControlStatusChange(OrgOwned):
 
     def __str__(self) -> str:
         return f"{self.control_id}: {self.previous or 'new'} → {self.status}"
+
+
+class MonitoringSettings(OrgOwned):
+    """How an organization hears about its controls: e-mail, an optional signed webhook, and
+    whether a control that stops functioning opens a draft nonconformity by itself.
+
+    ``webhook_secret`` holds only a sealed token (``annexa.connectors.secrets``, bound to the
+    organization, this row and the field): never the secret in clear.
+    """
+
+    webhook_url = models.URLField(max_length=500, blank=True)
+    webhook_secret = models.TextField(blank=True)
+    notify_email = models.BooleanField(default=True)
+    notify_recovery = models.BooleanField(default=False)
+    open_draft_nonconformity = models.BooleanField(default=False)
+    updated_at = models.DateTimeField(default=timezone.now)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name_plural = "monitoring settings"
+        constraints = [
+            models.UniqueConstraint(fields=["organization"], name="one_monitoring_settings")
+        ]
+
+    def __str__(self) -> str:
+        return f"monitoring settings of {self.organization_id}"
+
+    def __repr__(self) -> str:
+        return f"<MonitoringSettings {self.pk} webhook={bool(self.webhook_url)}>"
+
+
+class Notification(OrgOwned):
+    """One delivery of one status change over one channel to one recipient (the outbox).
+
+    Unique per change, channel and recipient, so a transition is announced at most once to
+    each; ``attempts`` counts tries, the last outcome is in ``status``, ``response_code``
+    and ``error``.
+    """
+
+    change = models.ForeignKey(
+        ControlStatusChange, on_delete=models.CASCADE, related_name="notifications"
+    )
+    event = models.CharField(max_length=40, choices=NotificationEvent.choices)
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    recipient = models.CharField(max_length=500)
+    status = models.CharField(
+        max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
+    )
+    attempts = models.PositiveIntegerField(default=0)
+    response_code = models.PositiveIntegerField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["change", "channel", "recipient"], name="one_delivery_per_recipient"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel} to {self.recipient}: {self.status}"

@@ -63,6 +63,20 @@ class ControlView:
         return sorted({r.test_id for r in self.results if r.status in DECISIVE})
 
     @property
+    def automated_fresh(self) -> int:
+        """Latest results (per test and system) that still decide: fresh and pass or fail."""
+        return sum(1 for r in self.results if r.fresh and r.status in DECISIVE)
+
+    @property
+    def automated_stale(self) -> int:
+        """Latest results whose evidence is past its validity (or that only errored)."""
+        return sum(
+            1
+            for r in self.results
+            if r.status != ResultStatus.NOT_APPLICABLE and not (r.fresh and r.status in DECISIVE)
+        )
+
+    @property
     def evidence_age_days(self) -> int | None:
         if self.newest_evidence is None:
             return None

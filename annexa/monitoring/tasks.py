@@ -2,7 +2,9 @@
 
 - ``collect``: execute one queued connector run and judge what it stored;
 - every minute, queue a run of each connector whose schedule is due;
-- every hour, re-derive control statuses, so evidence that went stale shows as stale.
+- every hour, re-derive control statuses, so evidence that went stale shows as stale;
+- ``deliver_notification``: send one e-mail or webhook of the outbox, retried with growing
+  delays (30 s, 1, 2, 4 min) while the receiver or the mail server fails.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from huey.contrib.djhuey import db_periodic_task, db_task
 from annexa.connectors import services as connectors
 from annexa.connectors.models import CollectionRun
 from annexa.core.tenancy import OrgContext
-from annexa.monitoring import services
+from annexa.monitoring import notify, services
 from annexa.orgs.models import Organization
 
 logger = logging.getLogger(__name__)
@@ -49,3 +51,14 @@ def refresh_statuses() -> int:
     for org in Organization.objects.all():
         changed += len(services.refresh(OrgContext.system(org)))
     return changed
+
+
+@db_task(
+    name="monitoring.deliver_notification",
+    retries=notify.MAX_ATTEMPTS - 1,
+    retry_delay=30,
+    retry_backoff=2,
+)
+def deliver_notification(notification_pk: int) -> str:
+    """Deliver one outbox row; ``notify.DeliveryFailed`` makes the queue retry it later."""
+    return notify.deliver(notification_pk)

@@ -26,6 +26,7 @@ COLUMNS = (
     "question",
     "expected_documents",
     "evidence_on_file",
+    "automated_results",
     "result",
     "methods",
     "examined",
@@ -35,7 +36,7 @@ COLUMNS = (
     "notes",
     "version",
 )
-WIDTHS = (38, 10, 36, 60, 50, 40, 16, 24, 40, 40, 40, 30, 40, 8)
+WIDTHS = (38, 10, 36, 60, 50, 40, 40, 16, 24, 40, 40, 40, 30, 40, 8)
 LIST_SEPARATOR = "; "
 PDF_MEDIA_TYPE = "application/pdf"
 JSON_MEDIA_TYPE = "application/json"
@@ -60,6 +61,7 @@ def _sheet_row(row: checklist_rows.Row) -> list[str]:
         "\n".join(item.questions),
         "\n".join(item.expected_documents),
         "\n".join(_on_file_text(f) for f in row.on_file),
+        "\n".join(_automated_text(a) for a in row.automated),
         item.result,
         LIST_SEPARATOR.join(methods),
         item.examined,
@@ -79,6 +81,11 @@ def subject_title(item: ChecklistItem) -> str:
 def _on_file_text(entry: checklist_rows.OnFile) -> str:
     version = f"v{entry.version_number}" if entry.version_number else "no version"
     return f"{entry.title} ({version}, {entry.freshness.replace('_', ' ')})"
+
+
+def _automated_text(result: dict) -> str:
+    when = result["observed_at"][:16].replace("T", " ")
+    return f"{result['test_id']} on {result['system']}: {result['status']} ({when})"
 
 
 def auditees_text(item: ChecklistItem) -> str:

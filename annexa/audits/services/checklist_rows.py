@@ -3,14 +3,14 @@
 ``rows`` annotates a list of items in a fixed number of queries whatever its length: the
 evidence linked to each item, the evidence on file for its requirement or control (with
 freshness), open evidence requests, samples, whether its subject is still in scope, and the
-automated test results (none yet, see ``automated_results``).
+automated test results of its control in the audit's period (see ``automated_results``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Q, QuerySet
@@ -54,6 +54,10 @@ class Row:
     def stale_on_file(self) -> int:
         return sum(1 for f in self.on_file if f.freshness == Freshness.STALE)
 
+    @property
+    def automated_failing(self) -> int:
+        return sum(1 for a in self.automated if a.get("status") == "fail")
+
 
 @dataclass(frozen=True)
 class Progress:
@@ -68,13 +72,32 @@ class Progress:
         return (100 * self.assessed // self.total) if self.total else 0
 
 
-def automated_results(item: ChecklistItem) -> list:
-    """Automated control test results about the item's control: filled by the monitoring app.
+# Where automated results come from. Audits sit below monitoring in the layers, so they do
+# not import it: monitoring registers a source from its AppConfig.ready. A source takes the
+# audit and some of its items and returns, by item pk, JSON-safe dicts (test id, status,
+# observed at, reason, evidence) of the results in the audit's period.
+AutomatedSource = Callable[[Audit, Sequence[ChecklistItem]], Mapping[int, list[dict]]]
+_automated_sources: list[AutomatedSource] = []
 
-    Continuous monitoring (connectors and control tests) arrives in a later release; until it
-    does there are no automated results, and this returns none rather than inventing any.
-    """
-    return []
+
+def register_automated_source(source: AutomatedSource) -> None:
+    """Add a source of automated results (idempotent)."""
+    if source not in _automated_sources:
+        _automated_sources.append(source)
+
+
+def automated_for(audit: Audit, items: Sequence[ChecklistItem]) -> dict[int, list[dict]]:
+    """The automated results of each item, from every registered source (none if none)."""
+    found: dict[int, list[dict]] = defaultdict(list)
+    for source in _automated_sources:
+        for pk, results in source(audit, items).items():
+            found[pk].extend(results)
+    return found
+
+
+def automated_results(item: ChecklistItem) -> list[dict]:
+    """Automated control test results about one item's control in its audit's period."""
+    return automated_for(item.audit, [item]).get(item.pk, [])
 
 
 def items_of(audit: Audit) -> QuerySet[ChecklistItem]:
@@ -143,6 +166,7 @@ def rows(audit: Audit, items: Iterable[ChecklistItem], *, with_linked: bool = Fa
     requests = _request_counts(pks)
     samples = _sample_counts(pks)
     scope = _scope_ids(audit)
+    automated = automated_for(audit, [r.item for r in result])
     for row in result:
         pk = row.item.pk
         row.linked = linked.get(pk, [])
@@ -151,7 +175,7 @@ def rows(audit: Audit, items: Iterable[ChecklistItem], *, with_linked: bool = Fa
         row.open_requests, row.overdue_requests = requests.get(pk, (0, 0))
         row.samples = samples.get(pk, 0)
         row.in_scope = row.item.adhoc or row.item.subject_id in scope
-        row.automated = automated_results(row.item)
+        row.automated = automated.get(pk, [])
     return result
 
 

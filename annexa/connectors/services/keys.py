@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from django.db import transaction
@@ -11,6 +12,19 @@ from annexa.connectors.models import Connector
 from annexa.connectors.services.config import OBJECT_TYPE
 from annexa.core.tenancy import OrgContext
 from annexa.ledger import services as ledger
+
+# Apps above this one that seal their own secrets with the keyring (monitoring's webhook
+# secret) register how to re-seal them and list their tokens, so rotation and pruning cover them.
+_HOLDERS: list[tuple[Callable[[sealing.Keyring], int], Callable[[], Iterable[str]]]] = []
+
+
+def register_sealed_holder(
+    reseal: Callable[[sealing.Keyring], int], tokens: Callable[[], Iterable[str]]
+) -> None:
+    """``reseal(ring)`` re-seals under the active key and returns how many it changed;
+    ``tokens()`` lists the sealed tokens held (registered once, from ``AppConfig.ready``)."""
+    if (reseal, tokens) not in _HOLDERS:
+        _HOLDERS.append((reseal, tokens))
 
 
 @dataclass
@@ -38,12 +52,15 @@ def rotate_keys(*, prune: bool = False) -> RotationSummary:
         if resealed:
             summary.connectors += 1
             summary.resealed += resealed
+    for reseal, _tokens in _HOLDERS:
+        summary.resealed += reseal(ring)
     if prune:
         used = {
             sealing.split_token(token)[0]
             for sealed in Connector.objects.values_list("sealed", flat=True)
             for token in (sealed or {}).values()
         }
+        used |= {sealing.split_token(t)[0] for _reseal, tokens in _HOLDERS for t in tokens()}
         summary.removed_keys = sealing.remove_keys(set(ring.keys) - used - {ring.active})
     return summary
 

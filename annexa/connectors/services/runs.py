@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import datetime
 import logging
+import os
+import socket
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -220,12 +222,26 @@ def schedule_due(now: datetime.datetime | None = None) -> list[CollectionRun]:
     return created
 
 
+def _worker() -> str:
+    """Who executes jobs here (host and process), for the logs."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
 def _claim(run: CollectionRun) -> bool:
-    """Mark a queued run as running; False if another worker already took it."""
+    """Mark a queued run as running; False if another worker already took it.
+
+    One conditional UPDATE (``WHERE status = 'queued'``): the database lets exactly one of
+    several workers holding the same job change the row, whatever the interleaving (SQLite
+    serialises writers; PostgreSQL re-checks the condition after the first writer commits).
+    """
     claimed = CollectionRun.objects.filter(pk=run.pk, status=RunStatus.QUEUED).update(
         status=RunStatus.RUNNING, started_at=timezone.now()
     )
     run.refresh_from_db()
+    if claimed == 1:
+        logger.info("collection run %s claimed by %s", run.pk, _worker())
+    else:
+        logger.info("collection run %s is %s already: %s leaves it", run.pk, run.status, _worker())
     return claimed == 1
 
 

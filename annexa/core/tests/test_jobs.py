@@ -83,3 +83,15 @@ def test_it_queues_through_a_real_redis(monkeypatch, tmp_path):
         assert huey.storage.dequeue() == b"payload"
     finally:
         huey.storage.flush_queue()
+
+
+def test_it_names_the_queue_from_the_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv("ANNEXA_REDIS_URL", "redis://127.0.0.1:6379/0")
+    monkeypatch.setenv("ANNEXA_JOBS_IMMEDIATE", "false")
+    monkeypatch.setenv("ANNEXA_JOBS_QUEUE", "annexa-site-2")
+    assert jobs.build_huey(tmp_path).name == "annexa-site-2"
+    monkeypatch.delenv("ANNEXA_JOBS_QUEUE")
+    assert jobs.build_huey(tmp_path).name == jobs.QUEUE_NAME
+    monkeypatch.setenv("ANNEXA_JOBS_QUEUE", "two words")
+    with pytest.raises(config.ConfigError, match="ANNEXA_JOBS_QUEUE"):
+        jobs.build_huey(tmp_path)

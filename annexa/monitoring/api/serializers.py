@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from annexa.monitoring.models import ControlStatusChange, TestResult, TestRun
+from annexa.monitoring.models import ControlStatusChange, Notification, TestResult, TestRun
+from annexa.monitoring.services import notifications
 
 
 class TestResultSerializer(serializers.ModelSerializer):
@@ -88,6 +89,7 @@ def control_view(view, *, detail: bool = False) -> dict:
         "tests": view.tests,
         "tested_by": view.automated_tests,
         "manual_evidence": {"fresh": view.manual_fresh, "stale": view.manual_stale},
+        "automated_results": {"fresh": view.automated_fresh, "stale": view.automated_stale},
         "newest_evidence": view.newest_evidence.isoformat() if view.newest_evidence else None,
         "evidence_age_days": view.evidence_age_days,
     }
@@ -105,3 +107,48 @@ def control_view(view, *, detail: bool = False) -> dict:
             for r in view.results
         ]
     return data
+
+
+class SettingsSerializer(serializers.Serializer):
+    """The monitoring settings. ``webhook_secret`` is write-only: reading shows only
+    ``webhook_secret_set`` (and a mask), never the secret."""
+
+    webhook_url = serializers.CharField(required=False, allow_blank=True, max_length=500)
+    webhook_secret = serializers.CharField(
+        required=False, allow_blank=True, write_only=True, trim_whitespace=False, max_length=500
+    )
+    clear_secret = serializers.BooleanField(required=False, default=False, write_only=True)
+    webhook_secret_set = serializers.SerializerMethodField()
+    webhook_secret_mask = serializers.SerializerMethodField()
+    notify_email = serializers.BooleanField(required=False)
+    notify_recovery = serializers.BooleanField(required=False)
+    open_draft_nonconformity = serializers.BooleanField(required=False)
+
+    def get_webhook_secret_set(self, row) -> bool:
+        return bool(row.webhook_secret)
+
+    def get_webhook_secret_mask(self, row) -> str:
+        return notifications.masked(row)
+
+
+class NotificationSerializer(serializers.ModelSerializer):
+    control = serializers.CharField(source="change.control_id", read_only=True)
+    change = serializers.UUIDField(source="change.uid", read_only=True)
+
+    class Meta:
+        model = Notification
+        fields = [
+            "uid",
+            "control",
+            "change",
+            "event",
+            "channel",
+            "recipient",
+            "status",
+            "attempts",
+            "response_code",
+            "error",
+            "created_at",
+            "last_attempt_at",
+            "sent_at",
+        ]

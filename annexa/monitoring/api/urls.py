@@ -11,4 +11,6 @@ urlpatterns = [
     path("runs/<int:pk>/", views.TestRunDetailAPI.as_view(), name="run"),
     path("changes/", views.StatusChangesAPI.as_view(), name="changes"),
     path("tests/", views.TestCatalogAPI.as_view(), name="tests"),
+    path("settings/", views.SettingsAPI.as_view(), name="settings"),
+    path("notifications/", views.NotificationListAPI.as_view(), name="notifications"),
 ]

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
-from rest_framework import generics
+from rest_framework import generics, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -13,13 +14,16 @@ from annexa.core.api import OrgAPIMixin
 from annexa.monitoring import loader
 from annexa.monitoring import status as derivation
 from annexa.monitoring.api.serializers import (
+    NotificationSerializer,
+    SettingsSerializer,
     StatusChangeSerializer,
     TestResultSerializer,
     TestRunDetailSerializer,
     TestRunSerializer,
     control_view,
 )
-from annexa.monitoring.models import ControlStatusChange, TestResult, TestRun
+from annexa.monitoring.models import ControlStatusChange, Notification, TestResult, TestRun
+from annexa.monitoring.services import notifications
 
 
 class ControlStatusListAPI(OrgAPIMixin, APIView):
@@ -109,3 +113,38 @@ class TestCatalogAPI(OrgAPIMixin, APIView):
     @extend_schema(responses={200: OpenApiTypes.OBJECT})
     def get(self, request, *args, **kwargs):
         return Response([cls.metadata() for cls in loader.all_tests().values()])
+
+
+class SettingsAPI(OrgAPIMixin, APIView):
+    """The organization's monitoring settings; ``PATCH`` changes them (managers). The webhook
+    secret can be set or cleared, never read."""
+
+    permission_required = notifications.MANAGE
+
+    @extend_schema(responses={200: SettingsSerializer})
+    def get(self, request, *args, **kwargs):
+        return Response(SettingsSerializer(notifications.settings_for(self.ctx.org)).data)
+
+    @extend_schema(request=SettingsSerializer, responses={200: SettingsSerializer})
+    def patch(self, request, *args, **kwargs):
+        given = SettingsSerializer(data=request.data, partial=True)
+        given.is_valid(raise_exception=True)
+        data = dict(given.validated_data)
+        try:
+            row = notifications.update_settings(self.ctx, **data)
+        except ValidationError as exc:
+            raise serializers.ValidationError(exc.message_dict) from None
+        return Response(SettingsSerializer(row).data)
+
+
+class NotificationListAPI(OrgAPIMixin, generics.ListAPIView):
+    """The outbox: every e-mail and webhook delivery, newest first (``?control=`` filters)."""
+
+    queryset = Notification.objects.all()
+    serializer_class = NotificationSerializer
+
+    def get_queryset(self):
+        queryset = super().get_queryset().select_related("change")
+        if control := self.request.query_params.get("control"):
+            queryset = queryset.filter(change__control_id=control)
+        return queryset

@@ -12,6 +12,7 @@ from annexa.ledger import services as ledger
 from annexa.monitoring import status as derivation
 from annexa.monitoring.choices import ControlStatus
 from annexa.monitoring.models import ControlState, ControlStatusChange, TestRun
+from annexa.monitoring.services import notifications
 
 OBJECT_TYPE = "control_status"
 
@@ -79,8 +80,10 @@ def on_transition(ctx: OrgContext, change: ControlStatusChange, state: ControlSt
 
     A control that was passing and now fails is **no longer functioning**: the change and
     the control's state are marked, until it passes again. Every transition goes to the
-    ledger. (Notifications, webhooks and draft nonconformities hook in here.)
+    ledger. Then ``notifications.follow_up``: the draft nonconformity (when the settings
+    open it by themselves) and the outbox of e-mails and webhooks, delivered after commit.
     """
+    was_not_functioning = state.no_longer_functioning
     if change.previous == ControlStatus.PASSING and change.status == ControlStatus.FAILING:
         change.no_longer_functioning = True
         change.save(update_fields=["no_longer_functioning"])
@@ -102,3 +105,4 @@ def on_transition(ctx: OrgContext, change: ControlStatusChange, state: ControlSt
             "reason": change.reason,
         },
     )
+    notifications.follow_up(ctx, change, state, was_not_functioning)

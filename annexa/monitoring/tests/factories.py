@@ -10,11 +10,20 @@ from django.utils import timezone
 from annexa.catalog.choices import Theme
 from annexa.catalog.ids import sort_key
 from annexa.catalog.models import Control
+from annexa.connectors import secrets
 from annexa.connectors.tests.factories import lynis_file
 from annexa.core.tenancy import OrgContext
 from annexa.monitoring import services
-from annexa.monitoring.choices import ControlStatus
-from annexa.monitoring.models import ControlState, ControlStatusChange, TestResult, TestRun
+from annexa.monitoring.choices import Channel, ControlStatus, NotificationEvent
+from annexa.monitoring.models import (
+    ControlState,
+    ControlStatusChange,
+    MonitoringSettings,
+    Notification,
+    TestResult,
+    TestRun,
+)
+from annexa.monitoring.services import notifications
 from annexa.orgs.models import Organization
 
 SAMPLE_CONTROL = "A.8.20"
@@ -64,7 +73,29 @@ def make_change(org: Organization) -> ControlStatusChange:
     )
 
 
+def make_settings(org: Organization) -> MonitoringSettings:
+    """Settings with a webhook and its (sealed) secret."""
+    secrets.ensure_keyring()
+    return notifications.update_settings(
+        OrgContext.system(org),
+        webhook_url="https://hooks.example.com/annexa",
+        webhook_secret=f"whsec-{org.slug}-0123456789abcdef",
+    )
+
+
+def make_notification(org: Organization) -> Notification:
+    return Notification.objects.create(
+        organization=org,
+        change=make_change(org),
+        event=NotificationEvent.NO_LONGER_FUNCTIONING,
+        channel=Channel.EMAIL,
+        recipient=f"owner@{org.slug}.test",
+    )
+
+
 FACTORIES = {
+    MonitoringSettings: make_settings,
+    Notification: make_notification,
     TestRun: make_test_run,
     TestResult: make_result,
     ControlState: make_state,

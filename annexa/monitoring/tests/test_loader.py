@@ -97,3 +97,11 @@ def test_it_ignores_base_classes_imported_into_a_module():
     mod.ControlTest = ControlTest
     mod.LynisTest = LynisTest
     assert loader.load_module(mod).id == "lynis_example"
+
+
+def test_it_meets_the_acceptance_count_of_60_tests_over_30_controls():
+    tests = loader.all_tests()
+    controls = loader.covered_controls()
+    assert len(tests) >= 60, f"{len(tests)} control tests"
+    assert len(controls) >= 30, f"{len(controls)} Annex A controls: {sorted(controls)}"
+    assert all(c.startswith("A.") for c in controls)
