@@ -4,6 +4,7 @@ ORG_NAV: tuple[tuple[str, str], ...] = (
     ("Dashboard", "dashboard:readiness"),
     ("Scope", "isms:scope"),
     ("Context", "isms:context"),
+    ("Objectives", "isms:objectives"),
     ("SoA", "isms:soa"),
     ("Evidence", "evidence:list"),
     ("Audits", "audits:programmes"),

@@ -1,4 +1,4 @@
-"""The isms part of ``annexa demo``: scope, context, units and a complete SoA.
+"""The isms part of ``annexa demo``: scope, context, units, a complete SoA and objectives.
 
 The content (``data/demo.json``) describes Kestrel Analytics, a fictional ~150-person SaaS
 company with one office in Ljubljana and its product hosted in AWS. Every change goes through
@@ -8,6 +8,7 @@ second run changes nothing and appends nothing.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from dataclasses import dataclass, field
 from functools import cache
@@ -15,10 +16,11 @@ from pathlib import Path
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 
 from annexa.core.tenancy import OrgContext
 from annexa.isms import services
-from annexa.isms.models import ContextIssue, InterestedParty, OrgUnit, ScopeStatement
+from annexa.isms.models import ContextIssue, InterestedParty, Objective, OrgUnit, ScopeStatement
 
 DATA_FILE = Path(__file__).resolve().parent / "data" / "demo.json"
 # Roles that may own controls and manage units: auditors must stay independent, viewers read.
@@ -36,6 +38,7 @@ class DemoSummary:
     parties: int = 0
     scope_version: int = 0
     applicable: int = 0
+    objectives: int = 0
     changed: list[str] = field(default_factory=list)
 
 
@@ -61,6 +64,8 @@ def build_isms_demo(ctx: OrgContext, members: dict[str, Any]) -> DemoSummary:
             _party(ctx, party, summary)
         summary.scope_version = _scope(ctx, data["scope"], units, people.approver(ctx))
         _soa(ctx, data["soa"], people, summary)
+        for objective in data["objectives"]:
+            _objective(ctx, objective, people, summary)
     return summary
 
 
@@ -155,3 +160,37 @@ def _soa(ctx: OrgContext, rows: list[dict], people: _People, summary: DemoSummar
         if entry.version != before:
             summary.changed.append(entry.control_id)
         summary.applicable += int(entry.applicable)
+
+
+def _objective(ctx: OrgContext, spec: dict, people: _People, summary: DemoSummary) -> None:
+    """An objective with its measurements, dated back from today.
+
+    An objective that exists already is left alone: its dates are relative to the day of the
+    first run, so "comparing" them on a later day would rewrite it every day.
+    """
+    summary.objectives += 1
+    if Objective.objects.for_org(ctx.org).filter(title=spec["title"]).exists():
+        return
+    today = timezone.localdate()
+    fields = {
+        name: spec[name]
+        for name in ("title", "serves", "control", "measure", "target", "target_value", "unit")
+    }
+    objective = services.create_objective(
+        ctx,
+        {
+            **fields,
+            "direction": spec["direction"],
+            "owner": people.get(spec["owner"]),
+            "due_date": today + dt.timedelta(days=spec["due_in_days"]),
+            "status": spec["status"],
+        },
+    )
+    for reading in spec["measurements"]:
+        services.record_measurement(
+            ctx,
+            objective,
+            measured_on=today - dt.timedelta(days=reading["days_ago"]),
+            value=reading["value"],
+            note=reading["note"],
+        )

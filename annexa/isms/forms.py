@@ -7,7 +7,16 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 
-from annexa.isms.models import ContextIssue, InterestedParty, OrgUnit, SoAEntry
+from annexa.isms.choices import ObjectiveStatus
+from annexa.isms.models import (
+    ContextIssue,
+    InterestedParty,
+    Objective,
+    ObjectiveMeasurement,
+    OrgUnit,
+    SoAEntry,
+)
+from annexa.isms.services import objectives as objective_services
 
 
 def members_of(org):
@@ -147,3 +156,72 @@ class OrgUnitForm(forms.ModelForm):
 
 class SoAImportForm(forms.Form):
     file = forms.FileField(label="XLSX file", help_text="A sheet exported from this page.")
+
+
+class ControlChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return f"{obj.id} {obj.title}"
+
+
+class ObjectiveForm(forms.ModelForm):
+    """One objective. ``version`` is the version the user started from (optimistic locking);
+    withdrawing is its own form, because it asks for the reason."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, required=False)
+    owner = MemberChoiceField(queryset=None, empty_label="— choose a member —")
+    control = ControlChoiceField(queryset=None, required=False, empty_label="— none —")
+
+    class Meta:
+        model = Objective
+        fields = list(objective_services.EDITABLE)
+        widgets = {
+            "serves": forms.Textarea(attrs={"rows": 2}),
+            "measure": forms.Textarea(attrs={"rows": 2}),
+            "target": forms.Textarea(attrs={"rows": 2}),
+            "due_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        }
+
+    def __init__(self, *args, org, **kwargs) -> None:
+        from annexa.catalog.models import Control
+
+        instance = kwargs.get("instance")
+        if instance is not None and instance.pk is not None:
+            kwargs.setdefault("auto_id", f"objective-{instance.pk}-%s")
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = members_of(org)
+        self.fields["control"].queryset = Control.objects.order_by("sort_key")
+        self.fields["status"].choices = [
+            c for c in ObjectiveStatus.choices if c[0] != ObjectiveStatus.WITHDRAWN
+        ]
+        if not self.is_bound and self.instance.pk is not None:
+            self.initial["version"] = self.instance.version
+
+    def changes(self) -> dict[str, Any]:
+        return {name: self.cleaned_data[name] for name in self.Meta.fields}
+
+
+class MeasurementForm(forms.ModelForm):
+    class Meta:
+        model = ObjectiveMeasurement
+        fields = ["measured_on", "value", "note"]
+        widgets = {
+            "measured_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "note": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args, objective, **kwargs) -> None:
+        from django.utils import timezone
+
+        kwargs.setdefault("auto_id", f"measure-{objective.pk}-%s")
+        super().__init__(*args, **kwargs)
+        self.fields["measured_on"].initial = timezone.localdate()
+        if objective.unit:
+            self.fields["value"].label = f"Value ({objective.unit})"
+
+
+class WithdrawForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, required=False)
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": "Say why the objective is withdrawn."},
+    )

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from annexa.isms.views import context, dashboard, scope, soa
+from annexa.isms.views import context, dashboard, objectives, scope, soa
 
 app_name = "isms"
 
@@ -53,6 +53,22 @@ urlpatterns = [
         "units",
         "unit",
         (context.UnitRowView, context.UnitNewView, context.UnitEditView, context.UnitDeleteView),
+    ),
+    path("objectives/", objectives.ObjectivesView.as_view(), name="objectives"),
+    path("objectives/new/", objectives.ObjectiveNewView.as_view(), name="objective-new"),
+    path("objectives/<int:pk>/", objectives.ObjectiveRowView.as_view(), name="objective-row"),
+    path(
+        "objectives/<int:pk>/edit/", objectives.ObjectiveEditView.as_view(), name="objective-edit"
+    ),
+    path(
+        "objectives/<int:pk>/measure/",
+        objectives.ObjectiveMeasureView.as_view(),
+        name="objective-measure",
+    ),
+    path(
+        "objectives/<int:pk>/withdraw/",
+        objectives.ObjectiveWithdrawView.as_view(),
+        name="objective-withdraw",
     ),
     path("soa/", soa.SoAListView.as_view(), name="soa"),
     path("soa/export.xlsx", soa.SoAExportView.as_view(fmt="xlsx"), name="soa-export-xlsx"),

@@ -443,16 +443,137 @@ def audit_results(org, window: Window) -> dict[str, Any]:
     )
 
 
-# --- d.4) objectives, e) feedback, f) risk: entered by hand ----------------------------------
+# --- d.4) fulfilment of information security objectives --------------------------------------
+
+
+def _objective_changes(org, window: Window) -> dict[str, list[str]]:
+    """What happened to each objective (by uid) in the window, in words, from the ledger."""
+    happened: dict[str, Counter[str]] = defaultdict(Counter)
+    fields: dict[str, list[str]] = defaultdict(list)
+    for entry in _ledger_changes(org, window, "objective"):
+        happened[entry.object_id][entry.action] += 1
+        if entry.action == "update":
+            after = json.loads(entry.data).get("after") or {}
+            fields[entry.object_id] += [k for k in after if k not in fields[entry.object_id]]
+    words: dict[str, list[str]] = {}
+    for uid, actions in happened.items():
+        said = []
+        if actions["create"]:
+            said.append("set")
+        if fields[uid]:
+            said.append("changed " + ", ".join(f.replace("_", " ") for f in fields[uid]))
+        if actions["measure"]:
+            said.append(plural(actions["measure"], "measurement"))
+        if actions["withdraw"]:
+            said.append("withdrawn")
+        words[uid] = said
+    return words
 
 
 def objectives(org, window: Window) -> dict[str, Any]:
-    return section(
-        source="Information security objectives (clause 6.2)",
-        manual=True,
-        note="Annexa does not record objectives yet: summarise each objective, its measure and "
-        "how far it has been met.",
+    from annexa.isms.choices import ObjectiveStatus
+    from annexa.isms.models import Objective
+    from annexa.isms.progress import progress_of
+
+    source = "Information security objectives (clause 6.2) and their measurements"
+    changes = _objective_changes(org, window)
+    found = Objective.objects.for_org(org).select_related("owner").order_by("number")
+    # An objective withdrawn before the period is history, not an input to this review.
+    shown = [o for o in found if o.status != ObjectiveStatus.WITHDRAWN or str(o.uid) in changes]
+    if not shown:
+        return section(
+            source=source,
+            manual=True,
+            note="No information security objective is recorded in Annexa: record them on the "
+            "Objectives page and assemble again, or summarise each objective, its measure and "
+            "how far it has been met by hand.",
+        )
+    progress = progress_of(shown)
+    statuses = Counter(o.status for o in shown)
+    overdue = [o for o in shown if o.is_overdue(window.today)]
+    measured = [p for p in progress.values() if p.target_met is not None]
+    met = [p for p in measured if p.target_met]
+    rows = []
+    for o in shown:
+        p = progress[o.pk]
+        late = (window.today - o.due_date).days
+        rows.append(
+            [
+                o.reference,
+                o.title,
+                o.owner.email if o.owner else "",
+                o.get_status_display(),
+                p.target_text or o.target,
+                p.latest_text or "not measured",
+                {True: "met", False: "not met", None: "—"}[p.target_met],
+                p.trend or "—",
+                o.due_date.isoformat()
+                + (f" ({plural(late, 'day')} overdue)" if o in overdue else ""),
+                "; ".join(changes.get(str(o.uid), [])) or "no change",
+            ]
+        )
+    active = len(shown) - statuses[ObjectiveStatus.WITHDRAWN]
+    summary = f"{plural(active, 'objective')}: " + ", ".join(
+        f"{statuses[value]} {label.lower()}"
+        for value, label in ObjectiveStatus.choices
+        if statuses[value] and value != ObjectiveStatus.WITHDRAWN
     )
+    summary += f"; {len(overdue)} overdue." if overdue else "; none overdue."
+    if measured:
+        summary += (
+            f" {len(met)} of the {plural(len(measured), 'objective')} measured against a "
+            f"numeric target {'meets' if len(met) == 1 else 'meet'} it at the latest "
+            "measurement."
+        )
+    watch = [
+        p
+        for p in progress.values()
+        if p.objective.status in (ObjectiveStatus.AT_RISK, ObjectiveStatus.NOT_ACHIEVED)
+        or p.objective in overdue
+    ]
+    for p in watch:
+        o = p.objective
+        state = "overdue" if o in overdue else o.get_status_display().lower()
+        latest = f", latest {p.latest_text}" if p.latest_text else ""
+        target = f", target {p.target_text}" if p.target_text and p.latest_text else ""
+        summary += f" {o.reference} {o.title} is {state}{latest}{target}."
+    summary += f" {plural(len(changes), 'objective')} set, changed or measured {window.period}."
+    return section(
+        source=source,
+        summary=summary,
+        figures=[
+            ("Objectives", active),
+            *[
+                (label, statuses[value])
+                for value, label in ObjectiveStatus.choices
+                if value != ObjectiveStatus.WITHDRAWN
+            ],
+            ("Overdue", len(overdue)),
+            ("Latest value meets the target", len(met)),
+            ("Set, changed or measured in the period", len(changes)),
+        ],
+        tables=[
+            table(
+                "Objectives",
+                [
+                    "Ref.",
+                    "Objective",
+                    "Owner",
+                    "Status",
+                    "Target",
+                    "Latest measurement",
+                    "Against target",
+                    "Trend",
+                    "Due",
+                    "In the period",
+                ],
+                rows,
+            )
+        ],
+    )
+
+
+# --- e) feedback, f) risk: entered by hand ---------------------------------------------------
 
 
 def party_feedback(org, window: Window) -> dict[str, Any]:

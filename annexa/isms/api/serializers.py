@@ -7,8 +7,18 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from annexa.isms.choices import ImplementationStatus
-from annexa.isms.models import ContextIssue, InterestedParty, OrgUnit, ScopeStatement, SoAEntry
+from annexa.isms.choices import ImplementationStatus, ObjectiveStatus
+from annexa.isms.models import (
+    ContextIssue,
+    InterestedParty,
+    Objective,
+    ObjectiveMeasurement,
+    OrgUnit,
+    ScopeStatement,
+    SoAEntry,
+)
+from annexa.isms.progress import Progress, progress_of
+from annexa.isms.services.objectives import EDITABLE
 
 
 @extend_schema_field(OpenApiTypes.EMAIL)
@@ -211,3 +221,116 @@ class SoAImportErrorsSerializer(serializers.Serializer):
 class SoAImportResultSerializer(serializers.Serializer):
     changed = serializers.ListField(child=serializers.CharField())
     unchanged = serializers.IntegerField()
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class ControlIdField(serializers.Field):
+    """An Annex A control, written and read by its id (``A.8.8``)."""
+
+    default_error_messages = {
+        "unknown": _("Unknown control {value}: use an Annex A id such as A.5.1."),
+        "invalid": _("Enter a control id such as A.5.1."),
+    }
+
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("allow_null", True)
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+    def to_representation(self, value) -> str | None:
+        return value.id if value is not None else None
+
+    def to_internal_value(self, data):
+        from annexa.catalog.models import Control
+
+        if not isinstance(data, str):
+            self.fail("invalid")
+        if not data.strip():
+            return None
+        control = Control.objects.filter(pk=data.strip()).first()
+        if control is None:
+            self.fail("unknown", value=data.strip())
+        return control
+
+
+class ObjectiveMeasurementSerializer(serializers.ModelSerializer):
+    value = serializers.DecimalField(
+        max_digits=14, decimal_places=4, required=False, allow_null=True, normalize_output=True
+    )
+    recorded_by = serializers.EmailField(source="recorded_by.email", read_only=True, default=None)
+
+    class Meta:
+        model = ObjectiveMeasurement
+        fields = ["uid", "measured_on", "value", "note", "recorded_by", "recorded_at"]
+        read_only_fields = ["uid", "recorded_by", "recorded_at"]
+        extra_kwargs = {"note": {"required": False}}
+
+
+class ObjectiveSerializer(serializers.ModelSerializer):
+    """An objective with where it stands: the latest measurement, trend and target check."""
+
+    reference = serializers.CharField(read_only=True)
+    control = ControlIdField()
+    owner = MemberEmailField()
+    target_value = serializers.DecimalField(
+        max_digits=14, decimal_places=4, required=False, allow_null=True, normalize_output=True
+    )
+    status = serializers.ChoiceField(choices=ObjectiveStatus.choices, required=False)
+    updated_by = serializers.EmailField(source="updated_by.email", read_only=True, default=None)
+    latest_measurement = serializers.SerializerMethodField()
+    trend = serializers.SerializerMethodField(
+        help_text="improving, worsening or unchanged between the last two values; null before"
+    )
+    target_met = serializers.SerializerMethodField(
+        help_text="whether the latest value reaches the numeric target; null without either"
+    )
+    overdue = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Objective
+        fields = [
+            "id",
+            "uid",
+            "reference",
+            *EDITABLE,
+            "withdrawn_reason",
+            "version",
+            "latest_measurement",
+            "trend",
+            "target_met",
+            "overdue",
+            "created_at",
+            "updated_at",
+            "updated_by",
+        ]
+        read_only_fields = ["id", "uid", "withdrawn_reason", "version", "created_at", "updated_at"]
+        extra_kwargs = {
+            name: {"required": False}
+            for name in ("title", "serves", "measure", "target", "unit", "direction", "due_date")
+        }
+
+    def _progress(self, objective: Objective) -> Progress:
+        known = self.context.setdefault("progress", {})
+        if objective.pk not in known:
+            known.update(progress_of([objective]))
+        return known[objective.pk]
+
+    @extend_schema_field(ObjectiveMeasurementSerializer(allow_null=True))
+    def get_latest_measurement(self, objective: Objective) -> dict | None:
+        latest = self._progress(objective).latest
+        return ObjectiveMeasurementSerializer(latest).data if latest is not None else None
+
+    @extend_schema_field(OpenApiTypes.STR)
+    def get_trend(self, objective: Objective) -> str | None:
+        return self._progress(objective).trend
+
+    @extend_schema_field(OpenApiTypes.BOOL)
+    def get_target_met(self, objective: Objective) -> bool | None:
+        return self._progress(objective).target_met
+
+    def get_overdue(self, objective: Objective) -> bool:
+        return objective.is_overdue()
+
+
+class ObjectiveWithdrawSerializer(serializers.Serializer):
+    reason = serializers.CharField(help_text="Why the objective no longer applies.")

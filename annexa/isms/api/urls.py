@@ -12,6 +12,7 @@ router.register("context-issues", views.ContextIssueViewSet, basename="context-i
 router.register("interested-parties", views.InterestedPartyViewSet, basename="interested-party")
 router.register("units", views.OrgUnitViewSet, basename="unit")
 router.register("soa", views.SoAViewSet, basename="soa")
+router.register("objectives", views.ObjectiveViewSet, basename="objective")
 
 # The export and import routes come first: "soa/export.xlsx" must not be read as a control id.
 urlpatterns = [

@@ -13,6 +13,7 @@ from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, mixins, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.renderers import BaseRenderer, JSONRenderer
@@ -24,7 +25,15 @@ from annexa.core.api import OrgAPIMixin
 from annexa.isms import services
 from annexa.isms.api import serializers as s
 from annexa.isms.filters import SoAFilter
-from annexa.isms.models import ContextIssue, InterestedParty, OrgUnit, ScopeStatement, SoAEntry
+from annexa.isms.models import (
+    ContextIssue,
+    InterestedParty,
+    Objective,
+    OrgUnit,
+    ScopeStatement,
+    SoAEntry,
+)
+from annexa.isms.progress import progress_of
 from annexa.isms.services import context as context_service
 
 PERMISSION = "isms.change"
@@ -251,6 +260,133 @@ class SoAViewSet(
         response = Response(self.get_serializer(entry).data)
         response["ETag"] = f'"{entry.version}"'
         return response
+
+
+def with_etag(data, version: int, code: int = status.HTTP_200_OK) -> Response:
+    response = Response(data, status=code)
+    response["ETag"] = f'"{version}"'
+    return response
+
+
+# --- objectives ------------------------------------------------------------------------------
+
+OBJECTIVE_IF_MATCH = OpenApiParameter(
+    "If-Match",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    required=False,
+    description="The objective's version as read (its ETag); a different current version → 412.",
+)
+STALE = OpenApiResponse(description="The objective changed since you read it.")
+
+
+class ObjectiveViewSet(
+    OrgAPIMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Information security objectives (clause 6.2): list, create, PATCH with optimistic
+    locking, measurements, withdrawal. Objectives are withdrawn, never deleted."""
+
+    queryset = Objective.objects.all()
+    serializer_class = s.ObjectiveSerializer
+    permission_required = PERMISSION
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("owner", "control", "updated_by")
+
+    def list(self, request, *args, **kwargs) -> Response:
+        queryset = self.get_queryset()
+        page = self.paginate_queryset(queryset)
+        items = page if page is not None else list(queryset)
+        context = {**self.get_serializer_context(), "progress": progress_of(items)}
+        data = s.ObjectiveSerializer(items, many=True, context=context).data
+        return self.get_paginated_response(data) if page is not None else Response(data)
+
+    def retrieve(self, request, *args, **kwargs) -> Response:
+        objective = self.get_object()
+        return with_etag(self.get_serializer(objective).data, objective.version)
+
+    def perform_create(self, serializer) -> None:
+        with service_errors():
+            serializer.instance = services.create_objective(self.ctx, serializer.validated_data)
+
+    @extend_schema(
+        parameters=[OBJECTIVE_IF_MATCH],
+        request=s.ObjectiveSerializer,
+        responses={200: s.ObjectiveSerializer, 412: STALE},
+    )
+    def partial_update(self, request, *args, **kwargs) -> Response:
+        objective = self.get_object()
+        expected = parse_if_match(request.headers.get("If-Match"))
+        serializer = self.get_serializer(objective, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        try:
+            with service_errors():
+                objective = services.update_objective(
+                    self.ctx, objective, serializer.validated_data, expected_version=expected
+                )
+        except services.StaleObjectiveError as exc:
+            return self.stale(exc)
+        return with_etag(self.get_serializer(objective).data, objective.version)
+
+    @staticmethod
+    def stale(exc: services.StaleObjectiveError) -> Response:
+        return Response(
+            {"detail": str(exc), "current_version": exc.objective.version},
+            status=status.HTTP_412_PRECONDITION_FAILED,
+        )
+
+    @extend_schema(methods=["GET"], responses=s.ObjectiveMeasurementSerializer(many=True))
+    @extend_schema(
+        methods=["POST"],
+        request=s.ObjectiveMeasurementSerializer,
+        responses={201: s.ObjectiveMeasurementSerializer},
+    )
+    @action(detail=True, methods=["get", "post"], serializer_class=s.ObjectiveMeasurementSerializer)
+    def measurements(self, request, *args, **kwargs) -> Response:
+        """The objective's measurements, oldest first; POST records a new one."""
+        objective = self.get_object()
+        if request.method == "GET":
+            found = progress_of([objective])[objective.pk].measurements
+            return Response(s.ObjectiveMeasurementSerializer(found, many=True).data)
+        serializer = s.ObjectiveMeasurementSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        with service_errors():
+            measurement = services.record_measurement(
+                self.ctx, objective, **serializer.validated_data
+            )
+        return Response(
+            s.ObjectiveMeasurementSerializer(measurement).data, status=status.HTTP_201_CREATED
+        )
+
+    @extend_schema(
+        parameters=[OBJECTIVE_IF_MATCH],
+        request=s.ObjectiveWithdrawSerializer,
+        responses={200: s.ObjectiveSerializer, 412: STALE},
+    )
+    @action(detail=True, methods=["post"], serializer_class=s.ObjectiveWithdrawSerializer)
+    def withdraw(self, request, *args, **kwargs) -> Response:
+        """Withdraw the objective, saying why."""
+        objective = self.get_object()
+        expected = parse_if_match(request.headers.get("If-Match"))
+        serializer = s.ObjectiveWithdrawSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            with service_errors():
+                objective = services.withdraw_objective(
+                    self.ctx,
+                    objective,
+                    reason=serializer.validated_data["reason"],
+                    expected_version=expected,
+                )
+        except services.StaleObjectiveError as exc:
+            return self.stale(exc)
+        data = s.ObjectiveSerializer(objective, context=self.get_serializer_context()).data
+        return with_etag(data, objective.version)
 
 
 class XLSXRenderer(BaseRenderer):

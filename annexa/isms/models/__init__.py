@@ -1,7 +1,17 @@
-"""The isms app's models: scope and units, context and interested parties, the SoA."""
+"""The isms app's models: scope and units, context and interested parties, the SoA,
+information security objectives."""
 
 from annexa.isms.models.context import ContextIssue, InterestedParty
+from annexa.isms.models.objectives import Objective, ObjectiveMeasurement
 from annexa.isms.models.scope import OrgUnit, ScopeStatement
 from annexa.isms.models.soa import SoAEntry
 
-__all__ = ["ContextIssue", "InterestedParty", "OrgUnit", "ScopeStatement", "SoAEntry"]
+__all__ = [
+    "ContextIssue",
+    "InterestedParty",
+    "Objective",
+    "ObjectiveMeasurement",
+    "OrgUnit",
+    "ScopeStatement",
+    "SoAEntry",
+]

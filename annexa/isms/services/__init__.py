@@ -13,14 +13,23 @@ from annexa.isms.services.context import (
     save_party,
     save_unit,
 )
+from annexa.isms.services.objectives import (
+    StaleObjectiveError,
+    create_objective,
+    record_measurement,
+    update_objective,
+    withdraw_objective,
+)
 from annexa.isms.services.scope import approve_scope, save_scope
 from annexa.isms.services.soa import StaleVersionError, ensure_soa, get_entry, update_soa_entry
 from annexa.isms.services.soa_io import ImportReport, export_csv, export_xlsx, import_soa
 
 __all__ = [
     "ImportReport",
+    "StaleObjectiveError",
     "StaleVersionError",
     "approve_scope",
+    "create_objective",
     "delete_issue",
     "delete_party",
     "delete_unit",
@@ -29,9 +38,12 @@ __all__ = [
     "export_xlsx",
     "get_entry",
     "import_soa",
+    "record_measurement",
     "save_issue",
     "save_party",
     "save_scope",
     "save_unit",
+    "update_objective",
     "update_soa_entry",
+    "withdraw_objective",
 ]

@@ -28,6 +28,18 @@ def email_of(user) -> str | None:
     return user.email if user is not None else None
 
 
+def stale_message(name: str, record, expected: int, what: str) -> str:
+    """Why a save with an old version was refused: who changed ``record`` (with ``version``,
+    ``updated_by`` and ``updated_at``) since, and what to do."""
+    who = email_of(record.updated_by) or "someone"
+    when = record.updated_at.strftime("%Y-%m-%d %H:%M UTC")
+    return (
+        f"{name} was changed by {who} at {when} (now version {record.version}, you edited "
+        f"version {expected}). Your changes were not saved: reload the {what} and apply them "
+        "again."
+    )
+
+
 def iso(moment: dt.datetime | None) -> str | None:
     return moment.isoformat() if moment is not None else None
 

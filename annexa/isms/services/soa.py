@@ -20,6 +20,7 @@ from annexa.isms.services.common import (
     is_member,
     record,
     reject_unknown,
+    stale_message,
 )
 from annexa.orgs.models import User
 
@@ -33,13 +34,7 @@ class StaleVersionError(Exception):
     def __init__(self, entry: SoAEntry, expected: int) -> None:
         self.entry = entry
         self.expected = expected
-        who = email_of(entry.updated_by) or "someone"
-        when = entry.updated_at.strftime("%Y-%m-%d %H:%M UTC")
-        super().__init__(
-            f"{entry.control_id} was changed by {who} at {when} (now version {entry.version}, "
-            f"you edited version {expected}). Your changes were not saved: reload the entry "
-            "and apply them again."
-        )
+        super().__init__(stale_message(entry.control_id, entry, expected, "entry"))
 
 
 def ensure_soa(org) -> int:

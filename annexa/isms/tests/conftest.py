@@ -1,10 +1,12 @@
-"""Fixtures of the isms tests: Acme's SoA over the real catalog, and an SoA sheet helper."""
+"""Fixtures of the isms tests: Acme's SoA over the real catalog, an API client per persona,
+and an SoA sheet helper."""
 
 from __future__ import annotations
 
 import io
 
 import pytest
+from rest_framework.test import APIClient
 
 from annexa.isms.services import ensure_soa
 from annexa.ledger.models import LedgerEntry
@@ -15,6 +17,18 @@ def soa(acme, catalog):
     """Acme with one undecided SoA entry per Annex A control."""
     ensure_soa(acme)
     return acme
+
+
+@pytest.fixture
+def api():
+    """An API client signed in as a persona: ``api(isla)``."""
+
+    def login(persona) -> APIClient:
+        client = APIClient()
+        client.force_authenticate(persona.user)
+        return client
+
+    return login
 
 
 def ledger_count(org) -> int:

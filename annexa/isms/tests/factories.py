@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
+from decimal import Decimal
 
 from annexa.catalog.choices import Theme
 from annexa.catalog.ids import sort_key
 from annexa.catalog.models import Control
-from annexa.isms.choices import IssueKind, UnitKind
-from annexa.isms.models import ContextIssue, InterestedParty, OrgUnit, ScopeStatement, SoAEntry
+from annexa.isms.choices import IssueKind, ObjectiveStatus, TargetDirection, UnitKind
+from annexa.isms.models import (
+    ContextIssue,
+    InterestedParty,
+    Objective,
+    ObjectiveMeasurement,
+    OrgUnit,
+    ScopeStatement,
+    SoAEntry,
+)
 from annexa.isms.services import ensure_soa
 from annexa.orgs.models import Organization
 
@@ -65,11 +75,40 @@ def make_party(org: Organization) -> InterestedParty:
     )
 
 
+def make_objective(org: Organization, **fields) -> Objective:
+    last = Objective.objects.for_org(org).order_by("-number").first()
+    values = {
+        "title": "Fewer staff fall for phishing",
+        "measure": "Share of staff who click the link in the quarterly phishing test.",
+        "target": "At most 5% by the end of the year.",
+        "target_value": Decimal("5"),
+        "unit": "%",
+        "direction": TargetDirection.AT_MOST,
+        "due_date": dt.date(2026, 12, 31),
+        "status": ObjectiveStatus.ON_TRACK,
+        **fields,
+    }
+    return Objective.objects.create(
+        organization=org, number=(last.number + 1) if last else 1, **values
+    )
+
+
+def make_measurement(org: Organization) -> ObjectiveMeasurement:
+    return ObjectiveMeasurement.objects.create(
+        organization=org,
+        objective=make_objective(org),
+        measured_on=dt.date(2026, 3, 31),
+        value=Decimal("8"),
+    )
+
+
 FACTORIES = {
     ScopeStatement: make_scope,
     OrgUnit: make_unit,
     ContextIssue: make_issue,
     InterestedParty: make_party,
     SoAEntry: make_soa_entry,
+    Objective: make_objective,
+    ObjectiveMeasurement: make_measurement,
 }
 ROUTE_KWARGS = {"control_id": sample_control, "version": scope_version}

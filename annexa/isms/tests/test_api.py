@@ -1,24 +1,12 @@
 import io
 
-import pytest
 from openpyxl import load_workbook
-from rest_framework.test import APIClient
 
 from annexa.isms.models import ContextIssue, ScopeStatement, SoAEntry
 from annexa.isms.services import save_unit, update_soa_entry
 from annexa.isms.tests.conftest import ledger_count, sheet
 
 BASE = "/api/v1/orgs/acme"
-
-
-@pytest.fixture
-def api():
-    def login(persona) -> APIClient:
-        client = APIClient()
-        client.force_authenticate(persona.user)
-        return client
-
-    return login
 
 
 def test_it_creates_lists_changes_and_deletes_context_issues(acme, api, isla):

@@ -5,7 +5,16 @@ import pytest
 from annexa.core.testing.fixtures import make_persona
 from annexa.isms.choices import ImplementationStatus
 from annexa.isms.demo import build_isms_demo, demo_data
-from annexa.isms.models import ContextIssue, InterestedParty, OrgUnit, ScopeStatement, SoAEntry
+from annexa.isms.models import (
+    ContextIssue,
+    InterestedParty,
+    Objective,
+    ObjectiveMeasurement,
+    OrgUnit,
+    ScopeStatement,
+    SoAEntry,
+)
+from annexa.isms.progress import progress_of
 from annexa.isms.tests.conftest import ledger_count
 
 ROLES = {
@@ -47,6 +56,19 @@ def test_it_builds_a_complete_isms(acme, catalog, people):
     assert not entries.get(control_id="A.8.30").applicable
 
 
+def test_it_sets_objectives_with_a_history_of_measurements(acme, catalog, people):
+    summary = build(people)
+    objectives = list(Objective.objects.for_org(acme).select_related("owner"))
+    assert summary.objectives == len(objectives) == 4
+    assert {o.status for o in objectives} == {"planned", "on_track", "at_risk"}
+    assert not {o.owner.email for o in objectives} & {"auditor@kestrel.test", "viewer@kestrel.test"}
+    progress = progress_of(objectives).values()
+    assert all(p.measurements for p in progress)
+    assert {p.trend for p in progress} == {"improving", None}  # None: no numeric target
+    assert sum(1 for p in progress if p.target_met) == 1
+    assert ObjectiveMeasurement.objects.for_org(acme).count() == 11
+
+
 def test_it_spreads_statuses_and_owners_sensibly(acme, catalog, people):
     build(people)
     applicable = SoAEntry.objects.for_org(acme).filter(applicable=True)
@@ -71,6 +93,7 @@ def test_it_is_idempotent(acme, catalog, people):
     assert dict(SoAEntry.objects.for_org(acme).values_list("control_id", "version")) == versions
     assert ScopeStatement.objects.for_org(acme).count() == 1
     assert OrgUnit.objects.for_org(acme).count() == 8
+    assert Objective.objects.for_org(acme).count() == 4
 
 
 def test_it_falls_back_to_members_who_may_own_controls(acme, catalog, isla, colin, audrey):

@@ -65,7 +65,9 @@ def test_it_says_which_categories_are_entered_by_hand(review, isla):
     assert risk["manual"] and "no risk register" in risk["note"]
     assert inputs["9.3.2.f"].summary == ""
     assert inputs["9.3.2.e"].assembled["manual"]
-    assert inputs["9.3.2.d.4"].assembled["manual"]
+    objectives = inputs["9.3.2.d.4"].assembled  # manual while no objective is recorded
+    assert objectives["manual"] and "No information security objective" in objectives["note"]
+    assert inputs["9.3.2.d.4"].summary == ""
 
 
 def test_it_lists_the_actions_of_earlier_reviews_only(review, isla, alice, colin):

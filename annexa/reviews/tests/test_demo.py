@@ -26,6 +26,7 @@ FROM_DATA = (
     "9.3.2.d.1",  # the closed audit's findings and their actions
     "9.3.2.d.2",  # every Annex A control's monitoring status
     "9.3.2.d.3",  # the closed audit
+    "9.3.2.d.4",  # the isms demo's objectives and their measurements
     "9.3.2.e",  # the interested parties to ask for feedback
     "9.3.2.g",  # the open observation and opportunity for improvement
 )
@@ -62,6 +63,12 @@ def test_it_fills_the_inputs_from_the_demo_data_and_exports_the_minutes(built, t
     assert "1 overdue" not in inputs["9.3.2.a"].summary  # its only action is not yet due
     assert "1 action from earlier management reviews" in inputs["9.3.2.a"].summary
     assert "1 audit closed" in inputs["9.3.2.d.3"].summary
+    objectives = inputs["9.3.2.d.4"]
+    assert not objectives.assembled["manual"] and not objectives.summary_edited
+    assert objectives.summary.startswith("4 objectives: 1 planned, 2 on track, 1 at risk")
+    assert "OBJ-02 Critical security fixes reach production within a week is at risk" in (
+        objectives.summary
+    )
     assert review.status == "held" and review.chair == people["owner"]
     decisions = list(review.decisions.order_by("number"))
     assert [d.owner is not None for d in decisions] == [True, True, True, False]
