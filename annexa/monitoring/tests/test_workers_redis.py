@@ -108,6 +108,10 @@ def _wait(reader, queue: RedisHuey, pks: list[int], workers) -> None:
         time.sleep(0.5)
 
 
+def _turned_away(workers) -> int:
+    return sum(len(LEFT.findall(log.read_text())) for _child, log in workers)
+
+
 @pytest.mark.django_db(transaction=True)
 def test_two_workers_share_200_jobs_and_run_none_twice(acme, catalog, home, tmp_path, settings):
     _redis_or_skip()
@@ -153,6 +157,11 @@ def test_two_workers_share_200_jobs_and_run_none_twice(acme, catalog, home, tmp_
         for pk in pks + pks[::-1]:  # every job twice: both workers get copies of each
             queue.enqueue(tasks.collect.s(pk))
         _wait(reader, queue, pks, workers)
+        # The queue empties when the last copy is taken, not when it is turned away: wait for
+        # the workers to say so before stopping them.
+        deadline = time.monotonic() + DEADLINE_SECONDS
+        while _turned_away(workers) < JOBS and time.monotonic() < deadline:
+            time.sleep(0.2)
     finally:
         _stop(workers)
         queue.storage.flush_all()
