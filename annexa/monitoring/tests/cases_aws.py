@@ -8,10 +8,10 @@ sections at the dotted paths given replaced, e.g. ``account(**{"iam.account_summ
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 from annexa.connectors.formats.snapshot import Snapshot
+from annexa.monitoring.tests.snapshots import changed
 
 ACCOUNT = "123456789012"
 BLOCK = {
@@ -168,14 +168,7 @@ GOOD: dict[str, Any] = {
 
 def account(**changes: Any) -> list[Snapshot]:
     """The good account with the sections at the dotted paths replaced."""
-    data = copy.deepcopy(GOOD)
-    for path, value in changes.items():
-        *parents, last = path.split(".")
-        target = data
-        for part in parents:
-            target = target[part]
-        target[last] = value
-    return [Snapshot("aws", ACCOUNT, data)]
+    return changed("aws", ACCOUNT, GOOD, changes, ".")
 
 
 def users(*items: dict[str, Any]) -> dict[str, Any]:

@@ -7,10 +7,10 @@ changes one fact of it.
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 from annexa.connectors.formats.snapshot import Snapshot
+from annexa.monitoring.tests.snapshots import changed
 
 ERROR, NA = "error", "not_applicable"
 TARGET = "db1.example:5432"
@@ -95,14 +95,7 @@ BASE: dict[str, Any] = {
 
 def server(**changes: Any) -> list[Snapshot]:
     """The well-configured server with ``changes`` (dotted paths, ``__`` for the dots)."""
-    data = copy.deepcopy(BASE)
-    for path, value in changes.items():
-        *parents, last = path.split("__")
-        node = data
-        for part in parents:
-            node = node[part]
-        node[last] = value
-    return [Snapshot("postgres", TARGET, data)]
+    return changed("postgres", TARGET, BASE, changes, "__")
 
 
 def with_rule(*extra: dict[str, Any]) -> list[Snapshot]:
