@@ -228,6 +228,8 @@ except ValueError as exc:
 HUEY = jobs.build_huey(HOME)
 # How often the worker signs a checkpoint of every ledger that grew.
 CHECKPOINT_MINUTES = config.env_int("ANNEXA_CHECKPOINT_MINUTES", 60, minimum=1)
+# A report's PDF is rendered in a worker process that is stopped after this many seconds.
+REPORT_PDF_SECONDS = config.env_int("ANNEXA_REPORT_PDF_SECONDS", 300, minimum=10)
 
 LOGGING = {
     "version": 1,

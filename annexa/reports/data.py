@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from django.db.models import Prefetch
 from django.utils import timezone
@@ -37,6 +38,17 @@ SECTIONS: tuple[str, ...] = (
     "Audit limitations",
 )
 ANNEXES: tuple[str, ...] = ("Checklist results", "Sampling records", "Evidence manifest")
+# The evidence version fields an EvidenceRef holds (the rest of the row is never loaded).
+EVIDENCE_FIELDS = (
+    "uid",
+    "evidence",
+    "number",
+    "filename",
+    "sha256",
+    "size",
+    "media_type",
+    "collected_at",
+)
 
 
 @dataclass(frozen=True)
@@ -250,6 +262,11 @@ class AuditReport:
     def version_label(self) -> str:
         return f"Issued version {self.issue_number}" if self.issue_number else "Draft"
 
+    @cached_property
+    def manifest_numbers(self) -> dict[str, int]:
+        """Evidence version uid → its entry number in the manifest (1-based), for citations."""
+        return {ref.uid: number for number, ref in enumerate(self.manifest, start=1)}
+
 
 def build(
     ctx: OrgContext,
@@ -289,7 +306,12 @@ def build(
 
 
 def _audit(pk: int) -> Audit:
-    versions = EvidenceVersion.objects.select_related("evidence").order_by("pk")
+    # Only what an EvidenceRef holds: an audit may cite thousands of versions, twice over.
+    versions = (
+        EvidenceVersion.objects.select_related("evidence")
+        .only(*EVIDENCE_FIELDS, "evidence__uid", "evidence__title")
+        .order_by("pk")
+    )
     items = (
         ChecklistItem.objects.select_related("requirement", "control")
         .prefetch_related(

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import re
 
-from annexa.reports.data import AuditReport, EvidenceRef, FindingRow, Person
+from annexa.reports.data import AuditReport, FindingRow
+from annexa.reports.render import rows
 
 _SPECIAL = re.compile(r"([\\`*_\[\]<>|#!{}])")
 
@@ -24,14 +25,10 @@ def block(value: str) -> str:
     return "  \n".join(line for line in lines if line) or "—"
 
 
-def _table(header: tuple[str, ...], rows: list[tuple[object, ...]]) -> list[str]:
+def _table(header: tuple[str, ...], body: list[tuple[object, ...]]) -> list[str]:
     out = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    out += ["| " + " | ".join(text(cell) or " " for cell in row) + " |" for row in rows]
+    out += ["| " + " | ".join(text(cell) or " " for cell in row) + " |" for row in body]
     return [*out, ""]
-
-
-def _people(people: list[Person]) -> str:
-    return "; ".join(p.label for p in people) or "—"
 
 
 def render_markdown(report: AuditReport) -> str:
@@ -53,21 +50,8 @@ def render_markdown(report: AuditReport) -> str:
 
 def _introduction(report: AuditReport) -> list[str]:
     a = report.audit
-    fieldwork = f"{a.actual_start} to {a.actual_end or '—'}" if a.actual_start else "—"
     lines = ["## Introduction", ""]
-    lines += _table(
-        ("Field", "Value"),
-        [
-            ("Audit", f"{a.reference} — {a.title} ({a.kind_label}, {a.status_label.lower()})"),
-            ("Programme", a.programme_title),
-            ("Planned dates", f"{a.planned_start} to {a.planned_end}"),
-            ("Fieldwork dates", fieldwork),
-            ("Lead auditor", a.lead.label if a.lead else "—"),
-            ("Audit team", _people(a.team)),
-            ("Auditees", _people(a.auditees)),
-            ("Audit criteria", a.criteria),
-        ],
-    )
+    lines += _table(rows.FIELD_HEADER, rows.introduction_fields(report))
     lines += ["### Objectives", "", block(a.objectives or "No objectives were recorded."), ""]
     lines += ["### Scope of the ISMS", ""]
     if report.scope is None:
@@ -98,77 +82,36 @@ def _summary(report: AuditReport) -> list[str]:
 
 
 def _guidance(report: AuditReport) -> list[str]:
-    g = report.guidance
-    return [
-        "## Report guidance",
-        "",
-        *_table(
-            ("Field", "Value"),
-            [
-                ("Intended readers", g.intended_readers),
-                ("Distribution list", "; ".join(g.distribution) or "Not restricted further."),
-                ("Classification", g.classification_label),
-                ("Retention period", g.retention),
-            ],
-        ),
-    ]
+    fields = rows.guidance_fields(report, separator="; ")
+    return ["## Report guidance", "", *_table(rows.FIELD_HEADER, fields)]
 
 
-def _evidence_lines(refs: list[EvidenceRef]) -> list[str]:
-    return [
-        f"  - {text(e.title)} v{e.version} ({text(e.filename)}), SHA-256 `{e.sha256}`" for e in refs
-    ] or ["  - —"]
-
-
-def _finding(f: FindingRow) -> list[str]:
-    lines = [
-        f"### {f.reference} · {f.grade_label} — {text(f.title)}",
-        "",
-        f"- **Against:** {text(f.subject.id)} {text(f.subject.title)}",
-        f"- **Requirement:** {block(f.requirement_statement or '—')}",
-        f"- **Finding:** {block(f.statement)}",
-    ]
-    if f.nature_label:
-        lines.append(f"- **Nature of the gap:** {f.nature_label}")
-    lines += [
-        f"- **Status:** {f.status_label}",
-        f"- **Auditees:** {text(_people(f.auditees))}",
-        "- **Objective evidence:**",
-        *_evidence_lines(f.evidence),
-        "",
-    ]
-    return lines
+def _finding(report: AuditReport, f: FindingRow) -> list[str]:
+    lines = [f"### {f.reference} · {f.grade_label} — {text(f.title)}", ""]
+    lines += [f"- **{label}:** {block(value)}" for label, value in rows.finding_fields(report, f)]
+    return [*lines, ""]
 
 
 def _findings(report: AuditReport) -> list[str]:
     lines = ["## Audit findings", ""]
+    if not report.findings:
+        return [*lines, "The audit raised no findings.", ""]
+    lines += [rows.CITATION_NOTE, ""]
     for finding in report.findings:
-        lines += _finding(finding)
-    return lines if report.findings else [*lines, "The audit raised no findings.", ""]
+        lines += _finding(report, finding)
+    return lines
 
 
 def _limitations(report: AuditReport) -> list[str]:
     lines = ["## Audit limitations", ""]
     if not report.limitations:
         return [*lines, "Nothing limits the conclusions of this audit.", ""]
-    rows = [(lim.kind.capitalize(), lim.subject, lim.detail) for lim in report.limitations]
-    return lines + _table(("Kind", "About", "Limitation"), rows)
+    return lines + _table(rows.LIMITATION_HEADER, rows.limitation_rows(report))
 
 
 def _annexes(report: AuditReport) -> list[str]:
     lines = ["## Annex 1: Checklist results", ""]
-    lines += _table(
-        ("#", "Requirement or control", "Result", "Notes"),
-        [
-            (
-                r.order,
-                f"{r.subject.id} {r.subject.title}",
-                "Removed" if r.removed else r.result_label,
-                r.notes,
-            )
-            for r in report.checklist
-        ],
-    )
+    lines += _table(rows.CHECKLIST_HEADER, rows.checklist_rows(report))
     lines += ["## Annex 2: Sampling records", ""]
     for s in report.samples:
         lines += [
@@ -178,27 +121,10 @@ def _annexes(report: AuditReport) -> list[str]:
             f"`{s.population_sha256}`; sample of {s.size} by {s.rule_label.lower()} sampling; "
             f"seed `{text(s.seed)}`. {block(s.rationale)}",
             "",
-            *_table(
-                ("Position", "Selected record", "Result", "Note"),
-                [(r.index, r.label, r.result_label, r.note) for r in s.records],
-            ),
+            *_table(rows.RECORD_HEADER, rows.record_rows(s)),
         ]
     if not report.samples:
         lines += ["No samples were drawn in this audit.", ""]
     lines += ["## Annex 3: Evidence manifest", ""]
-    lines += _table(
-        ("Evidence", "Uid", "Version", "File", "Size (bytes)", "Stored at", "SHA-256"),
-        [
-            (
-                e.title,
-                e.uid,
-                e.version,
-                e.filename,
-                e.size,
-                f"{e.stored_at:%Y-%m-%d %H:%M}",
-                e.sha256,
-            )
-            for e in report.manifest
-        ],
-    )
+    lines += _table(rows.MANIFEST_HEADER, rows.manifest_rows(report))
     return lines

@@ -4,18 +4,26 @@ from __future__ import annotations
 
 import pytest
 
+from annexa.audits.tests.test_demo import ROLES  # the demo's people and their roles
 from annexa.core.testing.fixtures import make_persona
 
-ROLES = {
-    "owner": "owner",
-    "isms_manager": "isms_manager",
-    "it": "control_owner",
-    "engineering": "control_owner",
-    "hr": "control_owner",
-    "facilities": "control_owner",
-    "auditor": "auditor",
-    "viewer": "viewer",
-}
+
+def audit_with_note(org, notes: str):
+    """A new audit of ``org`` with one conforming checklist item that carries ``notes``."""
+    from annexa.audits.choices import ChecklistResult
+    from annexa.audits.models import ChecklistItem
+    from annexa.audits.tests.factories import make_audit, sample_control
+
+    audit = make_audit(org)
+    ChecklistItem.objects.create(
+        organization=org,
+        audit=audit,
+        order=1,
+        control=sample_control(),
+        result=ChecklistResult.CONFORMING,
+        notes=notes,
+    )
+    return audit
 
 
 @pytest.fixture(autouse=True)

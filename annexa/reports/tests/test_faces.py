@@ -8,26 +8,15 @@ import pytest
 from django.urls import reverse
 from typer.testing import CliRunner
 
-from annexa.audits.choices import ChecklistResult
-from annexa.audits.models import ChecklistItem
-from annexa.audits.tests.factories import make_audit, sample_control
 from annexa.cli.main import app
 from annexa.reports import services
 from annexa.reports.models import IssuedReport
+from annexa.reports.tests.conftest import audit_with_note
 
 
 @pytest.fixture
 def audit(acme, store):
-    audit = make_audit(acme)
-    ChecklistItem.objects.create(
-        organization=acme,
-        audit=audit,
-        order=1,
-        control=sample_control(),
-        result=ChecklistResult.CONFORMING,
-        notes="Reviewed the MFA policy and the sign-in log.",
-    )
-    return audit
+    return audit_with_note(acme, "Reviewed the MFA policy and the sign-in log.")
 
 
 def _url(name: str, audit, **kwargs) -> str:

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import io
 import subprocess
+from html import escape
 
 import docx
 import pytest
 
 from annexa.reports import data, render
-from annexa.reports.data import ANNEXES, SECTIONS
+from annexa.reports.data import ANNEXES, SECTIONS, EvidenceRef
+from annexa.reports.render import rows
+from annexa.reports.render.markdown import text as markdown_text
 
 
 @pytest.fixture
@@ -18,16 +21,24 @@ def report(demo):
     return data.build(personas["isms_manager"].ctx, audit)
 
 
-def cited_sha256(report) -> str:
-    """The SHA-256 of an evidence version a finding cites (it must be in the manifest)."""
-    cited = next(e for f in report.findings for e in f.evidence)
-    assert cited in report.manifest
-    return cited.sha256
+def cited(report) -> EvidenceRef:
+    """An evidence version a finding cites (it must be in the manifest)."""
+    ref = next(e for f in report.findings for e in f.evidence)
+    assert ref in report.manifest
+    return ref
 
 
 def test_it_renders_the_demo_report_in_every_format(report, tmp_path):
-    """One test per build of the demo (each build costs seconds)."""
-    sha = cited_sha256(report)
+    """One test per build of the demo (each build costs seconds).
+
+    A finding cites its evidence by manifest entry and short hash; only the manifest gives the
+    full SHA-256, so each format holds the full hash of a cited version once.
+    """
+    ref = cited(report)
+    sha = ref.sha256
+    number = report.manifest.index(ref) + 1
+    citation = rows.citation(report, ref)
+    assert citation.startswith(f"E{number} ") and f"({sha[: rows.SHORT_HASH]})" in citation
     pdf = tmp_path / "report.pdf"
     pdf.write_bytes(render.render(report, "pdf"))
     subprocess.run(["pdftoppm", "-r", "50", "-png", str(pdf), str(tmp_path / "page")], check=True)
@@ -40,24 +51,30 @@ def test_it_renders_the_demo_report_in_every_format(report, tmp_path):
     for name in (*SECTIONS, "Evidence manifest"):
         assert name in text, name
     assert sha in text.replace("\n", "")
+    assert f"E{number} " in text and sha[: rows.SHORT_HASH] in text
 
     document = docx.Document(io.BytesIO(render.render(report, "docx")))
     headings = [p.text for p in document.paragraphs if p.style.name == "Heading 1"]
     assert headings[:5] == list(SECTIONS)
     assert [h.split(": ", 1)[1] for h in headings[5:]] == list(ANNEXES)
     manifest = document.tables[-1]
-    assert any(sha == row.cells[-1].text for row in manifest.rows)
+    assert [row.cells[-1].text for row in manifest.rows].count(sha) == 1
+    cells = [c.text for t in document.tables for row in t.rows for c in row.cells]
+    assert any(citation in text.split("\n") for text in cells)
+    assert sum(sha in text for text in cells) == 1
 
     markdown = render.render(report, "md").decode("utf-8")
     lines = markdown.splitlines()
     assert lines[0] == f"# Internal audit report {report.audit.reference}"
     for name in SECTIONS:
         assert f"## {name}" in lines
-    assert "## Annex 3: Evidence manifest" in lines and sha in markdown
+    assert "## Annex 3: Evidence manifest" in lines and markdown.count(sha) == 1
+    assert markdown_text(citation) in markdown
 
     html = render.render(report, "html").decode("utf-8")
     assert all(f"<h2>{name}</h2>" in html for name in SECTIONS)
     assert "<svg" in html and "http://" not in html.replace("http://www.w3.org/2000/svg", "")
+    assert html.count(sha) == 1 and escape(citation) in html
 
 
 def test_it_builds_every_section_from_the_demo_data(report):

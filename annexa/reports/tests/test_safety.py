@@ -9,15 +9,14 @@ import re
 import docx
 import pytest
 
-from annexa.audits.choices import ChecklistResult
-from annexa.audits.models import ChecklistItem
-from annexa.audits.tests.factories import make_audit, sample_control
 from annexa.reports import data, render
 from annexa.reports.render import RenderError
 from annexa.reports.render.fetcher import AssetFetcher
 from annexa.reports.render.html import render_html
 from annexa.reports.render.pdf import render_pdf
 from annexa.reports.render.pdf_worker import write_pdf
+from annexa.reports.render.rows import CHECKLIST_HEADER
+from annexa.reports.tests.conftest import audit_with_note
 
 LOCAL = '<img src="file:///etc/passwd">'
 REMOTE = '<img src="http://example.com/x.png">'
@@ -25,16 +24,7 @@ REMOTE = '<img src="http://example.com/x.png">'
 
 @pytest.fixture
 def hostile(acme, isla):
-    audit = make_audit(acme)
-    ChecklistItem.objects.create(
-        organization=acme,
-        audit=audit,
-        order=1,
-        control=sample_control(),
-        result=ChecklistResult.CONFORMING,
-        notes=f"Looked fine. {LOCAL} {REMOTE}",
-    )
-    return data.build(isla.ctx, audit)
+    return data.build(isla.ctx, audit_with_note(acme, f"Looked fine. {LOCAL} {REMOTE}"))
 
 
 def test_it_escapes_markup_in_notes_in_every_text_format(hostile):
@@ -81,3 +71,19 @@ def test_it_renders_the_hostile_report_in_the_worker_process(hostile):
 def test_it_stops_a_pdf_that_takes_longer_than_the_limit(hostile):
     with pytest.raises(RenderError, match="longer than"):
         render_pdf(render_html(hostile), hostile, time_limit=0.01)
+
+
+def test_the_pdf_time_limit_comes_from_the_settings_and_the_error_names_it(hostile, settings):
+    settings.REPORT_PDF_SECONDS = 0.01
+    with pytest.raises(RenderError) as stopped:
+        render.render(hostile, "pdf")
+    message = str(stopped.value)
+    assert "longer than 0.01 seconds" in message and "ANNEXA_REPORT_PDF_SECONDS" in message
+
+
+def test_the_docx_keeps_line_breaks_and_drops_what_xml_cannot_hold(acme, isla):
+    audit = audit_with_note(acme, "First line\r\nsecond \x1b[31mline\x0b & <b>third</b>")
+    document = docx.Document(io.BytesIO(render.render(data.build(isla.ctx, audit), "docx")))
+    checklist = document.tables[-2]  # the manifest comes last
+    assert [c.text for c in checklist.rows[0].cells] == list(CHECKLIST_HEADER)
+    assert checklist.rows[1].cells[-1].text == "First line\nsecond [31mline & <b>third</b>"

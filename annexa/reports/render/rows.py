@@ -1,0 +1,133 @@
+"""The report's tables as rows of plain text, shared by the HTML, Markdown and DOCX renderers.
+
+Each function gives the same cells in the same order whatever the format, so the formats cannot
+drift apart; every renderer escapes the text its own way. A finding cites its evidence by the
+entry's number in the evidence manifest (``E12``) and a short SHA-256; only the manifest
+carries the full hash, so a long audit does not repeat every hash under every finding.
+"""
+
+from __future__ import annotations
+
+from annexa.reports.data import AuditReport, EvidenceRef, FindingRow, Person, SampleRow
+
+SHORT_HASH = 12  # hexadecimal characters of the SHA-256 a finding cites (48 bits)
+CHUNK_ROWS = 500  # long tables are split in tables of this many rows: faster PDF layout
+
+FIELD_HEADER = ("Field", "Value")
+CHECKLIST_HEADER = ("#", "Requirement or control", "Result", "Notes")
+LIMITATION_HEADER = ("Kind", "About", "Limitation")
+RECORD_HEADER = ("Position", "Selected record", "Result", "Note")
+MANIFEST_HEADER = (
+    "No.",
+    "Evidence",
+    "Version uid",
+    "Version",
+    "File",
+    "Size (bytes)",
+    "Stored at",
+    "SHA-256",
+)
+CITATION_NOTE = (
+    "Evidence is cited by its entry in Annex 3, the evidence manifest (E-number and the first "
+    f"{SHORT_HASH} characters of its SHA-256); the manifest gives the full SHA-256."
+)
+
+
+def people(persons: list[Person]) -> str:
+    return "; ".join(p.label for p in persons) or "—"
+
+
+def entry(number: int) -> str:
+    """The label of manifest entry ``number`` (1-based): ``E12``."""
+    return f"E{number}"
+
+
+def citation(report: AuditReport, ref: EvidenceRef) -> str:
+    """``E12 Access review v2 (3f5a0c9e1b27)``: the manifest entry a finding cites."""
+    number = entry(report.manifest_numbers[ref.uid])
+    return f"{number} {ref.title} v{ref.version} ({ref.sha256[:SHORT_HASH]})"
+
+
+def chunks(rows: list, size: int = CHUNK_ROWS) -> list[list]:
+    """``rows`` in consecutive slices of at most ``size`` (one empty slice for no rows)."""
+    return [rows[start : start + size] for start in range(0, len(rows), size)] or [[]]
+
+
+def introduction_fields(report: AuditReport) -> list[tuple[str, str]]:
+    a = report.audit
+    fieldwork = f"{a.actual_start} to {a.actual_end or '—'}" if a.actual_start else "—"
+    return [
+        ("Audit", f"{a.reference} — {a.title} ({a.kind_label}, {a.status_label.lower()})"),
+        ("Programme", a.programme_title),
+        ("Planned dates", f"{a.planned_start} to {a.planned_end}"),
+        ("Fieldwork dates", fieldwork),
+        ("Lead auditor", a.lead.label if a.lead else "—"),
+        ("Audit team", people(a.team)),
+        ("Auditees", people(a.auditees)),
+        ("Audit criteria", a.criteria),
+    ]
+
+
+def guidance_fields(report: AuditReport, separator: str = "\n") -> list[tuple[str, str]]:
+    g = report.guidance
+    return [
+        ("Intended readers", g.intended_readers),
+        ("Distribution list", separator.join(g.distribution) or "Not restricted further."),
+        ("Classification", g.classification_label),
+        ("Retention period", g.retention),
+    ]
+
+
+def finding_fields(
+    report: AuditReport, f: FindingRow, separator: str = "\n"
+) -> list[tuple[str, str]]:
+    """A finding's fields; ``Nature of the gap`` only when one was recorded."""
+    fields = [
+        ("Against", f"{f.subject.id} {f.subject.title}"),
+        ("Requirement", f.requirement_statement or "—"),
+        ("Finding", f.statement),
+    ]
+    if f.nature_label:
+        fields.append(("Nature of the gap", f.nature_label))
+    fields += [
+        ("Status", f.status_label),
+        ("Auditees", people(f.auditees)),
+        ("Objective evidence", separator.join(citation(report, e) for e in f.evidence) or "—"),
+    ]
+    return fields
+
+
+def checklist_rows(report: AuditReport) -> list[tuple[str, str, str, str]]:
+    rows = []
+    for r in report.checklist:
+        notes = r.notes
+        if r.removed and r.removal_reason:
+            notes = f"{notes}\n{r.removal_reason}" if notes else r.removal_reason
+        result = "Removed" if r.removed else r.result_label
+        rows.append((str(r.order), f"{r.subject.id} {r.subject.title}", result, notes))
+    return rows
+
+
+def limitation_rows(report: AuditReport) -> list[tuple[str, str, str]]:
+    return [(lim.kind.capitalize(), lim.subject, lim.detail) for lim in report.limitations]
+
+
+def record_rows(sample: SampleRow) -> list[tuple[str, str, str, str]]:
+    return [(str(r.index), r.label, r.result_label, r.note) for r in sample.records]
+
+
+def manifest_rows(report: AuditReport) -> list[tuple[str, ...]]:
+    """One row per manifest entry, in the order of ``MANIFEST_HEADER``."""
+    return [
+        (
+            entry(number),
+            e.title,
+            e.uid,
+            str(e.version),
+            e.filename,
+            str(e.size),
+            f"{e.stored_at:%Y-%m-%d %H:%M}",
+            e.sha256,
+        )
+        for number, e in enumerate(report.manifest, start=1)
+    ]
