@@ -1,4 +1,4 @@
-"""``annexa connectors list``, ``annexa ingest``, ``annexa collect`` and ``annexa rotate-keys``.
+"""``annexa connectors list|add``, ``annexa ingest``, ``annexa collect`` and ``annexa rotate-keys``.
 
 Messages go to stderr, data (summaries, lists) to stdout. An import refused because the file
 is not valid exits with 2, other errors with 1.
@@ -69,6 +69,93 @@ def list_(
             row["name"], row["label"], row["origin"], ", ".join(row["produces"]), secrets, status
         )
     _stdout_table(table)
+
+
+def _pairs(items: list[str], option: str) -> dict[str, str]:
+    """``KEY=VALUE`` options as a dict; exits 2 naming a malformed one."""
+    pairs: dict[str, str] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            fail(f"{option} takes KEY=VALUE, not {item!r}", REJECTED_EXIT)
+        pairs[key.strip()] = value
+    return pairs
+
+
+def _setting_value(text: str) -> Any:
+    """A setting typed on the command line: JSON when it is a list, number or boolean
+    (``regions=["eu-west-1"]``, ``port=22``), else the text itself."""
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return text
+    return value if isinstance(value, list | int | float | bool) else text
+
+
+def _secret_values(files: list[str], env_vars: list[str]) -> dict[str, str]:
+    """Secrets from files or environment variables, never from the command line (which
+    other users of the server can read in the process list)."""
+    import os
+
+    secrets: dict[str, str] = {}
+    for field, path in _pairs(files, "--secret-file").items():
+        try:
+            secrets[field] = Path(path).read_text(encoding="utf-8").strip("\n")
+        except OSError as exc:
+            fail(f"cannot read the secret {field!r} from {path}: {exc.strerror}", REJECTED_EXIT)
+    for field, name in _pairs(env_vars, "--secret-env").items():
+        if name not in os.environ:
+            fail(f"the environment variable {name} (for {field!r}) is not set", REJECTED_EXIT)
+        secrets[field] = os.environ[name]
+    return secrets
+
+
+@connectors_app.command("add")
+def add(
+    org: Annotated[str, typer.Option("--org", help="Organization slug.")],
+    name: Annotated[str, typer.Option("--name", help="A name unique in the organization.")],
+    kind: Annotated[str, typer.Option("--kind", help="The plugin (see `connectors list`).")],
+    values: Annotated[
+        list[str], typer.Option("--set", help="A setting, KEY=VALUE (repeatable).")
+    ] = [],  # noqa: B006 - typer reads the default, it is never mutated
+    secret_files: Annotated[
+        list[str], typer.Option("--secret-file", help="A secret read from a file, FIELD=PATH.")
+    ] = [],  # noqa: B006
+    secret_env: Annotated[
+        list[str],
+        typer.Option("--secret-env", help="A secret read from an environment variable, FIELD=VAR."),
+    ] = [],  # noqa: B006
+    interval: Annotated[int, typer.Option(help="Minutes between scheduled runs.")] = 60,
+    valid_days: Annotated[int, typer.Option(help="Days its evidence stays fresh.")] = 7,
+    disabled: Annotated[bool, typer.Option(help="Configure it without scheduling runs.")] = False,
+) -> None:
+    """Configure a connector (secrets come from files or environment variables only)."""
+    setup()
+    from annexa.connectors import services
+    from annexa.connectors.schema import ConfigInvalid
+
+    ctx = system_ctx(org)
+    settings = {key: _setting_value(value) for key, value in _pairs(values, "--set").items()}
+    secrets = _secret_values(secret_files, secret_env)
+    try:
+        connector = services.create(
+            ctx,
+            name=name,
+            kind=kind,
+            values=settings,
+            secrets=secrets,
+            enabled=not disabled,
+            interval_minutes=interval,
+            valid_days=valid_days,
+        )
+    except ConfigInvalid as exc:
+        for field, message in exc.errors.items():
+            err.print(f"  {field}: {message}", highlight=False, markup=False)
+        fail(f"the {kind} connector was not saved: fix the settings above", REJECTED_EXIT)
+    except services.ConnectorError as exc:
+        fail(str(exc), REJECTED_EXIT)
+    state = "disabled" if disabled else f"runs every {interval} min"
+    err.print(f"connector {connector.name!r} ({kind}) saved for {org}; {state}", markup=False)
 
 
 def _print_judged(report: dict[str, Any]) -> None:
@@ -152,7 +239,10 @@ def collect(
             fail(f"{org} has no connector called {connector!r}")
     connectors = list(chosen)
     if not connectors:
-        fail(f"{org} has no enabled connector; configure one in the web UI or the API")
+        fail(
+            f"{org} has no enabled connector; configure one with `annexa connectors add`, "
+            "the web UI or the API"
+        )
     failures = 0
     columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
     with Progress(*columns, console=err) as progress:

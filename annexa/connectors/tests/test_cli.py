@@ -119,3 +119,42 @@ def test_it_creates_the_keyring_on_init(tmp_path, monkeypatch, settings):
     settings.SIGNING_KEY_PATH = str(home / "keys" / "ledger.pem")
     setup_cli.init()
     assert (home / "keys" / "secrets.key").is_file()
+
+
+def test_it_adds_a_connector_with_typed_settings_and_secrets_from_a_file(loaded, tmp_path):
+    from annexa.connectors.models import Connector
+
+    secret = tmp_path / "secret"
+    secret.write_text("s3cr3t-never-on-the-command-line\n")
+    result = invoke(
+        "connectors", "add", "--org", "acme", "--name", "cloud", "--kind", "aws",
+        "--set", "access_key_id=AKIAIOSFODNN7EXAMPLE", "--set", 'regions=["eu-west-1","us-east-1"]',
+        "--secret-file", f"secret_access_key={secret}", "--interval", "30", "--disabled",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "saved for acme" in result.output and "s3cr3t" not in result.output
+    connector = Connector.objects.get(organization=loaded, name="cloud")
+    assert connector.enabled is False and connector.interval_minutes == 30
+    assert connector.config["regions"] == ["eu-west-1", "us-east-1"]
+    assert "s3cr3t" not in json.dumps(connector.config) + json.dumps(connector.sealed)
+    assert services.open_secrets(connector)["secret_access_key"] == (
+        "s3cr3t-never-on-the-command-line"
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--kind", "postgres", "--set", "port=abc"], "port: must be a whole number"),
+        (["--kind", "postgres", "--set", "noequals"], "--set takes KEY=VALUE"),
+        (["--kind", "aws", "--secret-env", "secret_access_key=ANNEXA_TEST_UNSET"], "is not set"),
+        (["--kind", "nosuchplugin"], "nosuchplugin"),
+    ],
+)
+def test_it_refuses_a_bad_connector_with_exit_2_and_saves_nothing(loaded, args, message):
+    from annexa.connectors.models import Connector
+
+    result = invoke("connectors", "add", "--org", "acme", "--name", "bad", *args)
+    assert result.exit_code == 2, result.output
+    assert message in result.output
+    assert not Connector.objects.filter(organization=loaded).exists()
