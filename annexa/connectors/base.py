@@ -10,6 +10,7 @@ expose their class in the ``annexa.connectors`` entry-point group.
 
 from __future__ import annotations
 
+import abc
 import os
 import shutil
 import subprocess
@@ -68,7 +69,7 @@ class Environment:
         return target
 
 
-class BaseConnector:
+class BaseConnector(abc.ABC):
     """Base class of every connector plugin.
 
     Subclasses set ``name`` (lowercase, unique), ``label``, ``description``, ``config_class``
@@ -93,8 +94,8 @@ class BaseConnector:
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.config!r}>"
 
-    def collect(self, env: Environment, sink: EvidenceSink) -> None:
-        raise NotImplementedError
+    @abc.abstractmethod
+    def collect(self, env: Environment, sink: EvidenceSink) -> None: ...
 
 
 def put_snapshot(env: Environment, sink: EvidenceSink, kind: str, target: str, data: dict) -> None:

@@ -8,6 +8,7 @@ evidence only through these functions.
 
 from __future__ import annotations
 
+import abc
 import io
 import itertools
 from collections import Counter
@@ -42,19 +43,19 @@ def _with_extension(filename: str, ext: str, allowed: tuple[str, ...] = ()) -> s
     return f"{filename}.{ext}"
 
 
-class FileKind:
+class FileKind(abc.ABC):
     name: str
     label: str
     records_are_findings = False
 
-    def detect(self, head: bytes, filename: str) -> bool:
-        raise NotImplementedError
+    @abc.abstractmethod
+    def detect(self, head: bytes, filename: str) -> bool: ...
 
-    def inspect(self, path: Path, filename: str) -> Inspection:
-        raise NotImplementedError
+    @abc.abstractmethod
+    def inspect(self, path: Path, filename: str) -> Inspection: ...
 
-    def records(self, stream: BinaryIO, mapper: Mapper) -> Iterator[Any]:
-        raise NotImplementedError
+    @abc.abstractmethod
+    def records(self, stream: BinaryIO, mapper: Mapper) -> Iterator[Any]: ...
 
     def findings(self, stream: BinaryIO, mapper: Mapper) -> Iterator[Finding]:
         return iter(())

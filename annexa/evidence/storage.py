@@ -12,6 +12,7 @@ points at a missing blob; a crash in between leaves an orphan that ``collect_orp
 
 from __future__ import annotations
 
+import abc
 import contextlib
 import functools
 import hashlib
@@ -64,40 +65,40 @@ def hash_file(path: Path) -> tuple[str, int]:
     return digest.hexdigest(), size
 
 
-class BlobStore:
+class BlobStore(abc.ABC):
     """Interface every backend implements. Blobs are immutable once written."""
 
     scheme: ClassVar[str]
 
     @classmethod
-    def from_url(cls, url: str, **options: str | None) -> BlobStore:
-        raise NotImplementedError
+    @abc.abstractmethod
+    def from_url(cls, url: str, **options: str | None) -> BlobStore: ...
 
-    def exists(self, sha256: str) -> bool:
-        raise NotImplementedError
+    @abc.abstractmethod
+    def exists(self, sha256: str) -> bool: ...
 
+    @abc.abstractmethod
     def open(self, sha256: str) -> BinaryIO:
         """A streaming reader of the blob's bytes; raises ``BlobMissing``."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def put_file(self, path: Path, sha256: str) -> None:
         """Store the file at ``path`` as blob ``sha256``; refuses content with another hash."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def put_stream(self, chunks: Iterable[bytes]) -> tuple[str, int]:
         """Store a stream, hashing while writing; returns (sha256, size)."""
-        raise NotImplementedError
 
-    def iter_hashes(self) -> Iterator[str]:
-        raise NotImplementedError
+    @abc.abstractmethod
+    def iter_hashes(self) -> Iterator[str]: ...
 
+    @abc.abstractmethod
     def delete(self, sha256: str) -> None:
         """Remove a blob; deleting one that does not exist is not an error."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def info(self, sha256: str) -> BlobInfo:
         """Size and last-write time of a blob; raises ``BlobMissing``."""
-        raise NotImplementedError
 
     def collect_temporary(self, older_than: datetime) -> int:
         """Remove leftovers of interrupted writes older than ``older_than``; returns a count."""

@@ -13,6 +13,7 @@ Two helpers cover most tests:
 
 from __future__ import annotations
 
+import abc
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -52,7 +53,7 @@ def not_applicable(reason: str) -> Outcome:
     return Outcome(ResultStatus.NOT_APPLICABLE, reason)
 
 
-class ControlTest:
+class ControlTest(abc.ABC):
     """Base of every control test (see the module docstring)."""
 
     id: ClassVar[str]
@@ -72,11 +73,11 @@ class ControlTest:
         # The day the evidence speaks for: "within a year" is counted back from it.
         self.as_of = as_of or dt.date.today()
 
-    def observe(self, record: Any) -> None:
-        raise NotImplementedError
+    @abc.abstractmethod
+    def observe(self, record: Any) -> None: ...
 
-    def conclude(self) -> Outcome:
-        raise NotImplementedError
+    @abc.abstractmethod
+    def conclude(self) -> Outcome: ...
 
     @classmethod
     def evaluate(cls, records: Iterable[Any], as_of: dt.date | None = None) -> Outcome:
@@ -119,14 +120,14 @@ class ResourceTest(ControlTest):
         self.failing = 0
         self.errors = 0
 
-    def applies(self, record: Any) -> bool:
-        raise NotImplementedError
+    @abc.abstractmethod
+    def applies(self, record: Any) -> bool: ...
 
-    def verdict(self, record: Any) -> str | None:
-        raise NotImplementedError
+    @abc.abstractmethod
+    def verdict(self, record: Any) -> str | None: ...
 
-    def resource(self, record: Any) -> str:
-        raise NotImplementedError
+    @abc.abstractmethod
+    def resource(self, record: Any) -> str: ...
 
     def observe(self, record: Any) -> None:
         if not self.applies(record):
@@ -176,8 +177,8 @@ class ReportTest(ControlTest):
     def observe(self, record: Any) -> None:
         self.reports.append(record)
 
-    def judge(self, report: Any) -> Outcome:
-        raise NotImplementedError
+    @abc.abstractmethod
+    def judge(self, report: Any) -> Outcome: ...
 
     def conclude(self) -> Outcome:
         if not self.reports:
