@@ -247,6 +247,11 @@ def test_it_refuses_an_endpoint_on_a_private_address_unless_allowed(isla, settin
 def test_it_uses_nothing_of_the_servers_own_aws_configuration(
     isla, catalog, account, monkeypatch, tmp_path
 ):
+    # moto runs in this process and builds botocore sessions of its own when it answers with
+    # an error; a first collection before the environment is spoiled lets it cache them, so
+    # only the connector meets the wrong settings below.
+    connector = make_connector(isla.ctx, account)
+    assert collect(isla.ctx, connector).run.status == RunStatus.SUCCEEDED
     (tmp_path / "config").write_text("[default]\nregion = ap-south-1\n")
     (tmp_path / "credentials").write_text(
         "[default]\naws_access_key_id = AKIAWRONGWRONG000001\naws_secret_access_key = x\n"
@@ -266,7 +271,7 @@ def test_it_uses_nothing_of_the_servers_own_aws_configuration(
     }.items():
         monkeypatch.setenv(name, value)
     support.set_auth(account.url, enforce=True)  # only the connector's key is accepted
-    report = collect(isla.ctx, make_connector(isla.ctx, account))
+    report = collect(isla.ctx, connector)
     assert report.run.status == RunStatus.SUCCEEDED, report.run.message
     assert stored(report).data["caller_arn"].endswith(":user/auditor")
 
