@@ -239,6 +239,15 @@ def check_literal(url: str, allow: Sequence[IPNetwork] | None = None) -> None:
         raise OutboundRefused(f"refused: {literal} is {reason}")
 
 
+def literal_problem(url: str) -> str | None:
+    """``check_literal`` for a configuration form: the reason ``url`` is refused, or None."""
+    try:
+        check_literal(url)
+    except OutboundRefused as exc:
+        return str(exc)
+    return None
+
+
 # --- the httpx transport ----------------------------------------------------------------------
 
 

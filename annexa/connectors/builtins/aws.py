@@ -69,11 +69,8 @@ class AwsConfig(ConnectorConfig):
             problems["role_arn"] = "must be an IAM role ARN like arn:aws:iam::123456789012:role/x"
         if self.external_id and not self.role_arn:
             problems["external_id"] = "an external id is only used with a role to assume"
-        if self.endpoint_url:
-            try:
-                netguard.check_literal(self.endpoint_url)
-            except netguard.OutboundRefused as exc:
-                problems["endpoint_url"] = str(exc)
+        if self.endpoint_url and (problem := netguard.literal_problem(self.endpoint_url)):
+            problems["endpoint_url"] = problem
         return problems
 
 

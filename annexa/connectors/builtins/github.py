@@ -48,10 +48,8 @@ class GithubConfig(ConnectorConfig):
         problems = {}
         if not LOGIN.match(self.organization):
             problems["organization"] = "not a GitHub login (letters, digits and hyphens)"
-        try:
-            netguard.check_literal(self.api_url)
-        except netguard.OutboundRefused as exc:
-            problems["api_url"] = str(exc)
+        if problem := netguard.literal_problem(self.api_url):
+            problems["api_url"] = problem
         return problems
 
 

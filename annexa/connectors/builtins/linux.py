@@ -81,10 +81,8 @@ class LinuxConfig(ConnectorConfig):
         if not self.host:
             problems["host"] = "ssh mode needs the host"
         else:
-            try:
-                netguard.check_literal(f"https://{_bracketed(self.host)}/")
-            except netguard.OutboundRefused as exc:
-                problems["host"] = str(exc)
+            if problem := netguard.literal_problem(f"https://{_bracketed(self.host)}/"):
+                problems["host"] = problem
         if not self.username:
             problems["username"] = "ssh mode needs the account to log in as"
         if not self.password and not self.private_key:

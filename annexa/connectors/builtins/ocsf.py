@@ -22,11 +22,8 @@ class OcsfConfig(ConnectorConfig):
     def check(self) -> dict[str, str]:
         if bool(self.path) == bool(self.url):
             return {"path": "give either a path or a URL"}
-        if self.url:
-            try:
-                netguard.check_literal(self.url)
-            except netguard.OutboundRefused as exc:
-                return {"url": str(exc)}
+        if self.url and (problem := netguard.literal_problem(self.url)):
+            return {"url": problem}
         return {}
 
 

@@ -19,11 +19,8 @@ class SpreadsheetConfig(ConnectorConfig):
     def check(self) -> dict[str, str]:
         if bool(self.path) == bool(self.url):
             return {"path": "give either a path or a URL"}
-        if self.url:
-            try:
-                netguard.check_literal(self.url)
-            except netguard.OutboundRefused as exc:
-                return {"url": str(exc)}
+        if self.url and (problem := netguard.literal_problem(self.url)):
+            return {"url": problem}
         name = (self.path or self.url.split("?", 1)[0]).lower()
         if not name.endswith((".csv", ".xlsx")):
             return {"path" if self.path else "url": "the file must end in .csv or .xlsx"}

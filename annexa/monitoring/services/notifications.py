@@ -78,10 +78,8 @@ def _clean_url(url: str) -> str:
         return ""
     if len(url) > 500:
         raise ValidationError({"webhook_url": "The URL is longer than 500 characters."})
-    try:
-        netguard.check_literal(url)
-    except netguard.OutboundRefused as exc:
-        raise ValidationError({"webhook_url": f"{exc}."}) from None
+    if problem := netguard.literal_problem(url):
+        raise ValidationError({"webhook_url": f"{problem}."})
     return url
 
 
