@@ -1,4 +1,8 @@
-"""The real tool outputs shared beside the repository (``../shared/samples``), for tests."""
+"""Real tool outputs kept in the repository (``tool_outputs/``), for tests.
+
+Each file was written by the real tool, never by hand; ``tool_outputs/README.md`` says how. A
+parser that fails on one of them has a bug: never edit a file to make a test pass.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +10,7 @@ from pathlib import Path
 
 import pytest
 
-REPOSITORY = Path(__file__).resolve().parents[3]
-SAMPLES = (REPOSITORY / ".." / "shared" / "samples").resolve()
+SAMPLES = Path(__file__).resolve().parent / "tool_outputs"
 
 OPENSCAP = "openscap/xccdf-results-standard-debian12.xml"
 LYNIS = "lynis/lynis-report-debian12.dat"
@@ -17,11 +20,8 @@ PROWLER = tuple(
 
 
 def sample(relative: str) -> Path:
-    """The path of one sample; the test fails (never skips) when the samples are missing."""
+    """The path of one sample; the test fails (never skips) when it is missing."""
     path = SAMPLES / relative
     if not path.is_file():
-        pytest.fail(
-            f"the sample {relative} is missing: the tests need the shared samples in {SAMPLES} "
-            "(the directory 'shared/samples' beside the repository)"
-        )
+        pytest.fail(f"the sample {relative} is missing from {SAMPLES}: it is part of the repository")
     return path
