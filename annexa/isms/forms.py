@@ -30,10 +30,23 @@ class MemberChoiceField(forms.ModelChoiceField):
         return f"{obj.full_name} <{obj.email}>" if obj.full_name else obj.email
 
 
+class VersionField(forms.IntegerField):
+    """The version the form was drawn from, posted back so a stale save is refused (409)."""
+
+    widget = forms.HiddenInput
+    default_error_messages = {
+        "required": "This form did not say which version you edited: reload the page and "
+        "make your change again.",
+    }
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(min_value=1, **kwargs)
+
+
 class SoAEntryForm(forms.ModelForm):
     """One SoA row. ``version`` is the version the user started from (optimistic locking)."""
 
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    version = VersionField()
     control_owner = MemberChoiceField(queryset=None, required=False, empty_label="— no owner —")
 
     class Meta:
@@ -167,7 +180,7 @@ class ObjectiveForm(forms.ModelForm):
     """One objective. ``version`` is the version the user started from (optimistic locking);
     withdrawing is its own form, because it asks for the reason."""
 
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, required=False)
+    version = VersionField(required=False)  # required when editing, see __init__
     owner = MemberChoiceField(queryset=None, empty_label="— choose a member —")
     control = ControlChoiceField(queryset=None, required=False, empty_label="— none —")
 
@@ -193,8 +206,11 @@ class ObjectiveForm(forms.ModelForm):
         self.fields["status"].choices = [
             c for c in ObjectiveStatus.choices if c[0] != ObjectiveStatus.WITHDRAWN
         ]
-        if not self.is_bound and self.instance.pk is not None:
-            self.initial["version"] = self.instance.version
+        if self.instance.pk is not None:
+            # Editing: the version the user started from must come back (optimistic locking).
+            self.fields["version"].required = True
+            if not self.is_bound:
+                self.initial["version"] = self.instance.version
 
     def changes(self) -> dict[str, Any]:
         return {name: self.cleaned_data[name] for name in self.Meta.fields}
@@ -220,7 +236,7 @@ class MeasurementForm(forms.ModelForm):
 
 
 class WithdrawForm(forms.Form):
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, required=False)
+    version = VersionField()
     reason = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 2}),
         error_messages={"required": "Say why the objective is withdrawn."},

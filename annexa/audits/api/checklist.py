@@ -13,7 +13,7 @@ from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
-from rest_framework.exceptions import APIException, ValidationError
+from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
@@ -33,16 +33,9 @@ from annexa.audits.api.checklist_serializers import (
 from annexa.audits.models import Audit, ChecklistItem
 from annexa.audits.services import checklist, checklist_io, checklist_rows, fieldwork
 from annexa.audits.services.common import CONDUCT
-from annexa.core.api import OrgAPIMixin
+from annexa.core.api import IF_MATCH, OrgAPIMixin, if_match
 from annexa.evidence.uploads import content_of
 
-IF_MATCH = OpenApiParameter(
-    "If-Match",
-    OpenApiTypes.STR,
-    OpenApiParameter.HEADER,
-    required=True,
-    description='The item\'s version as read (its ETag, e.g. "3"); another version → 412.',
-)
 FILTERS = [
     OpenApiParameter("result", OpenApiTypes.STR, description="a result, or 'none'"),
     OpenApiParameter("clause", OpenApiTypes.STR, description="4 … 10, or A for Annex A"),
@@ -60,25 +53,6 @@ def service_errors():
     except DjangoValidationError as exc:
         detail = exc.message_dict if hasattr(exc, "error_dict") else exc.messages
         raise ValidationError(detail) from exc
-
-
-def if_match(request, *, required: bool) -> int | None:
-    """``"3"``, ``3`` or ``W/"3"`` → 3; absent → ``None`` (or 428 when required)."""
-    header = (request.headers.get("If-Match") or "").strip()
-    if not header:
-        if required:
-            raise PreconditionRequired()
-        return None
-    value = header.removeprefix("W/").strip('"')
-    if not value.isdigit():
-        raise ValidationError({"If-Match": 'Send the item\'s version, e.g. If-Match: "3".'})
-    return int(value)
-
-
-class PreconditionRequired(APIException):
-    status_code = 428
-    default_detail = 'Send If-Match with the item\'s version (its ETag), e.g. If-Match: "3".'
-    default_code = "precondition_required"
 
 
 def stale_response(exc: fieldwork.StaleVersionError) -> Response:

@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -21,7 +21,15 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from annexa.core import spreadsheets
-from annexa.core.api import OrgAPIMixin
+from annexa.core.api import (
+    IF_MATCH,
+    PRECONDITION_RESPONSES,
+    OrgAPIMixin,
+    VersionedAPIMixin,
+    if_match,
+    stale_response,
+    with_etag,
+)
 from annexa.isms import services
 from annexa.isms.api import serializers as s
 from annexa.isms.filters import SoAFilter
@@ -157,13 +165,6 @@ class ScopeApproveView(OrgAPIMixin, generics.GenericAPIView):
 
 # --- Statement of Applicability --------------------------------------------------------------
 
-IF_MATCH = OpenApiParameter(
-    "If-Match",
-    OpenApiTypes.STR,
-    OpenApiParameter.HEADER,
-    required=False,
-    description="The entry's version as read (its ETag); a different current version → 412.",
-)
 CONTROL_ID = OpenApiParameter(
     "control_id", OpenApiTypes.STR, OpenApiParameter.PATH, description="e.g. A.5.15"
 )
@@ -182,23 +183,15 @@ FILTERS = [
 ]
 
 
-def parse_if_match(header: str | None) -> int | None:
-    """``"3"``, ``3`` or ``W/"3"`` → 3; absent → None; anything else is a 400."""
-    if header is None or not header.strip():
-        return None
-    value = header.strip().removeprefix("W/").strip('"')
-    if not value.isdigit():
-        raise ValidationError({"If-Match": 'Send the entry\'s version number, e.g. If-Match: "3".'})
-    return int(value)
-
-
 class SoAViewSet(
+    VersionedAPIMixin,
     OrgAPIMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     viewsets.GenericViewSet,
 ):
-    """The SoA: list with filters, one entry by control id, PATCH with optimistic locking."""
+    """The SoA: list with filters, one entry by control id, PATCH with optimistic locking
+    (``If-Match`` required)."""
 
     queryset = SoAEntry.objects.all()
     serializer_class = s.SoAEntrySerializer
@@ -227,21 +220,15 @@ class SoAViewSet(
     @extend_schema(parameters=[CONTROL_ID])
     def retrieve(self, request, *args, **kwargs) -> Response:
         entry = self.get_object()
-        response = Response(self.get_serializer(entry).data)
-        response["ETag"] = f'"{entry.version}"'
-        return response
+        return with_etag(self.get_serializer(entry).data, entry.version)
 
     @extend_schema(
         parameters=[CONTROL_ID, IF_MATCH],
         request=s.SoAEntrySerializer,
-        responses={
-            200: s.SoAEntrySerializer,
-            412: OpenApiResponse(description="The entry changed since you read it."),
-        },
+        responses={200: s.SoAEntrySerializer, **PRECONDITION_RESPONSES},
     )
     def partial_update(self, request, *args, **kwargs) -> Response:
         entry = self.get_object()
-        expected = parse_if_match(request.headers.get("If-Match"))
         serializer = self.get_serializer(entry, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         try:
@@ -250,37 +237,26 @@ class SoAViewSet(
                     self.ctx,
                     entry.control_id,
                     serializer.validated_data,
-                    expected_version=expected,
+                    expected_version=self.expected_version,
                 )
         except services.StaleVersionError as exc:
-            return Response(
-                {"detail": str(exc), "current_version": exc.entry.version},
-                status=status.HTTP_412_PRECONDITION_FAILED,
-            )
-        response = Response(self.get_serializer(entry).data)
-        response["ETag"] = f'"{entry.version}"'
-        return response
-
-
-def with_etag(data, version: int, code: int = status.HTTP_200_OK) -> Response:
-    response = Response(data, status=code)
-    response["ETag"] = f'"{version}"'
-    return response
+            return stale_response(str(exc), exc.entry.version)
+        return with_etag(self.get_serializer(entry).data, entry.version)
 
 
 # --- objectives ------------------------------------------------------------------------------
 
-OBJECTIVE_IF_MATCH = OpenApiParameter(
+WITHDRAW_IF_MATCH = OpenApiParameter(
     "If-Match",
     OpenApiTypes.STR,
     OpenApiParameter.HEADER,
     required=False,
-    description="The objective's version as read (its ETag); a different current version → 412.",
+    description="The objective's version as read (its ETag); checked when sent (412 when stale).",
 )
-STALE = OpenApiResponse(description="The objective changed since you read it.")
 
 
 class ObjectiveViewSet(
+    VersionedAPIMixin,
     OrgAPIMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -288,7 +264,8 @@ class ObjectiveViewSet(
     viewsets.GenericViewSet,
 ):
     """Information security objectives (clause 6.2): list, create, PATCH with optimistic
-    locking, measurements, withdrawal. Objectives are withdrawn, never deleted."""
+    locking (``If-Match`` required), measurements, withdrawal. Objectives are withdrawn, never
+    deleted."""
 
     queryset = Objective.objects.all()
     serializer_class = s.ObjectiveSerializer
@@ -315,19 +292,21 @@ class ObjectiveViewSet(
             serializer.instance = services.create_objective(self.ctx, serializer.validated_data)
 
     @extend_schema(
-        parameters=[OBJECTIVE_IF_MATCH],
+        parameters=[IF_MATCH],
         request=s.ObjectiveSerializer,
-        responses={200: s.ObjectiveSerializer, 412: STALE},
+        responses={200: s.ObjectiveSerializer, **PRECONDITION_RESPONSES},
     )
     def partial_update(self, request, *args, **kwargs) -> Response:
         objective = self.get_object()
-        expected = parse_if_match(request.headers.get("If-Match"))
         serializer = self.get_serializer(objective, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         try:
             with service_errors():
                 objective = services.update_objective(
-                    self.ctx, objective, serializer.validated_data, expected_version=expected
+                    self.ctx,
+                    objective,
+                    serializer.validated_data,
+                    expected_version=self.expected_version,
                 )
         except services.StaleObjectiveError as exc:
             return self.stale(exc)
@@ -335,10 +314,7 @@ class ObjectiveViewSet(
 
     @staticmethod
     def stale(exc: services.StaleObjectiveError) -> Response:
-        return Response(
-            {"detail": str(exc), "current_version": exc.objective.version},
-            status=status.HTTP_412_PRECONDITION_FAILED,
-        )
+        return stale_response(str(exc), exc.objective.version)
 
     @extend_schema(methods=["GET"], responses=s.ObjectiveMeasurementSerializer(many=True))
     @extend_schema(
@@ -364,15 +340,15 @@ class ObjectiveViewSet(
         )
 
     @extend_schema(
-        parameters=[OBJECTIVE_IF_MATCH],
+        parameters=[WITHDRAW_IF_MATCH],
         request=s.ObjectiveWithdrawSerializer,
-        responses={200: s.ObjectiveSerializer, 412: STALE},
+        responses={200: s.ObjectiveSerializer, 412: PRECONDITION_RESPONSES[412]},
     )
     @action(detail=True, methods=["post"], serializer_class=s.ObjectiveWithdrawSerializer)
     def withdraw(self, request, *args, **kwargs) -> Response:
         """Withdraw the objective, saying why."""
         objective = self.get_object()
-        expected = parse_if_match(request.headers.get("If-Match"))
+        expected = if_match(request, required=False)
         serializer = s.ObjectiveWithdrawSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         try:

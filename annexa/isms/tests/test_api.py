@@ -127,12 +127,23 @@ def test_it_patches_an_entry_with_if_match_and_refuses_stale_versions(soa, api, 
     assert nonsense.status_code == 400
 
 
+def test_it_requires_if_match_so_the_last_writer_does_not_silently_win(soa, api, isla):
+    client = api(isla)
+    blind = client.patch(f"{BASE}/soa/A.5.15/", {"notes": "x"}, format="json")
+    assert blind.status_code == 428
+    assert "If-Match" in blind.data["detail"]
+    entry = SoAEntry.objects.get(organization=soa, control_id="A.5.15")
+    assert (entry.version, entry.notes) == (1, "")
+    assert client.patch(f"{BASE}/soa/A.9.99/", {"notes": "x"}, format="json").status_code == 404
+
+
 def test_it_validates_patches(soa, api, isla):
     client = api(isla)
-    response = client.patch(f"{BASE}/soa/A.5.15/", {"applicable": True}, format="json")
+    v1 = {"format": "json", "HTTP_IF_MATCH": '"1"'}
+    response = client.patch(f"{BASE}/soa/A.5.15/", {"applicable": True}, **v1)
     assert response.status_code == 400
     assert "justification" in response.data
-    response = client.patch(f"{BASE}/soa/A.5.15/", {"implementation_status": "done"}, format="json")
+    response = client.patch(f"{BASE}/soa/A.5.15/", {"implementation_status": "done"}, **v1)
     assert response.status_code == 400 and "implementation_status" in response.data
     assert client.put(f"{BASE}/soa/A.5.15/", {}, format="json").status_code == 405
     assert client.get(f"{BASE}/soa/A.9.99/").status_code == 404

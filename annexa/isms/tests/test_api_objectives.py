@@ -56,6 +56,9 @@ def test_it_patches_with_if_match_and_refuses_a_stale_version(acme, api, isla, a
     assert Objective.objects.get().status == "at_risk"
     bad = api(isla).patch(url, {"status": "x"}, format="json", HTTP_IF_MATCH="soon")
     assert bad.status_code == 400
+    blind = api(isla).patch(url, {"status": "achieved"}, format="json")
+    assert blind.status_code == 428 and "If-Match" in blind.data["detail"]
+    assert Objective.objects.get().status == "at_risk"
 
 
 def test_it_explains_bad_input(acme, api, isla, oscar, catalog, created):
@@ -74,7 +77,8 @@ def test_it_explains_bad_input(acme, api, isla, oscar, catalog, created):
     url = f"{BASE}/{created['id']}/measurements/"
     response = client.post(url, {"measured_on": "2026-01-10"}, format="json")
     assert response.status_code == 400 and "value" in response.data
-    linked = client.patch(f"{BASE}/{created['id']}/", {"control": "A.8.8"}, format="json")
+    url = f"{BASE}/{created['id']}/"
+    linked = client.patch(url, {"control": "A.8.8"}, format="json", HTTP_IF_MATCH='"1"')
     assert linked.status_code == 200 and linked.data["control"] == "A.8.8"
 
 

@@ -124,6 +124,24 @@ def test_it_edits_inline_and_refuses_a_stale_version(acme, client_for, isla, ali
     ]
 
 
+def test_it_refuses_an_edit_or_withdrawal_without_the_version_it_started_from(
+    acme, client_for, isla, objective
+):
+    client = client_for(isla)
+    data = form_data(objective, status="achieved")
+    del data["version"]
+    edit = client.post(url("objective-edit", pk=objective.pk), data, **HTMX)
+    assert edit.status_code == 422
+    assert "did not say which version you edited" in edit.content.decode()
+    withdraw = client.post(
+        url("objective-withdraw", pk=objective.pk), {"reason": "Merged."}, **HTMX
+    )
+    assert withdraw.status_code == 422
+    assert "did not say which version you edited" in withdraw.content.decode()
+    objective.refresh_from_db()
+    assert (objective.status, objective.version) == ("at_risk", 1)
+
+
 def test_it_shows_errors_in_the_form_row(acme, client_for, isla, objective):
     response = client_for(isla).post(
         url("objective-edit", pk=objective.pk),

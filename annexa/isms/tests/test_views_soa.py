@@ -106,6 +106,15 @@ def test_it_refuses_a_stale_save_with_a_clear_message(soa, client_for, isla, ali
     assert (entry.justification, entry.version) == ("First.", 2)
 
 
+def test_it_refuses_a_save_that_does_not_say_which_version_it_edited(soa, client_for, isla):
+    response = client_for(isla).post(
+        url("soa-edit", control_id="A.5.15"), form_data(version=None), **HTMX
+    )
+    assert response.status_code == 422
+    assert "did not say which version you edited" in response.content.decode()
+    assert SoAEntry.objects.get(organization=soa, control_id="A.5.15").version == 1
+
+
 def test_it_works_without_htmx(soa, client_for, isla):
     client = client_for(isla)
     page = client.get(url("soa-edit", control_id="A.5.15"))
