@@ -6,30 +6,44 @@ export ANNEXA_HOME ?= $(CURDIR)/var
 
 .PHONY: run test lint check pytest pytest-sqlite pytest-postgres bench clean browser
 
+PORT   ?= 8000
+# pip quietly (-qq: errors only; a package's build warnings are not the user's business).
+PIP    := $(BIN)/pip --disable-pip-version-check -qq
+
 $(BIN)/python:
+	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+	  { echo "Annexa needs Python 3.11 or newer: run 'make run PYTHON=python3.12' or install one" >&2; exit 1; }
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
+	$(PIP) install --upgrade pip
 
 # Runtime dependencies only, exactly as locked.
 $(VENV)/.run-deps: requirements.lock pyproject.toml | $(BIN)/python
-	$(BIN)/pip install -q -r requirements.lock
-	$(BIN)/pip install -q --no-deps -e .
+	$(PIP) install -r requirements.lock
+	$(PIP) install --no-deps -e .
 	touch $@
 
 # Runtime plus test tools, exactly as locked.
 $(VENV)/.dev-deps: requirements-dev.lock pyproject.toml | $(BIN)/python
-	$(BIN)/pip install -q -r requirements-dev.lock
-	$(BIN)/pip install -q --no-deps -e .
+	$(PIP) install -r requirements-dev.lock
+	$(PIP) install --no-deps -e .
 	touch $@ $(VENV)/.run-deps
 
-# One background worker (scheduled checkpoints, collection jobs) beside the web server; both
-# stop together.
+# The demo organization is built on the first start only: later starts keep what people changed.
+# One background worker (scheduled checkpoints, collection jobs, clean-up) beside the web
+# server, its log in ANNEXA_HOME/log/worker.log; both stop together.
 run: $(VENV)/.run-deps
-	scripts/ensure-system-packages
-	$(BIN)/annexa init
-	$(BIN)/annexa demo
-	$(BIN)/annexa worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
-	$(BIN)/annexa serve --host 127.0.0.1 --port 8000
+	@scripts/ensure-system-packages
+	@if $(BIN)/python scripts/port-open 127.0.0.1 $(PORT); then \
+	  echo "port $(PORT) is in use (another Annexa or another server): stop it, or start on another port with 'make run PORT=8001'" >&2; \
+	  exit 1; fi
+	@$(BIN)/annexa init
+	@ANNEXA_BASE_URL="$${ANNEXA_BASE_URL:-http://127.0.0.1:$(PORT)}" $(BIN)/annexa demo
+	@mkdir -p "$(ANNEXA_HOME)/log"
+	@echo "worker log: $(ANNEXA_HOME)/log/worker.log; the annexa command: $(BIN)/annexa --help" >&2
+	@$(BIN)/annexa worker >>"$(ANNEXA_HOME)/log/worker.log" 2>&1 & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
+	ANNEXA_BASE_URL="$${ANNEXA_BASE_URL:-http://127.0.0.1:$(PORT)}" \
+	  $(BIN)/annexa serve --host 127.0.0.1 --port $(PORT)
 
 lint: $(VENV)/.dev-deps
 	$(BIN)/ruff check .

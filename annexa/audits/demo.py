@@ -31,7 +31,7 @@ from annexa.audits.services import audits as audit_service
 from annexa.audits.services import checklist, coverage, fieldwork, independence, requests, sampling
 from annexa.audits.services import programme as programme_service
 from annexa.audits.services.planner import add_months
-from annexa.core.tenancy import OrgContext
+from annexa.core.tenancy import DEMO_ACTOR, OrgContext
 
 DATA_FILE = Path(__file__).resolve().parent / "data" / "demo.json"
 # How many items of each grade the closed audit shows (the rest conform).
@@ -72,13 +72,13 @@ def build_audits_demo(ctx: OrgContext, people: dict[str, Any]) -> dict[str, Any]
 
 
 def member_ctx(org, user) -> OrgContext:
-    """The context of ``user`` acting in ``org`` as the member they are."""
+    """The context of ``user`` acting in ``org`` as the member they are, recorded as the demo."""
     from annexa.orgs.models import Membership
 
-    membership = Membership.objects.filter(organization=org, user=user).first()
-    if membership is None:
-        raise DemoError(f"{user.email} is not a member of {org.name}")
-    return OrgContext(org=org, user=user, membership=membership)
+    try:
+        return OrgContext.member(org, user, recorded_as=DEMO_ACTOR)
+    except Membership.DoesNotExist:
+        raise DemoError(f"{user.email} is not a member of {org.name}") from None
 
 
 # --- the programme ---------------------------------------------------------------------------

@@ -1,8 +1,8 @@
 """``annexa demo``: an idempotent, realistic demo organization to explore Annexa with.
 
 Kestrel Analytics is a fictional ~150-person SaaS company with one office and its product hosted
-in a public cloud. Each run brings the demo to the same state and prints the logins again: the
-passwords are derived from the instance's secret key (HMAC), so they are stable for one
+in a public cloud. The first run builds it; later runs change nothing and print the logins again.
+The passwords are derived from the instance's secret key (HMAC), so they are stable for one
 installation, differ between installations, and are never stored in clear.
 """
 
@@ -66,66 +66,72 @@ def demo_password(email: str) -> str:
     return "Demo-" + base64.b32encode(digest.digest()[:10]).decode().lower()
 
 
-def build_demo() -> tuple[object, dict[str, object]]:
-    """Create or refresh the demo organization; returns it and its people by key.
+def build_demo() -> tuple[object, bool]:
+    """Create the demo organization once; returns it and whether it was created now.
 
-    Goes through the same services as the web and the CLI, so the demo's memberships and SoA
-    are in the ledger like any real organization's.
+    When it exists already, nothing is written: the people using it may have changed anything
+    (an SoA row, a password), and a restart must not undo their work. Its first build goes
+    through the same services as the web and the CLI, so the demo's data is in the ledger like
+    any real organization's, recorded as the system's (``DEMO_ACTOR``), never as a person's.
     """
     from django.db import transaction
 
     from annexa.audits.demo import build_audits_demo
-    from annexa.core.tenancy import OrgContext
+    from annexa.core.tenancy import DEMO_ACTOR, OrgContext
     from annexa.isms.demo import build_isms_demo
     from annexa.orgs import services as orgs
-    from annexa.orgs.models import Membership, Organization, User
+    from annexa.orgs.models import Organization, User
 
     with transaction.atomic():
         org = Organization.objects.filter(slug=DEMO_SLUG).first()
-        if org is None:
-            org = orgs.create_organization(DEMO_NAME, DEMO_SLUG)
-        system = OrgContext.system(org)
+        if org is not None:
+            return org, False
+        org = orgs.create_organization(DEMO_NAME, DEMO_SLUG)
+        system = OrgContext(org=org, user=None, membership=None, recorded_as=DEMO_ACTOR)
         people: dict[str, User] = {}
         for person in PEOPLE:
-            password = demo_password(person.email)
             user = User.objects.filter(email=person.email).first()
             if user is None:
-                user, _ = orgs.create_user(person.email, person.name, password)
-            elif not user.check_password(password):
-                user.set_password(password)
-                user.save(update_fields=["password"])
-            membership = Membership.objects.filter(user=user, organization=org).first()
-            if membership is None:
-                orgs.add_member(system, user, person.role)
-            elif membership.role != person.role:
-                orgs.change_role(system, membership, person.role)
+                user, _ = orgs.create_user(person.email, person.name, demo_password(person.email))
+            orgs.add_member(system, user, person.role)
             people[person.key] = user
-        manager = Membership.objects.get(user=people["isms_manager"], organization=org)
-        ctx = OrgContext(org=org, user=people["isms_manager"], membership=manager)
+        ctx = OrgContext.member(org, people["isms_manager"], recorded_as=DEMO_ACTOR)
         build_isms_demo(ctx, people)
         build_audits_demo(ctx, people)
-    return org, people
+    return org, True
 
 
 def demo(
     output_format: str = typer.Option("table", "--format", help="table or json"),
 ) -> None:
-    """Create (or refresh) the Kestrel Analytics demo organization and print its logins."""
+    """Create the Kestrel Analytics demo organization once, and print its logins.
+
+    Run again, it changes nothing (not even a password its user changed) and prints the logins.
+    """
     setup()
-    org, _ = build_demo()
-    logins = [
-        {
-            "email": p.email,
-            "password": demo_password(p.email),
-            "role": p.role,
-            "name": p.name,
-            "title": p.title,
-        }
-        for p in PEOPLE
-    ]
+    from annexa.orgs.models import User
+
+    org, created = build_demo()
+    users = {u.email: u for u in User.objects.filter(email__in=[p.email for p in PEOPLE])}
+    logins = []
+    for p in PEOPLE:
+        password = demo_password(p.email)
+        user = users.get(p.email)
+        logins.append(
+            {
+                "email": p.email,
+                "password": password,
+                "role": p.role,
+                "name": p.name,
+                "title": p.title,
+                "password_changed": user is None or not user.check_password(password),
+            }
+        )
     if output_format == "json":
-        out(json.dumps({"organization": org.slug, "logins": logins}, indent=2))
+        out(json.dumps({"organization": org.slug, "created": created, "logins": logins}, indent=2))
         return
+    if not created:
+        err.print(f"The demo organization {org.slug} exists already: left as it is.")
     _print_logins(org, logins)
 
 
@@ -144,9 +150,8 @@ def _print_logins(org, logins: list[dict[str, str]]) -> None:
         table.add_column(column, no_wrap=True, min_width=width)
     table.add_column("who")
     for login in logins:
-        table.add_row(
-            login["role"], login["email"], login["password"], f"{login['name']}, {login['title']}"
-        )
+        password = "(changed by its user)" if login["password_changed"] else login["password"]
+        table.add_row(login["role"], login["email"], password, f"{login['name']}, {login['title']}")
     # Piped into a log (as `make run` may be), the table keeps its full width.
     console = Console(stderr=True, width=None if sys.stderr.isatty() else 200)
     console.print(table)

@@ -46,6 +46,10 @@ class OrgOwned(models.Model):
         abstract = True
 
 
+# The ledger's actor for everything the demo builders write (they act through the demo's people).
+DEMO_ACTOR = "system (demo data)"
+
+
 @dataclass(frozen=True)
 class OrgContext:
     """Who is acting, in which organization, with which role. Services take one of these."""
@@ -53,6 +57,9 @@ class OrgContext:
     org: Organization
     user: User | None
     membership: Membership | None
+    # How the ledger names the actor when it is not the user: the demo acts through its people
+    # (their roles decide what each may do) but records its changes as the system's.
+    recorded_as: str | None = None
 
     @property
     def role(self) -> str | None:
@@ -69,11 +76,22 @@ class OrgContext:
     @property
     def actor(self) -> str:
         """How the ledger names who acted."""
+        if self.recorded_as:
+            return self.recorded_as
         return self.user.email if self.user else "system"
 
     @classmethod
     def system(cls, org: Organization) -> OrgContext:
         return cls(org=org, user=None, membership=None)
+
+    @classmethod
+    def member(cls, org: Organization, user: User, *, recorded_as: str | None = None) -> OrgContext:
+        """``user`` acting in ``org`` as the member they are (``Membership.DoesNotExist``
+        when they are none)."""
+        from annexa.orgs.models import Membership
+
+        membership = Membership.objects.get(organization=org, user=user)
+        return cls(org=org, user=user, membership=membership, recorded_as=recorded_as)
 
 
 def resolve(user, slug: str, *, api_key=None) -> OrgContext:

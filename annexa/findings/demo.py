@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.utils import timezone
 
-from annexa.core.tenancy import OrgContext
+from annexa.core.tenancy import DEMO_ACTOR, OrgContext
 from annexa.findings import services
 from annexa.findings.choices import NONCONFORMITIES, FindingGrade, GapNature
 from annexa.findings.models import Finding
@@ -55,10 +55,7 @@ class FindingsDemo:
 
 
 def _ctx(org, user) -> OrgContext:
-    from annexa.orgs.models import Membership
-
-    membership = Membership.objects.get(organization=org, user=user)
-    return OrgContext(org=org, user=user, membership=membership)
+    return OrgContext.member(org, user, recorded_as=DEMO_ACTOR)
 
 
 def _independent(finding: Finding, candidates: list) -> OrgContext:
