@@ -23,5 +23,5 @@ def sample(relative: str) -> Path:
     """The path of one sample; the test fails (never skips) when it is missing."""
     path = SAMPLES / relative
     if not path.is_file():
-        pytest.fail(f"the sample {relative} is missing from {SAMPLES}: it is part of the repository")
+        pytest.fail(f"the sample {relative} is missing from {SAMPLES} (part of the repository)")
     return path
