@@ -193,5 +193,11 @@ def _check_json(path: Path, text: str) -> None:
                 json.load(handle)
         except ValueError as exc:
             raise Rejected(f"the content is not valid JSON ({exc})") from None
+        except RecursionError:
+            # Python's decoder stops near a thousand levels; real documents have a few dozen.
+            raise Rejected(
+                "the JSON is nested too deeply to check (hundreds of levels of arrays or "
+                "objects); no program writes that, so the file is damaged or hostile"
+            ) from None
     elif not text.startswith(("{", "[")):
         raise Rejected("the content is not JSON, but the name ends in .json")

@@ -5,6 +5,10 @@
 a top-level array ``[{…}, {…}]`` (read element by element, never as a whole), and a sequence
 of values separated by whitespace (JSON Lines, or concatenated JSON). Every value must be an
 object; a value larger than ``max_value_bytes`` is refused rather than buffered without end.
+
+The input is read to its end: an array that is never closed or a value cut off by the end of
+the file is a ``FormatError`` saying the file is incomplete, and a value nested too deeply for
+the decoder is refused with a ``FormatError`` rather than a ``RecursionError``.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ import json
 from collections.abc import Iterator
 from typing import Any, BinaryIO
 
-from annexa.connectors.formats import FormatError
+from annexa.connectors.formats import FormatError, too_deep
 
 CHUNK_CHARS = 256 * 1024
 MAX_VALUE_CHARS = 16 * 1024 * 1024
@@ -94,7 +98,9 @@ def _array(reader: _Reader, limit: int) -> Iterator[dict[str, Any]]:
     while True:
         char = reader.skip_space()
         if char == "":
-            raise FormatError("the JSON array is not closed: the file ends early")
+            raise FormatError(
+                "the JSON array is not closed: the file ends early, so it is incomplete"
+            )
         if char == "]" and (first or not expect_value):
             reader.pos += 1
             break
@@ -123,6 +129,8 @@ def _value(reader: _Reader, limit: int) -> dict[str, Any]:
     while True:
         try:
             value, end = _decoder.raw_decode(reader.buf, reader.pos)
+        except RecursionError:
+            raise too_deep(f"the value at character {reader.offset}") from None
         except json.JSONDecodeError as exc:
             # An object cut off by the chunk boundary fails to decode: read more and retry.
             # Growing the chunk keeps one huge value from being re-scanned many times.
@@ -130,15 +138,21 @@ def _value(reader: _Reader, limit: int) -> dict[str, Any]:
                 raise FormatError(
                     f"a value at character {reader.offset} is larger than {limit} characters"
                 ) from None
-            cut_off = exc.msg.startswith("Unterminated string") or (
-                len(reader.buf) - exc.pos <= SYNTAX_SLACK
-            )
-            if not cut_off or not reader.more():
+            unterminated = exc.msg.startswith("Unterminated string")
+            where = reader.consumed + exc.pos
+            # At the end of the input, a value cut off by it fails where the text stops (or in
+            # a string that never closes); an error earlier in the text is a syntax error.
+            at_end = unterminated or not reader.buf[exc.pos :].strip()
+            cut_off = unterminated or len(reader.buf) - exc.pos <= SYNTAX_SLACK
+            if cut_off and reader.more():
+                reader.chunk_bytes = min(reader.chunk_bytes * 2, 16 * 1024 * 1024)
+                continue
+            if at_end:
                 raise FormatError(
-                    f"invalid JSON at character {reader.consumed + exc.pos}: {exc.msg}"
+                    f"the JSON ends early, inside the value that starts at character "
+                    f"{reader.offset}: the file is incomplete"
                 ) from None
-            reader.chunk_bytes = min(reader.chunk_bytes * 2, 16 * 1024 * 1024)
-            continue
+            raise FormatError(f"invalid JSON at character {where}: {exc.msg}") from None
         break
     if not isinstance(value, dict):
         raise FormatError(

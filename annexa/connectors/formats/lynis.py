@@ -2,6 +2,11 @@
 
 Warnings and suggestions are ``TEST-ID|text|details|solution|`` records; the installed
 packages are one ``installed_packages_array=|name,version|…`` line.
+
+Lynis writes the report as it goes and ends it, once every test has run, with
+``report_datetime_end``, ``tests_executed``, ``tests_skipped`` and last ``finish=true``. A file
+without that last line is a report cut short (a copy interrupted, a run killed, a disk full):
+judging it would count the tests it happens to hold, so it is refused.
 """
 
 from __future__ import annotations
@@ -14,6 +19,8 @@ from typing import BinaryIO
 from annexa.connectors.formats import FormatError
 
 MAX_LINE = 4 * 1024 * 1024
+# The line Lynis writes last, after the closing keys (lynis, "Show test results overview").
+END_KEY, END_VALUE = "finish", "true"
 TEST_ID = re.compile(r"^[A-Z]{2,6}-\d{4}$")
 
 
@@ -128,23 +135,48 @@ def parse_lines(lines: Iterable[str]) -> LynisReport:
     return report
 
 
-def _lines(stream: BinaryIO) -> Iterator[str]:
-    for number, raw in enumerate(stream, start=1):
-        if len(raw) > MAX_LINE:
-            raise FormatError(f"line {number} is longer than {MAX_LINE} bytes")
-        try:
-            yield raw.decode("utf-8")
-        except UnicodeDecodeError:
-            yield raw.decode("latin-1")  # Lynis copies bytes from config files verbatim
+class _Lines:
+    """The decoded lines of a report file; remembers whether the last one read was cut off
+    (a file that ends without a newline ends in the middle of a line Lynis wrote)."""
+
+    def __init__(self, stream: BinaryIO) -> None:
+        self.stream = stream
+        self.cut_off = False
+
+    def __iter__(self) -> Iterator[str]:
+        for number, raw in enumerate(self.stream, start=1):
+            if len(raw) > MAX_LINE:
+                raise FormatError(f"line {number} is longer than {MAX_LINE} bytes")
+            self.cut_off = not raw.endswith(b"\n")
+            try:
+                yield raw.decode("utf-8")
+            except UnicodeDecodeError:
+                yield raw.decode("latin-1")  # Lynis copies bytes from config files verbatim
+
+
+def _incomplete(reason: str) -> FormatError:
+    return FormatError(
+        f"the Lynis report is incomplete: {reason}, so the file was cut short or the audit did "
+        "not finish; give the whole lynis-report.dat of a finished `lynis audit system`"
+    )
 
 
 def parse(stream: BinaryIO) -> LynisReport:
-    """Parse a report file; ``FormatError`` when it is not a Lynis report."""
-    report = parse_lines(_lines(stream))
+    """Parse a complete report file; ``FormatError`` when it is not a Lynis report or when it
+    is cut short (it does not end with ``finish=true``)."""
+    lines = _Lines(stream)
+    try:
+        report = parse_lines(lines)
+    except FormatError:
+        if lines.cut_off:
+            raise _incomplete("its last line stops in the middle") from None
+        raise
     if report.is_empty:
         raise FormatError("the Lynis report is empty")
     if "lynis_version" not in report.values and "report_version_major" not in report.values:
         raise FormatError("not a Lynis report: it has no lynis_version or report_version line")
+    if report.values.get(END_KEY) != END_VALUE:
+        raise _incomplete(f"it does not end with the line {END_KEY}={END_VALUE} Lynis writes last")
     return report
 
 

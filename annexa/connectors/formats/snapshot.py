@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
-from annexa.connectors.formats import FormatError
+from annexa.connectors.formats import FormatError, too_deep
 
 FORMAT_VERSION = 1
 MAX_BYTES = 256 * 1024 * 1024
@@ -99,6 +99,8 @@ def load(stream: BinaryIO, kind: str | None = None) -> Snapshot:
         document = json.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise FormatError(f"the snapshot is not valid JSON: {exc}") from None
+    except RecursionError:
+        raise too_deep("the snapshot") from None
     if not isinstance(document, dict) or document.get("annexa_snapshot") != FORMAT_VERSION:
         raise FormatError(f"not an Annexa snapshot of format version {FORMAT_VERSION}")
     found = document.get("kind")

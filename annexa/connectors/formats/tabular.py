@@ -13,6 +13,7 @@ import csv
 import datetime as dt
 import io
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
@@ -157,7 +158,9 @@ def _read_csv(data: bytes) -> spreadsheets.Sheet:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise FormatError("the CSV file is not UTF-8: export it as CSV UTF-8") from None
-    rows = csv.reader(io.StringIO(text, newline=""))
+    # strict: a quoted cell still open at the end of the file (a file cut short) is an error,
+    # not a cell that silently runs to the end.
+    rows = _csv_rows(csv.reader(io.StringIO(text, newline=""), strict=True))
     header = next(rows, None)
     if not header or not any(cell.strip() for cell in header):
         raise FormatError("the first row must name the columns; it is empty")
@@ -182,6 +185,15 @@ def _read_csv(data: bytes) -> spreadsheets.Sheet:
         if any(v.strip() for v in values.values()):
             sheet.rows.append(spreadsheets.SheetRow(number=number, values=values))
     return sheet
+
+
+def _csv_rows(reader) -> Iterator[list[str]]:
+    """The reader's rows; its errors (a broken quote, a cell past the size limit, the file
+    ending inside a quoted cell) as ``FormatError`` naming the line."""
+    try:
+        yield from reader
+    except csv.Error as exc:
+        raise FormatError(f"the CSV file is malformed at line {reader.line_num}: {exc}") from None
 
 
 def _csv_cell(value: str, row: int, column: str, sheet: spreadsheets.Sheet) -> str:

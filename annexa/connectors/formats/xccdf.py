@@ -4,12 +4,17 @@ The file is untrusted XML of several megabytes, so it is parsed with ``defusedxm
 entities, no external references) by ``iterparse``, clearing each element once read. Rule
 definitions come first (their title, severity and ISO/IEC 27001:2013 references are kept,
 nothing else); each ``rule-result`` is yielded as it is met.
+
+The whole file is read to its end even by callers that stop early, and a file cut short fails
+there (the root element is never closed): readers that count or store results iterate to the
+end first, so a truncated file is refused, never partially accepted.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pyexpat import errors as expat_errors
 from typing import BinaryIO
 from xml.etree.ElementTree import ParseError
 
@@ -19,6 +24,12 @@ from defusedxml.ElementTree import iterparse
 from annexa.connectors.formats import FormatError
 
 NAMESPACES = ("http://checklists.nist.gov/xccdf/1.2", "http://checklists.nist.gov/xccdf/1.1")
+# Expat's errors at the end of input: the document stops inside a tag or before its root closes.
+_ENDS_EARLY = {
+    expat_errors.codes[expat_errors.XML_ERROR_NO_ELEMENTS],
+    expat_errors.codes[expat_errors.XML_ERROR_UNCLOSED_TOKEN],
+    expat_errors.codes[expat_errors.XML_ERROR_PARTIAL_CHAR],
+}
 ISO27001_2013_HREF = "https://www.iso.org/standard/54534.html"
 RULE_PREFIX = "xccdf_org.ssgproject.content_rule_"
 
@@ -130,7 +141,15 @@ def iter_results(stream: BinaryIO, info: ScanInfo | None = None) -> Iterator[Rul
             result = _on_end(name, element, rules, info)
             if result is not None:
                 yield result
-    except (ParseError, DefusedXmlException) as exc:
+    except ParseError as exc:
+        if exc.code in _ENDS_EARLY:
+            line, column = exc.position
+            raise FormatError(
+                f"the XCCDF file is incomplete: it ends early (line {line}, column {column}) "
+                "before its elements are closed; give the whole results file oscap wrote"
+            ) from None
+        raise FormatError(f"the XCCDF file is not well-formed XML: {exc}") from None
+    except DefusedXmlException as exc:
         raise FormatError(f"the XCCDF file is not well-formed XML: {exc}") from None
     if not info.seen_test_result:
         raise FormatError(

@@ -19,6 +19,7 @@ hostname={host}
 firewall_active=1
 firewall_empty_ruleset=0
 tests_executed=FIRE-4590|
+finish=true
 """
 
 

@@ -86,7 +86,10 @@ class TestXccdf:
     def test_it_refuses_other_xml_and_broken_xml(self):
         with pytest.raises(FormatError, match="not an XCCDF"):
             list(xccdf.iter_results(io.BytesIO(b"<html></html>")))
+        broken = b'<Benchmark xmlns="http://checklists.nist.gov/xccdf/1.2"><a></b></Benchmark>'
         with pytest.raises(FormatError, match="well-formed"):
+            list(xccdf.iter_results(io.BytesIO(broken)))
+        with pytest.raises(FormatError, match="incomplete: it ends early"):
             list(xccdf.iter_results(io.BytesIO(b"<Benchmark")))
 
     def test_it_refuses_entity_expansion(self):

@@ -76,6 +76,15 @@ def test_it_explains_refusals(client_for, colin):
     assert not Evidence.objects.exists()
 
 
+def test_it_answers_400_for_json_nested_too_deeply(client_for, colin):
+    deep = b"[" * 100_000 + b"]" * 100_000
+    response = client_for(colin).post(api("list"), {"file": SimpleUploadedFile("deep.json", deep)})
+    assert response.status_code == 400
+    assert response.json()["code"] == "rejected"
+    assert "nested too deeply" in response.json()["detail"]
+    assert not Evidence.objects.exists()
+
+
 def test_it_answers_413_for_an_oversized_upload(client_for, colin, settings):
     settings.UPLOAD_MAX_BYTES = 100
     response = client_for(colin).post(

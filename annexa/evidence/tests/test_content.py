@@ -67,6 +67,12 @@ def test_it_refuses_mislabelled_content(tmp_path, data, filename, reason):
         identify(tmp_path, data, filename)
 
 
+def test_it_refuses_json_nested_too_deeply_without_a_recursion_error(tmp_path):
+    deep = b'{"a": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    with pytest.raises(Rejected, match="nested too deeply"):
+        identify(tmp_path, deep, "data.json")
+
+
 def test_it_refuses_a_zip_bomb(tmp_path):
     with pytest.raises(Rejected, match="expands more than 100:1"):
         identify(tmp_path, samples.zip_bomb(), "logs.zip")

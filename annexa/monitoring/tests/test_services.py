@@ -20,6 +20,7 @@ def lynis_report(tmp_path, name: str = "report.dat", host: str = "web1", **value
     """A small Lynis report; values become ``key=value`` lines."""
     lines = ["# Lynis Report", "lynis_version=3.0.8", f"hostname={host}"]
     lines += [f"{key}={value}" for key, value in values.items()]
+    lines.append("finish=true")  # the line Lynis writes last: the report is complete
     path = tmp_path / name
     path.write_text("\n".join(lines) + "\n")
     return path
