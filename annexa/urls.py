@@ -48,3 +48,6 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
 ]
+
+# The styled 500 page, and 503/507 for a database outage or a full disk outside a view.
+handler500 = "annexa.core.errors.server_error"
