@@ -53,9 +53,17 @@ class FindingForm(forms.Form):
     nature = forms.ChoiceField(choices=GapNature.choices, required=False, label="Nature of the gap")
     evidence = VersionChoiceField(queryset=None, required=False, label="Objective evidence")
     auditees = forms.ModelMultipleChoiceField(queryset=None, required=False, label="Auditees")
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        label="Reason for the change",
+        help_text="Required when you change the grade of an open finding; kept in its history.",
+    )
 
-    def __init__(self, *args, org, **kwargs) -> None:
+    def __init__(self, *args, org, editing: bool = False, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        if not editing:
+            del self.fields["reason"]  # a new finding has no earlier grade to explain
         self.fields["evidence"].queryset = versions_of(org)
         self.fields["auditees"].queryset = members_of(org)
 
@@ -70,6 +78,7 @@ class FindingForm(forms.Form):
 
     def service_values(self) -> dict:
         data = dict(self.cleaned_data)
+        data.pop("reason", None)  # given to the service on its own (``update_finding``)
         data["evidence"] = list(data["evidence"])
         data["auditees"] = list(data["auditees"])
         return data

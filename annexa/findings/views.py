@@ -5,7 +5,7 @@ transitions, raising (directly or from a checklist item) and editing. Thin: pars
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect
 from django.views.generic import DetailView, FormView, ListView
 
@@ -155,11 +155,15 @@ class _FindingFormView(OrgViewMixin, FormView):
         return context
 
     def form_valid(self, form):
+        self.reason = form.cleaned_data.get("reason", "")
         try:
             finding = self.save(form.service_values())
         except ValidationError as exc:
             attach_errors(form, exc)
             return self.render_to_response(self.get_context_data(form=form), status=400)
+        except PermissionDenied as exc:  # independence: say why, on the form the person filled
+            form.add_error(None, str(exc))
+            return self.render_to_response(self.get_context_data(form=form), status=403)
         messages.success(self.request, f"{finding.reference} saved.")
         return redirect("findings:detail", org=self.ctx.org.slug, pk=finding.pk)
 
@@ -186,9 +190,12 @@ class FindingEditView(_FindingFormView):
             self.object = get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
         return self.object
 
+    def get_form_kwargs(self) -> dict:
+        return {**super().get_form_kwargs(), "editing": True}
+
     def get_initial(self) -> dict:
         finding = self.get_object()
-        values = {name: getattr(finding, name) for name in FindingForm.base_fields}
+        values = {n: getattr(finding, n) for n in FindingForm.base_fields if n != "reason"}
         values["evidence"] = list(finding.evidence.all())
         values["auditees"] = list(finding.auditees.all())
         return FindingForm.initial_from(values)
@@ -197,7 +204,7 @@ class FindingEditView(_FindingFormView):
         return {**super().get_context_data(**kwargs), "finding": self.get_object()}
 
     def save(self, values: dict) -> Finding:
-        return services.update_finding(self.ctx, self.get_object(), values)
+        return services.update_finding(self.ctx, self.get_object(), values, reason=self.reason)
 
 
 class RaiseFromItemView(_FindingFormView):

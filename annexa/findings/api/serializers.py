@@ -129,6 +129,12 @@ class FindingWriteSerializer(serializers.Serializer):
         slug_field="email", many=True, required=False, scope=org_members, help_text="E-mails."
     )
     audit = serializers.CharField(max_length=20, required=False, help_text="Audit reference.")
+    reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        write_only=True,
+        help_text="Why: required when the grade of an open finding changes (kept in the ledger).",
+    )
 
 
 class FromItemSerializer(serializers.Serializer):

@@ -86,6 +86,7 @@ class FindingViewSet(OrgAPIMixin, viewsets.ModelViewSet):
             if audit is None:
                 raise ValidationError({"audit": ["No audit with this reference here."]})
         data.pop("audit", None)
+        data.pop("reason", None)  # a new finding has no earlier grade to explain
         with service_errors():
             finding = services.raise_finding(self.ctx, audit=audit, **data)
         return self._fresh(finding, status.HTTP_201_CREATED)
@@ -96,8 +97,9 @@ class FindingViewSet(OrgAPIMixin, viewsets.ModelViewSet):
         data = self._written(partial=True)
         if "audit" in data:
             raise ValidationError({"audit": ["The raising audit does not change."]})
+        reason = data.pop("reason", "")
         with service_errors():
-            finding = services.update_finding(self.ctx, finding, data)
+            finding = services.update_finding(self.ctx, finding, data, reason=reason)
         return self._fresh(finding)
 
     @extend_schema(request=s.FromItemSerializer, responses={201: s.FindingSerializer})

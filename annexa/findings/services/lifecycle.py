@@ -61,6 +61,28 @@ def _require_independent(ctx: OrgContext, finding: Finding, doing: str) -> None:
         )
 
 
+def require_independent_of_subject(ctx: OrgContext, finding: Finding, doing: str) -> None:
+    """Changing what a finding says, or dropping it: never by the people it is about (the owner
+    of its control, the member responsible for its requirement, its auditees). Its raiser may
+    still edit and withdraw their own draft; once someone else opened it, a change of grade
+    needs someone independent of the raiser too (``require_independent``). The system (jobs,
+    the demo's provisioning) has no person to be conflicted."""
+    if ctx.user is None:
+        return
+    reasons = [reason for reason in conflicts(finding, ctx.user) if reason != "its raiser"]
+    if reasons:
+        raise PermissionDenied(
+            f"you may not {doing} {finding.reference}: you are {' and '.join(reasons)}. "
+            "Someone independent of it must do this."
+        )
+
+
+def require_independent(ctx: OrgContext, finding: Finding, doing: str) -> None:
+    """``doing`` needs a person independent of everyone ``finding`` is about, its raiser
+    included (the rule for opening and closing)."""
+    _require_independent(ctx, finding, doing)
+
+
 def _require_status(finding: Finding, allowed: tuple[str, ...], doing: str) -> None:
     if finding.status not in allowed:
         names = " or ".join(FindingStatus(s).label.lower() for s in allowed)
@@ -115,6 +137,7 @@ def withdraw_finding(ctx: OrgContext, finding: Finding, reason: str) -> Finding:
     with transaction.atomic():
         locked = lock(ctx, finding)
         _require_status(locked, (FindingStatus.DRAFT,), "withdraw")
+        require_independent_of_subject(ctx, locked, "withdraw")
         locked.status, locked.closure_note = FindingStatus.WITHDRAWN, reason
         locked.updated_at = timezone.now()
         locked.save()

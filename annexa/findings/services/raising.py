@@ -342,10 +342,23 @@ def _add_monitoring_failure(
 # --- editing ---------------------------------------------------------------------------------
 
 
-def update_finding(ctx: OrgContext, finding: Finding, changes: Mapping[str, Any]) -> Finding:
-    """Change what a draft or open finding says; only the keys in ``changes`` are touched."""
+def update_finding(
+    ctx: OrgContext, finding: Finding, changes: Mapping[str, Any], *, reason: str = ""
+) -> Finding:
+    """Change what a draft or open finding says; only the keys in ``changes`` are touched.
+
+    Nobody the finding is about may change it, before or after the change (a control owner can
+    neither soften a finding on their control nor move it off). Regrading an open finding needs
+    someone independent of its raiser too, and a ``reason``, which the ledger keeps.
+    """
+    from annexa.findings.services.lifecycle import (
+        require_independent,
+        require_independent_of_subject,
+    )
+
     ctx.require(RAISE)
     values = _clean(ctx, changes)
+    reason = clean_text(reason, "reason")
     with transaction.atomic():
         locked = lock(ctx, finding)
         if locked.status not in EDITABLE_STATUSES:
@@ -355,6 +368,7 @@ def update_finding(ctx: OrgContext, finding: Finding, changes: Mapping[str, Any]
                     "only draft and open findings can be edited."
                 }
             )
+        require_independent_of_subject(ctx, locked, "change")
         before = snapshot(locked)
         _apply(locked, values)
         state = {name: getattr(locked, name) for name in EDITABLE if name not in _M2M}
@@ -365,18 +379,22 @@ def update_finding(ctx: OrgContext, finding: Finding, changes: Mapping[str, Any]
                 getattr(locked, name).set(values[name])
         after = snapshot(locked)
         changed = sorted(k for k in after if after[k] != before[k])
+        regrade = "grade" in changed and locked.status != FindingStatus.DRAFT
+        if regrade:
+            require_independent(ctx, locked, "regrade")
+            if not reason:
+                raise ValidationError({"reason": "Say why the grade changes (kept in the ledger)."})
+        require_independent_of_subject(ctx, locked, "change")
         if changed:
             locked.updated_at = timezone.now()
             locked.save(update_fields=["updated_at"])
-            record(
-                ctx,
-                locked,
-                "update",
-                {
-                    "before": {k: before[k] for k in changed},
-                    "after": {k: after[k] for k in changed},
-                },
-            )
+            data = {
+                "before": {k: before[k] for k in changed},
+                "after": {k: after[k] for k in changed},
+            }
+            if reason:
+                data["reason"] = reason
+            record(ctx, locked, "regrade" if regrade else "update", data)
     return locked
 
 
