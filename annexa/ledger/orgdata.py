@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime
 import decimal
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -128,6 +129,13 @@ def field_value(obj: models.Model, field: models.Field) -> Any:
     return field.value_to_string(obj)
 
 
+def canonical_order(values: list[Any]) -> list[Any]:
+    """``values`` (identities, or a through model's rows as dicts) in an order that depends only
+    on their content: sorted by their JSON with sorted keys, so dicts, strings, numbers and None
+    can be ordered, and mixed, alike."""
+    return sorted(values, key=lambda v: json.dumps(v, sort_keys=True, ensure_ascii=False))
+
+
 def _through_names(field: models.ManyToManyField) -> tuple[str, str]:
     through = field.remote_field.through._meta
     source = through.get_field(field.m2m_field_name()).attname
@@ -178,7 +186,7 @@ class Writer:
         for obj in queryset.iterator(chunk_size=2000):
             values = {f.name: self._value(obj, f) for f in fields}
             for name, mapping in many.items():
-                values[name] = sorted(mapping.get(obj.pk, []))
+                values[name] = canonical_order(mapping.get(obj.pk, []))
             yield {"uid": str(obj.uid), "fields": values}
 
     def _value(self, obj: models.Model, field: models.Field) -> Any:

@@ -24,7 +24,12 @@ from annexa.ledger.orgdata import (
 
 
 def dependency_order(present: list[type[models.Model]]) -> list[type[models.Model]]:
-    """``present`` sorted so link targets come first; nullable links may break cycles."""
+    """``present`` sorted so link targets come first.
+
+    A cycle is broken at one model on it whose remaining links are all nullable (the first by
+    name); only that model's links into the cycle are written later, so every other link, and
+    any check constraint that needs it, holds when a row is inserted.
+    """
     names = {m._meta.label_lower: m for m in present}
     hard: dict[str, set[str]] = {name: set() for name in names}
     soft: dict[str, set[str]] = {name: set() for name in names}
@@ -35,27 +40,34 @@ def dependency_order(present: list[type[models.Model]]) -> list[type[models.Mode
             target = field.related_model._meta.label_lower
             if target in names and target != name:
                 (soft if field.null else hard)[name].add(target)
-    order = _kahn(names, {n: hard[n] | soft[n] for n in names})
-    if order is None:
-        order = _kahn(names, hard)
-    if order is None:
-        raise DataError("the bundle's models link to each other in a cycle of required links")
-    return [names[name] for name in order]
-
-
-def _kahn(names: dict, edges: dict[str, set[str]]) -> list[str] | None:
-    remaining = {name: set(targets) for name, targets in edges.items()}
+    remaining = {name: hard[name] | soft[name] for name in names}
     order: list[str] = []
     while remaining:
         ready = sorted(name for name, targets in remaining.items() if not targets)
         if not ready:
-            return None
+            ready = [_cycle_breaker(remaining, hard)]
         for name in ready:
             order.append(name)
             del remaining[name]
         for targets in remaining.values():
             targets.difference_update(ready)
-    return order
+    return [names[name] for name in order]
+
+
+def _cycle_breaker(remaining: dict[str, set[str]], hard: dict[str, set[str]]) -> str:
+    """The first model (by name) on a cycle whose links still waiting are all nullable."""
+    for name in sorted(remaining):
+        if remaining[name] & hard[name]:
+            continue
+        seen, todo = set(), list(remaining[name])
+        while todo:
+            current = todo.pop()
+            if current == name:
+                return name
+            if current not in seen:
+                seen.add(current)
+                todo.extend(remaining.get(current, ()))
+    raise DataError("the bundle's models link to each other in a cycle of required links")
 
 
 class Restorer:
