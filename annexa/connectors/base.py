@@ -107,6 +107,22 @@ def put_snapshot(env: Environment, sink: EvidenceSink, kind: str, target: str, d
     sink.put_file(path, kind=kind, filename=path.name)
 
 
+def require_server_allowance(doing: str) -> None:
+    """``CollectError`` unless the administrator allowed connectors to act on the server Annexa
+    runs on. Reading or scanning this server (its hostname, packages, users) is reaching the
+    loopback address: the same allow list decides as for every other local destination, so one
+    organization's ISMS manager cannot audit the platform every organization shares."""
+    import ipaddress
+
+    from annexa.connectors import netguard
+
+    if netguard.refusal(ipaddress.ip_address("127.0.0.1"), netguard.configured_allow_list()):
+        raise CollectError(
+            f"{doing} acts on the server Annexa runs on, which is refused unless an "
+            "administrator allows it: add 127.0.0.1/32 to ANNEXA_OUTBOUND_ALLOW"
+        )
+
+
 def find_tool(name: str) -> str:
     """The path of an executable on PATH; ``CollectError`` saying how to install it."""
     found = shutil.which(name)

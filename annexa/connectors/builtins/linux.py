@@ -9,16 +9,15 @@ passes the outbound guard like every other connection a connector makes.
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import re
 
 from annexa.connectors import netguard
 from annexa.connectors.base import (
     BaseConnector,
-    CollectError,
     Environment,
     EvidenceSink,
     put_snapshot,
+    require_server_allowance,
 )
 from annexa.connectors.linux import collect as sections
 from annexa.connectors.linux import hosts
@@ -27,7 +26,6 @@ from annexa.connectors.schema import ConnectorConfig, Secret, connector_config, 
 
 KIND = "linux"
 SAFE_PATH = re.compile(r"^/[A-Za-z0-9._+/-]+$")
-LOCAL_ADDRESS = ipaddress.ip_address("127.0.0.1")
 
 
 @connector_config
@@ -137,14 +135,7 @@ class LinuxConnector(BaseConnector):
 
     @staticmethod
     def _local_target() -> str:
-        # Reading the server itself is reaching the loopback address: the administrator
-        # decides, with the same allow list as every other local destination.
-        reason = netguard.refusal(LOCAL_ADDRESS, netguard.configured_allow_list())
-        if reason:
-            raise CollectError(
-                "local mode reads the server Annexa runs on, which is refused unless an "
-                "administrator allows it: add 127.0.0.1/32 to ANNEXA_OUTBOUND_ALLOW"
-            )
+        require_server_allowance("local mode")
         import socket
 
         return socket.gethostname()

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from annexa.connectors.base import BaseConnector, Environment, EvidenceSink, find_tool, run_tool
+from annexa.connectors.base import (
+    BaseConnector,
+    Environment,
+    EvidenceSink,
+    find_tool,
+    require_server_allowance,
+    run_tool,
+)
 from annexa.connectors.formats.lynis import TEST_ID
 from annexa.connectors.registry import register
 from annexa.connectors.schema import ConnectorConfig, connector_config, setting
@@ -47,6 +54,7 @@ class LynisConnector(BaseConnector):
             sink.progress(f"reading {config.report_path}")
             sink.put_file(env.resolve_import(config.report_path), kind="lynis")
             return
+        require_server_allowance("run mode (lynis audit system)")
         lynis = find_tool("lynis")
         report = env.scratch / "lynis-report.dat"
         argv = [lynis, "audit", "system", "--quick", "--no-colors", "--no-log"]

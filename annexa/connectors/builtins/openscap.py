@@ -10,6 +10,7 @@ from annexa.connectors.base import (
     Environment,
     EvidenceSink,
     find_tool,
+    require_server_allowance,
     run_tool,
 )
 from annexa.connectors.registry import register
@@ -75,6 +76,7 @@ class OpenScapConnector(BaseConnector):
             sink.progress(f"reading {config.results_path}")
             sink.put_file(env.resolve_import(config.results_path), kind="openscap")
             return
+        require_server_allowance("run mode (oscap xccdf eval)")
         oscap = find_tool("oscap")
         datastream = datastream_path(env, config.datastream)
         results = env.scratch / "xccdf-results.xml"

@@ -25,6 +25,34 @@ def run_connector(ctx, connector):
     return run, items
 
 
+@pytest.fixture
+def server_allowed(settings):
+    """The administrator allowed connectors to act on this server (ANNEXA_OUTBOUND_ALLOW)."""
+    settings.OUTBOUND_ALLOW = netguard.parse_allow_list("127.0.0.1/32")
+
+
+@pytest.mark.parametrize(
+    ("kind", "values", "tool"),
+    [
+        ("lynis", {"mode": "run", "tests": ["AUTH-9286"]}, "lynis"),
+        ("openscap", {"mode": "run", "datastream": str(DATASTREAM)}, "oscap"),
+    ],
+)
+def test_run_mode_on_this_server_needs_the_administrators_allowance(
+    isla, settings, monkeypatch, kind, values, tool
+):
+    # Without the allowance, an ISMS manager of any organization could scan the platform all
+    # organizations share; nothing may start, whether or not the tool is installed.
+    started = []
+    monkeypatch.setattr("subprocess.run", lambda *a, **k: started.append(a))
+    settings.OUTBOUND_ALLOW = ()
+    connector = services.create(isla.ctx, name=f"This server ({kind})", kind=kind, values=values)
+    run, items = run_connector(isla.ctx, connector)
+    assert run.status == RunStatus.FAILED and items == [] and started == []
+    assert "ANNEXA_OUTBOUND_ALLOW" in run.message and "127.0.0.1/32" in run.message
+    assert "server Annexa runs on" in run.message
+
+
 @pytest.mark.skipif(
     shutil.which("oscap") is None,
     reason="oscap is not installed (apt-get install openscap-scanner ssg-debian)",
@@ -32,7 +60,7 @@ def run_connector(ctx, connector):
 @pytest.mark.skipif(
     not DATASTREAM.is_file(), reason=f"{DATASTREAM} is missing (apt-get install ssg-debian)"
 )
-def test_it_runs_oscap_on_this_server(isla):
+def test_it_runs_oscap_on_this_server(isla, server_allowed):
     connector = services.create(
         isla.ctx,
         name="This server (SCAP)",
@@ -46,7 +74,7 @@ def test_it_runs_oscap_on_this_server(isla):
     assert item.version.filename == "xccdf-results.xml"
 
 
-def test_it_refuses_scap_content_outside_the_system_directory(isla):
+def test_it_refuses_scap_content_outside_the_system_directory(isla, server_allowed):
     connector = services.create(
         isla.ctx,
         name="Bad SCAP",
@@ -60,7 +88,7 @@ def test_it_refuses_scap_content_outside_the_system_directory(isla):
 @pytest.mark.skipif(
     shutil.which("lynis") is None, reason="lynis is not installed (apt-get install lynis)"
 )
-def test_it_runs_lynis_on_this_server(isla):
+def test_it_runs_lynis_on_this_server(isla, server_allowed):
     # One test keeps the audit short; Lynis still writes a complete report file.
     connector = services.create(
         isla.ctx,
