@@ -217,6 +217,13 @@ STORAGE_URL = config.env_str("ANNEXA_STORAGE_URL", f"file://{HOME / 'blobs'}")
 S3_ENDPOINT_URL = config.env_url("ANNEXA_S3_ENDPOINT_URL")
 UPLOAD_MAX_BYTES = config.env_int("ANNEXA_UPLOAD_MAX_BYTES", 100 * 1024 * 1024, minimum=1)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+# Larger uploads stream to files here, not to /tmp: `annexa evidence gc` removes what killed
+# requests leave behind (annexa/evidence/uploads.py creates the folder).
+FILE_UPLOAD_TEMP_DIR = str(HOME / "tmp" / "uploads")
+FILE_UPLOAD_HANDLERS = [
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "annexa.evidence.uploads.TemporaryFileUploadHandler",
+]
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
 # Connectors and webhooks reach only public addresses, plus the CIDR ranges listed here
@@ -232,6 +239,12 @@ HUEY = jobs.build_huey(HOME)
 CHECKPOINT_MINUTES = config.env_int("ANNEXA_CHECKPOINT_MINUTES", 60, minimum=1)
 # A report's PDF is rendered in a worker process that is stopped after this many seconds.
 REPORT_PDF_SECONDS = config.env_int("ANNEXA_REPORT_PDF_SECONDS", 300, minimum=10)
+# Connector runs: a worker holds a run by heartbeats; a run whose last heartbeat is older than
+# the lease is interrupted and retried, up to the attempts. A stopped worker (SIGTERM) lets its
+# jobs finish for the grace period, then hands their runs back. See docs/connectors.md.
+CONNECTOR_LEASE_SECONDS = config.env_int("ANNEXA_CONNECTOR_LEASE_SECONDS", 300, minimum=1)
+CONNECTOR_RUN_ATTEMPTS = config.env_int("ANNEXA_CONNECTOR_RUN_ATTEMPTS", 3, minimum=1)
+WORKER_GRACE_SECONDS = config.env_int("ANNEXA_WORKER_GRACE_SECONDS", 30, minimum=0)
 
 LOGGING = {
     "version": 1,

@@ -163,11 +163,19 @@ def gc(
     grace_minutes: Annotated[
         int,
         typer.Option(
-            "--grace-minutes", min=0, help="Keep orphans younger than this (uploads in flight)."
+            "--grace-minutes",
+            min=0,
+            help="Keep orphans and temporary files written more recently than this (uploads "
+            "and connector runs in flight); 0 only while nothing else runs.",
         ),
     ] = 60,
 ) -> None:
-    """Delete blobs no evidence or ledger entry references, and stale temporary files."""
+    """Delete blobs no evidence or ledger entry references, and stale temporary files.
+
+    Temporary files are those of killed processes under ANNEXA_HOME/tmp (upload bodies,
+    evidence being checked, connector scratch folders) and partial blobs. The worker runs the
+    same collection every hour with the default grace period.
+    """
     setup()
     from annexa.evidence.services import collect_orphans
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import BinaryIO, ClassVar
 from urllib.parse import unquote, urlsplit
 
+from annexa.evidence.staging import staging_dir
 from annexa.evidence.storage import (
     SHA256_RE,
     BlobInfo,
@@ -110,8 +111,9 @@ class S3BlobStore(BlobStore):
             self.client.put_object(Bucket=self.bucket, Key=key, Body=body, ChecksumSHA256=checksum)
 
     def put_stream(self, chunks: Iterable[bytes]) -> tuple[str, int]:
-        # The name is the hash, known only at the end: spool to a local file first.
-        fd, temp_name = tempfile.mkstemp(suffix=".part")
+        # The name is the hash, known only at the end: spool to a local file first (in the
+        # staging folder, where `annexa evidence gc` finds it if the process is killed).
+        fd, temp_name = tempfile.mkstemp(dir=staging_dir(), suffix=".part")
         temp = Path(temp_name)
         try:
             sha256, size = copy_hashing(chunks, fd)

@@ -32,9 +32,24 @@ class Staged:
     size: int
 
 
+def temp_root() -> Path:
+    """``ANNEXA_HOME/tmp``: every temporary file of Annexa lives in a folder below it (evidence
+    staging, web uploads, connector scratch folders), where ``annexa evidence gc`` finds the
+    leftovers of killed processes."""
+    return Path(settings.HOME) / "tmp"
+
+
 def staging_dir() -> Path:
     """Where uploads wait while they are checked (under ANNEXA_HOME; cleaned by ``gc``)."""
-    path = Path(settings.HOME) / "tmp" / "evidence"
+    path = temp_root() / "evidence"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def upload_temp_dir() -> Path:
+    """Where the web server streams uploaded files (``settings.FILE_UPLOAD_TEMP_DIR``, under
+    ANNEXA_HOME/tmp), created when missing."""
+    path = Path(settings.FILE_UPLOAD_TEMP_DIR)
     path.mkdir(parents=True, exist_ok=True)
     return path
 

@@ -135,3 +135,20 @@ def test_it_collects_orphans(run, alice):
     assert result["blobs_deleted"] == 1
     assert not get_store().exists(orphan)
     assert get_store().exists(kept.sha256)
+
+
+def test_it_collects_what_killed_uploads_and_runs_left_behind(run, db, tmp_path, settings):
+    home = tmp_path / "home"
+    settings.HOME = home
+    settings.FILE_UPLOAD_TEMP_DIR = str(home / "tmp" / "uploads")
+    body = home / "tmp" / "uploads" / "tmpx1.upload.zip"
+    scratch = home / "tmp" / "connectors" / "tmpy2"
+    scratch.mkdir(parents=True)
+    body.parent.mkdir(parents=True)
+    body.write_bytes(b"PK" + b"\0" * 1024)
+    (scratch / "snapshot.json").write_text("{}")
+    assert json.loads(run("gc").stdout)["temporary_deleted"] == 0  # written just now: in flight
+    assert body.exists() and scratch.exists()
+    result = json.loads(run("gc", "--grace-minutes", "0").stdout)
+    assert result["temporary_deleted"] == 2
+    assert not body.exists() and not scratch.exists()
