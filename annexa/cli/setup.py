@@ -89,6 +89,45 @@ def _migrations_pending() -> bool:
     return bool(executor.migration_plan(executor.loader.graph.leaf_nodes()))
 
 
+# Connection handling of `annexa serve` (docs/deploy.md, "Failure modes"). gunicorn closes an
+# idle keep-alive connection after `keepalive` seconds (its default is 2): a client that reuses
+# the connection just as the server closes it gets a reset or an empty reply. Browsers and HTTP
+# client pools keep idle connections for up to 60 s or more, so the server waits longer than
+# that; idle connections cost gthread workers nothing but a file descriptor.
+KEEPALIVE_SECONDS = 75
+THREADS = 4
+TIMEOUT_SECONDS = 120  # a worker silent for this long is killed and replaced
+GRACEFUL_SECONDS = 30  # on SIGTERM/HUP, requests in flight get this long to finish
+# Memory-backed; gunicorn creates its heartbeat files there with mkstemp and unlinks them at once.
+SHM = "/dev/shm"  # noqa: S108
+
+
+def server_options(host: str, port: int, workers: int) -> dict:
+    """The gunicorn settings ``annexa serve`` runs with."""
+    options = {
+        "bind": f"{host}:{port}",
+        "workers": workers,
+        # Threads answer the requests; idle keep-alive connections wait in the worker's poller
+        # instead of holding a thread (a sync worker would serve one connection at a time).
+        "worker_class": "gthread",
+        "threads": THREADS,
+        "keepalive": KEEPALIVE_SECONDS,
+        "timeout": TIMEOUT_SECONDS,
+        "graceful_timeout": GRACEFUL_SECONDS,
+        # No max_requests: workers are not recycled, so no connection is cut for recycling.
+        # X-Forwarded-* is trusted from 127.0.0.1 only (gunicorn's default), never opened up.
+        "forwarded_allow_ips": "127.0.0.1",
+        "accesslog": "-",
+        # gunicorn's control socket would live in $HOME, shared by every instance on the
+        # machine; Annexa is managed by signals (systemd, `make run`) instead.
+        "control_socket_disable": True,
+    }
+    # Workers touch a heartbeat file every second: on a slow or full disk that stalls them.
+    if os.path.isdir(SHM):
+        options["worker_tmp_dir"] = SHM
+    return options
+
+
 def serve(
     host: str = typer.Option("127.0.0.1", help="Address to listen on."),
     port: int = typer.Option(8000, min=1, max=65535, help="Port to listen on."),
@@ -109,16 +148,7 @@ def serve(
 
     class _App(WSGIApplication):
         def __init__(self) -> None:
-            self.options = {
-                "bind": f"{host}:{port}",
-                "workers": workers,
-                "threads": 4,
-                "accesslog": "-",
-                "timeout": 120,
-                # gunicorn's control socket would live in $HOME, shared by every instance on
-                # the machine; Annexa is managed by signals (systemd, `make run`) instead.
-                "control_socket_disable": True,
-            }
+            self.options = server_options(host, port, workers)
             super().__init__()
 
         def load_config(self) -> None:
