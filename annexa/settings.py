@@ -239,6 +239,12 @@ HUEY = jobs.build_huey(HOME)
 CHECKPOINT_MINUTES = config.env_int("ANNEXA_CHECKPOINT_MINUTES", 60, minimum=1)
 # A report's PDF is rendered in a worker process that is stopped after this many seconds.
 REPORT_PDF_SECONDS = config.env_int("ANNEXA_REPORT_PDF_SECONDS", 300, minimum=10)
+# Connector runs: a worker holds a run by heartbeats; a run whose last heartbeat is older than
+# the lease is interrupted and retried, up to the attempts. A stopped worker (SIGTERM) lets its
+# jobs finish for the grace period, then hands their runs back. See docs/connectors.md.
+CONNECTOR_LEASE_SECONDS = config.env_int("ANNEXA_CONNECTOR_LEASE_SECONDS", 300, minimum=1)
+CONNECTOR_RUN_ATTEMPTS = config.env_int("ANNEXA_CONNECTOR_RUN_ATTEMPTS", 3, minimum=1)
+WORKER_GRACE_SECONDS = config.env_int("ANNEXA_WORKER_GRACE_SECONDS", 30, minimum=0)
 
 LOGGING = {
     "version": 1,

@@ -138,18 +138,40 @@ def import_(
 def worker(
     workers: int = typer.Option(2, "--workers", min=1, help="Worker threads."),
 ) -> None:
-    """Run the background job consumer, with scheduled tasks (ledger checkpoints, …)."""
+    """Run the background job consumer, with scheduled tasks (ledger checkpoints, …).
+
+    SIGTERM (systemd, ``make run``) stops it gracefully: running jobs get
+    ANNEXA_WORKER_GRACE_SECONDS to finish; a connector run still going then is handed back
+    (interrupted and queued again), never left running. SIGINT stops at once, also handing
+    back its runs.
+    """
     setup()
     from django.conf import settings
     from django.utils.module_loading import autodiscover_modules
     from huey.contrib.djhuey import HUEY
 
+    from annexa.connectors.services import runs
+
     autodiscover_modules("tasks")
+    grace = settings.WORKER_GRACE_SECONDS
     err.print(
         f"worker: {type(HUEY).__name__}, {workers} thread(s), "
-        f"checkpoints every {settings.CHECKPOINT_MINUTES} min"
+        f"checkpoints every {settings.CHECKPOINT_MINUTES} min, "
+        f"{grace} s for running jobs on SIGTERM"
     )
-    HUEY.create_consumer(workers=workers, worker_type="thread", periodic=True).run()
+    runs.sweep()  # runs left behind by a worker that died: interrupted and retried
+    consumer = HUEY.create_consumer(
+        workers=workers,
+        worker_type="thread",
+        periodic=True,
+        graceful_signal="TERM",
+        shutdown_timeout=grace,
+    )
+    try:
+        consumer.run()
+    finally:
+        for retry in runs.hand_back():
+            err.print(f"worker: handed back an unfinished connector run, queued as run {retry.pk}")
 
 
 def register(app: typer.Typer) -> None:

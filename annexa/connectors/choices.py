@@ -16,3 +16,4 @@ class RunStatus(models.TextChoices):
     RUNNING = "running", "Running"
     SUCCEEDED = "succeeded", "Succeeded"
     FAILED = "failed", "Failed"
+    INTERRUPTED = "interrupted", "Interrupted"  # its worker stopped; retried as a new run

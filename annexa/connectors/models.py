@@ -69,9 +69,20 @@ class CollectionRun(OrgOwned):
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # The lease: who executes the run (host:pid) and when it last said it is still at work.
+    # A running run whose heartbeat is older than the lease is interrupted by the sweeper.
+    worker = models.CharField(max_length=200, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    # When its job was last put on the queue (null: not yet, e.g. the queue was unavailable).
+    dispatched_at = models.DateTimeField(null=True, blank=True)
+    attempt = models.PositiveSmallIntegerField(default=1)
+    retry_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="retries"
+    )
 
     class Meta:
         ordering = ["-queued_at", "-id"]
+        indexes = [models.Index(fields=["status", "heartbeat_at"], name="run_status_heartbeat")]
 
     def __str__(self) -> str:
         return f"{self.source} {self.get_trigger_display().lower()} {self.queued_at:%Y-%m-%d %H:%M}"

@@ -160,6 +160,9 @@ class RunNowView(OrgViewMixin, View):
         except services.ConnectorError as exc:
             messages.error(request, str(exc))
             return redirect("connectors:detail", org=self.ctx.org.slug, pk=connector.pk)
+        except services.JobQueueUnavailable as exc:
+            context = {"connector": connector, "error": str(exc)}
+            return render(request, "connectors/queue_unavailable.html", context, status=503)
         messages.success(request, f"Run queued for {connector.name}.")
         return redirect("connectors:run", org=self.ctx.org.slug, pk=run.pk)
 

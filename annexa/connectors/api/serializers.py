@@ -86,6 +86,8 @@ class CollectionRunSerializer(serializers.ModelSerializer):
             "started_at",
             "finished_at",
             "message",
+            "attempt",
+            "heartbeat_at",
             "items",
             "test_runs",
         ]

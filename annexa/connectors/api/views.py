@@ -98,9 +98,14 @@ class RunNowAPI(OrgAPIMixin, generics.GenericAPIView):
     serializer_class = CollectionRunSerializer
     permission_required = services.RUN
 
-    @extend_schema(request=None, responses={202: CollectionRunSerializer})
+    @extend_schema(
+        request=None, responses={202: CollectionRunSerializer, 503: OpenApiTypes.OBJECT}
+    )
     def post(self, request, *args, **kwargs):
-        run = monitoring.queue_collection(self.ctx, self.get_object())
+        try:
+            run = monitoring.queue_collection(self.ctx, self.get_object())
+        except services.JobQueueUnavailable as exc:
+            return Response({"detail": str(exc)}, status=status.HTTP_503_SERVICE_UNAVAILABLE)
         return Response(CollectionRunSerializer(run).data, status=status.HTTP_202_ACCEPTED)
 
 

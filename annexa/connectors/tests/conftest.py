@@ -24,3 +24,26 @@ def import_dir(home, acme):
     path = home / "imports" / acme.slug
     path.mkdir(parents=True)
     return path
+
+
+class RecordingQueue:
+    """Stands in for the job queue: keeps the run ids it was given, or refuses them."""
+
+    def __init__(self) -> None:
+        self.jobs: list[int] = []
+        self.refuse: Exception | None = None
+
+    def __call__(self, run_pk: int) -> None:
+        if self.refuse is not None:
+            raise self.refuse
+        self.jobs.append(run_pk)
+
+
+@pytest.fixture
+def job_queue(monkeypatch):
+    """Run jobs are recorded instead of executed (the test suite's queue runs them inline)."""
+    from annexa.connectors.services import runs
+
+    queue = RecordingQueue()
+    monkeypatch.setattr(runs, "_DISPATCHER", [queue])
+    return queue

@@ -166,11 +166,14 @@ class TestRuns:
         assert services.execute(system, run)
         assert services.execute(system, run) == []
 
-    def test_it_schedules_due_connectors(self, isla, import_dir):
+    def test_it_schedules_due_connectors(self, isla, import_dir, job_queue):
         connector = lynis_connector(isla.ctx)
         now = timezone.now()
         (run,) = services.schedule_due(now)
         assert run.trigger == Trigger.SCHEDULE and run.connector == connector
+        assert job_queue.jobs == [run.pk]  # its job is on the queue
+        run.refresh_from_db()
+        assert run.dispatched_at is not None
         connector.refresh_from_db()
         assert connector.next_run_at == now + dt.timedelta(minutes=60)
         assert services.schedule_due(now) == []  # not due again yet

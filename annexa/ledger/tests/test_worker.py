@@ -19,7 +19,7 @@ def test_it_registers_the_checkpoint_schedule(settings):
     assert tasks.scheduled_checkpoints.name not in {t.name for t in HUEY.read_periodic(not_due)}
 
 
-def test_it_starts_a_consumer_with_periodic_tasks(monkeypatch):
+def test_it_starts_a_consumer_with_periodic_tasks(monkeypatch, db):
     started = {}
 
     class FakeConsumer:
@@ -33,5 +33,12 @@ def test_it_starts_a_consumer_with_periodic_tasks(monkeypatch):
     monkeypatch.setattr(HUEY, "create_consumer", create_consumer)
     result = CliRunner().invoke(app, ["worker", "--workers", "3"])
     assert result.exit_code == 0, result.output
-    assert started == {"workers": 3, "worker_type": "thread", "periodic": True, "ran": True}
+    assert started == {
+        "workers": 3,
+        "worker_type": "thread",
+        "periodic": True,
+        "graceful_signal": "TERM",  # systemd and `make run` stop it with SIGTERM
+        "shutdown_timeout": 30,
+        "ran": True,
+    }
     assert "checkpoints every 60 min" in result.stderr

@@ -7,8 +7,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from django.db import transaction
-
 from annexa.connectors import services as connectors
 from annexa.connectors.choices import Trigger
 from annexa.connectors.models import CollectedItem, CollectionRun, Connector
@@ -134,9 +132,6 @@ def collect_now(
 def queue_collection(
     ctx: OrgContext, connector: Connector, trigger: str = Trigger.MANUAL
 ) -> CollectionRun:
-    """Queue a run for the background worker ("Run now", and the schedule)."""
-    run = connectors.request_run(ctx, connector, trigger)
-    from annexa.monitoring import tasks
-
-    transaction.on_commit(lambda: tasks.collect(run.pk))
-    return run
+    """Queue a run for the background worker ("Run now"); ``connectors.JobQueueUnavailable``
+    when the job queue does not take its job (nothing is left queued then)."""
+    return connectors.request_run(ctx, connector, trigger, dispatch=True)
