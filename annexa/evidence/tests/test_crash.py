@@ -14,13 +14,10 @@ import json
 import os
 import signal
 import subprocess
-import sys
-import textwrap
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[3]
+from annexa.evidence.tests.subprocesses import ROOT, instance_env, python
 
 DJANGO = """
 import os, sys, django
@@ -132,24 +129,10 @@ print(json.dumps(found))
 SEEDED = 2
 
 
-def python(code: str) -> list[str]:
-    return [sys.executable, "-c", textwrap.dedent(code)]
-
-
 @pytest.fixture(scope="module")
 def instance(tmp_path_factory) -> dict[str, str]:
     """The environment of a fresh instance with organization ``acme`` and two evidence items."""
-    home = tmp_path_factory.mktemp("crash-home")
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith("ANNEXA_") and key != "DJANGO_SETTINGS_MODULE"
-    }
-    env.update(
-        ANNEXA_HOME=str(home),
-        ANNEXA_SECRET_KEY="crash-test-secret-key-0123456789abcdef",
-        ANNEXA_STORAGE_URL=f"file://{home / 'blobs'}",
-    )
+    env = instance_env(tmp_path_factory.mktemp("crash-home"))
     # `annexa init` (keys, migrations, catalog) and the seed data, in one process.
     init = subprocess.run(
         python("from annexa.cli.setup import init\ninit()\n" + DJANGO + SEED),

@@ -17,14 +17,13 @@ import os
 import signal
 import socket
 import subprocess
-import sys
-import textwrap
 import time
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[3]
+from annexa.evidence.tests.subprocesses import ROOT, instance_env, python
+
 TOTAL = 32 * 1024 * 1024  # what the client announces
 SENT = 6 * 1024 * 1024  # what it sends before the server is killed
 CHUNK = 256 * 1024
@@ -44,10 +43,6 @@ services.add_member(ctx, user, Role.ISMS_MANAGER)
 _, plaintext = services.issue_api_key(ctx, user=user, name="upload test")
 print(plaintext)
 """
-
-
-def python(code: str) -> list[str]:
-    return [sys.executable, "-c", textwrap.dedent(code)]
 
 
 def annexa(*args: str) -> list[str]:
@@ -80,16 +75,7 @@ def answers(port: int) -> bool:
 def instance(tmp_path):
     """The environment of a fresh instance (organization acme) and an API key of Isla's."""
     home = tmp_path / "home"
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith("ANNEXA_") and key != "DJANGO_SETTINGS_MODULE"
-    }
-    env.update(
-        ANNEXA_HOME=str(home),
-        ANNEXA_SECRET_KEY="upload-kill-test-secret-key-0123456789abcdef",
-        ANNEXA_STORAGE_URL=f"file://{home / 'blobs'}",
-    )
+    env = instance_env(home)
     init = subprocess.run(
         annexa("init"), cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
     )
