@@ -16,6 +16,7 @@ from annexa.connectors import kinds, services
 from annexa.connectors.formats import FormatError
 from annexa.connectors.models import CollectionRun
 from annexa.connectors.tests.samples import LYNIS, OPENSCAP, PROWLER, sample
+from annexa.core.spreadsheets import write_xlsx
 from annexa.evidence.models import Evidence
 from annexa.ledger.models import LedgerEntry
 
@@ -98,6 +99,16 @@ def test_a_csv_cut_inside_a_quoted_cell_is_refused(tmp_path):
     path.write_text('account,system,account_status\nann,crm,enabled\nbob,"crm')
     with pytest.raises(FormatError, match="malformed at line 3"):
         kinds.get("accounts").inspect(path, path.name)
+
+
+@pytest.mark.parametrize("fraction", CUTS)
+def test_a_cut_xlsx_is_refused(tmp_path, fraction):
+    rows = [[f"L-{n}", "Laptop", "laptop", "Ann", "TRUE"] for n in range(500)]
+    data = write_xlsx(["asset_id", "name", "type", "owner", "encrypted"], rows)
+    path = tmp_path / "assets.xlsx"
+    path.write_bytes(data[: int(len(data) * fraction)])
+    with pytest.raises(FormatError, match="the zip is damaged"):
+        kinds.get("assets").inspect(path, path.name)
 
 
 NESTED = "nested too deeply"
