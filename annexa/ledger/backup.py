@@ -196,25 +196,29 @@ def pg_tool(name: str) -> str:
     return found
 
 
+def _pg_run(tool: str, *args: str, failed: str = "") -> None:
+    """Run a PostgreSQL client tool on the configured database; BackupError with its message."""
+    done = subprocess.run(  # noqa: S603 - a fixed argument list, never a shell
+        [tool, *args], env=pg_environment(), capture_output=True, text=True, check=False
+    )
+    if done.returncode != 0:
+        name = Path(tool).name
+        raise BackupError(
+            " ".join(filter(None, (f"{name} failed", failed))) + f": {done.stderr.strip()}"
+        )
+
+
 def _pg_dump(target: Path) -> tuple[dict[str, dict[str, Any]], str]:
     """``pg_dump`` in custom format from one exported snapshot, the heads read in that same
     snapshot; returns the heads and the server version."""
-    pg_dump = pg_tool("pg_dump")
+    pg_dump = pg_tool("pg_dump")  # before the snapshot: a missing tool is said first
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         cursor.execute("SELECT pg_export_snapshot(), current_setting('server_version')")
         snapshot, server_version = cursor.fetchone()
         cursor.execute(_heads_query())
         heads = _heads(cursor.fetchall())
-        done = subprocess.run(  # noqa: S603 - a fixed argument list, never a shell
-            [pg_dump, "--format=custom", f"--snapshot={snapshot}", f"--file={target}"],
-            env=pg_environment(),
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-    if done.returncode != 0:
-        raise BackupError(f"pg_dump failed: {done.stderr.strip()}")
+        _pg_run(pg_dump, "--format=custom", f"--snapshot={snapshot}", f"--file={target}")
     return heads, server_version
 
 
@@ -400,6 +404,7 @@ def check_destination(manifest: dict[str, Any], store) -> None:
             if path.exists():
                 raise RestoreRefused(f"the database file {path} already exists")
     else:
+        pg_tool("pg_restore")
         tables = connection.introspection.table_names()
         if tables:
             name = settings.DATABASES["default"]["NAME"]
@@ -449,23 +454,16 @@ def _restore_database(manifest: dict[str, Any], staging: Path) -> None:
         return
     pg_restore = pg_tool("pg_restore")
     connection.close()
-    done = subprocess.run(  # noqa: S603 - a fixed argument list, never a shell
-        [
-            pg_restore,
-            "--no-owner",
-            "--no-privileges",
-            "--exit-on-error",
-            "--single-transaction",
-            f"--dbname={settings.DATABASES['default']['NAME']}",
-            str(member),
-        ],
-        env=pg_environment(),
-        capture_output=True,
-        text=True,
-        check=False,
+    _pg_run(
+        pg_restore,
+        "--no-owner",
+        "--no-privileges",
+        "--exit-on-error",
+        "--single-transaction",
+        f"--dbname={settings.DATABASES['default']['NAME']}",
+        str(member),
+        failed="(the database was left empty)",
     )
-    if done.returncode != 0:
-        raise BackupError(f"pg_restore failed (the database was left empty): {done.stderr.strip()}")
 
 
 def _restore_files(manifest: dict[str, Any], staging: Path, store) -> int:
