@@ -223,12 +223,19 @@ def collect(
     connector: Annotated[
         str | None, typer.Option("--connector", help="Only this connector (by name).")
     ] = None,
+    queue: Annotated[
+        bool,
+        typer.Option(
+            "--queue", help="Queue the runs for `annexa worker` instead of running them here."
+        ),
+    ] = False,
 ) -> None:
-    """Run connectors now, in the foreground, with a progress bar."""
+    """Run connectors now, in the foreground with a progress bar, or queued for the worker."""
     setup()
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     from annexa.connectors.models import Connector
+    from annexa.connectors.services import JobQueueUnavailable
     from annexa.monitoring import services
 
     ctx = system_ctx(org)
@@ -243,6 +250,14 @@ def collect(
             f"{org} has no enabled connector; configure one with `annexa connectors add`, "
             "the web UI or the API"
         )
+    if queue:
+        for item in connectors:
+            try:
+                run = services.queue_collection(ctx, item)
+            except JobQueueUnavailable as exc:
+                fail(f"{item.name}: {exc}")
+            out(json.dumps({"connector": item.name, "run": run.pk, "status": run.status}))
+        return
     failures = 0
     columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
     with Progress(*columns, console=err) as progress:

@@ -161,7 +161,8 @@ class RunNowView(OrgViewMixin, View):
             messages.error(request, str(exc))
             return redirect("connectors:detail", org=self.ctx.org.slug, pk=connector.pk)
         except services.JobQueueUnavailable as exc:
-            context = {"connector": connector, "error": str(exc)}
+            context = {"ctx": self.ctx, "org": self.ctx.org, "connector": connector}
+            context["error"] = str(exc)
             return render(request, "connectors/queue_unavailable.html", context, status=503)
         messages.success(request, f"Run queued for {connector.name}.")
         return redirect("connectors:run", org=self.ctx.org.slug, pk=run.pk)
