@@ -505,6 +505,11 @@ def restore_backup(
     progress(f"checked {len(manifest['files'])} file(s) against the manifest")
     check_destination(manifest, store)
     warnings = []
+    if manifest.get("annexa_version") != annexa_version():
+        warnings.append(
+            f"the archive was written by Annexa {manifest.get('annexa_version')}, this is "
+            f"{annexa_version()}: restore with the same version, then upgrade"
+        )
     with _staging(home) as staging:
         _extract(archive_path, manifest, staging)
         _restore_database(manifest, staging)

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from annexa.ledger.tests.conftest import words
-from annexa.ledger.tests.instance import ROOT, Instance
+from annexa.ledger.tests.instance import ANNEXA, ROOT, Instance
 
 PG_SERVER = ("127.0.0.1", 5432)
 KEY_FILES = ("secret_key", "keys/ledger.pem", "keys/secrets.key")
@@ -32,6 +32,7 @@ class Source:
     instance: Instance
     archive: Path
     census: dict
+    messages: str  # what `annexa backup` said on stderr
 
 
 def build_source(instance: Instance, archive: Path) -> Source:
@@ -42,9 +43,10 @@ def build_source(instance: Instance, archive: Path) -> Source:
     instance.ok("org", "create", "--name", "Second Ltd", "--slug", "second")
     instance.ok("checkpoint", "--all")
     with _appending(instance, "kestrel", appends=100) as writer:
-        instance.ok("backup", "-o", str(archive))
+        done = instance.ok("backup", "-o", str(archive))
     assert writer.returncode == 0, writer.stderr.read()
-    return Source(instance=instance, archive=archive, census=instance.census())
+    census = instance.census()
+    return Source(instance=instance, archive=archive, census=census, messages=words(done.stderr))
 
 
 @contextlib.contextmanager
@@ -135,13 +137,15 @@ def test_it_restores_the_demo_into_an_empty_home(source, tmp_path):
     assert manifest["database"] == {"engine": "sqlite", "member": "database/annexa.sqlite3"}
     assert manifest["blob_store"] == {"kind": "file", "included": True}
     assert manifest["secret_key_in_archive"] is True
+    assert "keep it encrypted and access-controlled" in source.messages
     blobs = {n for n in manifest["files"] if n.startswith("blobs/")}
     assert blobs == {f"blobs/{name}" for name in source.census["kestrel"]["blobs"]}
     assert {"secret_key", "signing_key.pem", "keys/secrets.key"} <= set(manifest["files"])
     restored = Instance(tmp_path / "restored")
     done = restored.run("restore", str(source.archive))
     assert_restored(source, restored, done)
-    # The restored instance works on: its ledger grows and signs with the same key.
+    # The restored instance works on after `annexa init`: it signs with the same key.
+    restored.ok("init")
     restored.ok("checkpoint", "--org", "kestrel")
     restored.ok("verify", "--org", "kestrel")
 
@@ -263,9 +267,66 @@ def test_it_restores_a_postgresql_instance_into_an_empty_database(tmp_path):
         assert refused.returncode == 2
         assert "already has" in words(refused.stderr) and "table(s)" in refused.stderr
         assert not again.home.exists()
+        # Without pg_dump on the PATH, the backup says what to install.
+        bare = Instance(
+            source.instance.home, ANNEXA_DATABASE_URL=source_url, PATH=str(Path(ANNEXA).parent)
+        )
+        missing = bare.run("backup", "-o", str(tmp_path / "never.tar.gz"))
+        assert missing.returncode == 1
+        assert "pg_dump is not installed: install the PostgreSQL client tools" in (
+            words(missing.stderr)
+        )
+        assert not (tmp_path / "never.tar.gz").exists()
         # A SQLite instance does not take a PostgreSQL archive.
         sqlite = Instance(tmp_path / "sqlite").run("restore", str(source.archive))
         assert sqlite.returncode == 2
         assert "holds a postgresql database but this instance is configured for sqlite" in (
             words(sqlite.stderr)
         )
+
+
+# --- S3 evidence store -----------------------------------------------------------------------
+
+
+def test_an_s3_store_is_left_to_the_bucket(tmp_path):
+    """The archive holds the database and keys but no blobs; an instance restored with the same
+    bucket configured verifies every blob from the bucket."""
+    import boto3
+    from moto.server import ThreadedMotoServer
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    try:
+        endpoint = f"http://127.0.0.1:{port}"
+        aws = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
+        aws["AWS_DEFAULT_REGION"] = "us-east-1"
+        boto3.client("s3", endpoint_url=endpoint, **_boto(aws)).create_bucket(Bucket="evidence")
+        s3 = {"ANNEXA_STORAGE_URL": "s3://evidence/blobs", "ANNEXA_S3_ENDPOINT_URL": endpoint}
+        source = build_source(Instance(tmp_path / "source", **s3, **aws), tmp_path / "b.tar.gz")
+        manifest = manifest_of(source.archive)
+        assert manifest["blob_store"] == {"kind": "s3", "included": False}
+        assert (
+            "the evidence blobs are in s3://evidence/blobs, not in this archive: back the bucket "
+            "up with its own versioning or replication" in source.messages
+        )
+        assert not [n for n in manifest["files"] if n.startswith("blobs/")]
+        assert len(source.census["kestrel"]["blobs"]) == 3
+        restored = Instance(tmp_path / "restored", **s3, **aws)
+        done = restored.run("restore", str(source.archive))
+        assert "the archive holds no evidence blobs (they were in an S3 bucket)" in words(
+            done.stderr
+        )
+        assert_restored(source, restored, done)
+    finally:
+        server.stop()
+
+
+def _boto(aws: dict[str, str]) -> dict[str, str]:
+    return {
+        "aws_access_key_id": aws["AWS_ACCESS_KEY_ID"],
+        "aws_secret_access_key": aws["AWS_SECRET_ACCESS_KEY"],
+        "region_name": aws["AWS_DEFAULT_REGION"],
+    }
