@@ -4,11 +4,22 @@ from __future__ import annotations
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
-from rest_framework import permissions, status
-from rest_framework.exceptions import APIException, ValidationError
+from rest_framework import parsers, permissions, status
+from rest_framework.exceptions import APIException, ParseError, ValidationError
 from rest_framework.response import Response
 
 from annexa.core import tenancy
+
+
+class JSONParser(parsers.JSONParser):
+    """DRF's JSON parser, refusing a body nested past Python's recursion limit with 400 (DRF
+    itself catches only ``ValueError``, so ``[[[[…]]]]`` 100,000 deep answered 500)."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        try:
+            return super().parse(stream, media_type, parser_context)
+        except RecursionError:
+            raise ParseError("JSON parse error - the document is nested too deeply.") from None
 
 
 class OrgPermission(permissions.BasePermission):
