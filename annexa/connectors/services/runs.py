@@ -587,8 +587,10 @@ def _interrupt(run: CollectionRun, reason: str, condition: Q) -> CollectionRun |
 def _retry(run: CollectionRun) -> tuple[CollectionRun | None, str]:
     """The run that tries an interrupted run again, if any, and what the run's message says."""
     limit = max_attempts()
-    if run.connector_id is None:
+    if run.trigger == Trigger.INGEST:
         return None, "a file import is not retried: import the file again"
+    if run.connector_id is None:
+        return None, "not retried: its connector was removed"
     if run.attempt >= limit:
         return None, (
             f"not retried: {run.attempt} of {limit} attempts were interrupted; find out why the "

@@ -139,6 +139,14 @@ class TestSweeper:
         run.refresh_from_db()
         assert run.status == RunStatus.INTERRUPTED and "import the file again" in run.message
 
+    def test_a_run_of_a_removed_connector_is_not_retried(self, isla, lease, job_queue):
+        connector = lynis_connector(isla.ctx)
+        run = running(isla.ctx, connector, seconds_ago=lease + 5)
+        services.delete(isla.ctx, connector)
+        assert services.sweep() == []
+        run.refresh_from_db()
+        assert run.status == RunStatus.INTERRUPTED and "connector was removed" in run.message
+
 
 class TestHandBack:
     def test_a_stopping_worker_hands_back_the_runs_it_holds(
