@@ -18,11 +18,15 @@ from urllib.parse import urlsplit
 
 from huey import RedisHuey, SqliteHuey
 from huey.storage import SqliteStorage
+from redis import ConnectionPool
 
 from annexa import config
 
 QUEUE_NAME = "annexa"
 REDIS_SCHEMES = ("redis", "rediss", "unix")
+# A Redis that does not answer (host down, packets dropped) fails a "Run now" after this many
+# seconds with "job queue unavailable", instead of holding the request for the OS's TCP timeout.
+REDIS_CONNECT_SECONDS = 5
 
 
 class LazySqliteStorage(SqliteStorage):
@@ -86,5 +90,6 @@ def build_huey(home: Path) -> SqliteHuey | RedisHuey:
     name = queue_name(config.env_str("ANNEXA_JOBS_QUEUE"))
     url = config.env_str("ANNEXA_REDIS_URL")
     if url:
-        return RedisHuey(name, url=redis_url(url), immediate=immediate)
+        pool = ConnectionPool.from_url(redis_url(url), socket_connect_timeout=REDIS_CONNECT_SECONDS)
+        return RedisHuey(name, connection_pool=pool, immediate=immediate)
     return AnnexaSqliteHuey(name, filename=str(home / "jobs.sqlite3"), immediate=immediate)

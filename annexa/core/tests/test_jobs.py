@@ -27,6 +27,8 @@ def test_it_uses_redis_when_configured(monkeypatch, tmp_path):
     huey = jobs.build_huey(tmp_path)
     assert isinstance(huey, RedisHuey)
     assert huey.storage.pool.connection_kwargs["db"] == 3
+    # An unreachable server fails an enqueue after a few seconds, not the OS's TCP timeout.
+    assert huey.storage.pool.connection_kwargs["socket_connect_timeout"] == 5
 
 
 def test_it_runs_tasks_inline_when_immediate(monkeypatch, tmp_path):
