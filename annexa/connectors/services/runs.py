@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
-from django.db import DatabaseError, connections, transaction
+from django.db import Error as DbError
+from django.db import connections, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -230,8 +231,9 @@ class _Lease:
                 try:
                     if not self._renew():
                         return
-                except DatabaseError:
+                except DbError:  # e.g. the database went away: reconnect on the next beat
                     logger.warning("heartbeat of collection run %s failed", self.run.pk)
+                    connections.close_all()
         finally:
             connections.close_all()  # this thread's connection only
 
