@@ -50,7 +50,7 @@ lint: $(VENV)/.dev-deps
 	$(BIN)/ruff format --check .
 
 check: $(VENV)/.dev-deps
-	mkdir -p $(ANNEXA_HOME)
+	mkdir -p $(ANNEXA_HOME)/tmp/uploads
 	ANNEXA_SECRET_KEY=check-only-not-a-secret-key-0123456789 $(BIN)/python manage.py check
 	ANNEXA_SECRET_KEY=check-only-not-a-secret-key-0123456789 $(BIN)/python manage.py makemigrations --check --dry-run
 

@@ -67,6 +67,7 @@ def test_it_serves_the_login_page_and_logs_in_with_the_demo_credentials(fresh_ho
     subprocess.run([ANNEXA, "init"], env=env, check=True, capture_output=True, timeout=300)
     assert (fresh_home / "secret_key").exists()
     assert (fresh_home / "annexa.sqlite3").exists()
+    assert (fresh_home / "tmp" / "uploads").is_dir()  # uploads stage inside ANNEXA_HOME
     demo = subprocess.run(
         [ANNEXA, "demo", "--format", "json"],
         env=env,

@@ -63,6 +63,9 @@ def init() -> None:
             f"cannot write the signing key: {exc.strerror} ({exc.filename}); check "
             "ANNEXA_SIGNING_KEY_PATH"
         )
+    # Uploads stage here (FILE_UPLOAD_TEMP_DIR), inside ANNEXA_HOME where the clean-up job
+    # collects what a killed request left; Django's checks want the folder to exist.
+    Path(settings.FILE_UPLOAD_TEMP_DIR).mkdir(mode=0o700, parents=True, exist_ok=True)
     from annexa.connectors.secrets import ensure_keyring, keyring_path
 
     if ensure_keyring():
