@@ -28,6 +28,13 @@ $(VENV)/.dev-deps: requirements-dev.lock pyproject.toml | $(BIN)/python
 	$(PIP) install --no-deps -e .
 	touch $@ $(VENV)/.run-deps
 
+# semgrep in a virtual environment of its own (its dependencies would change the tests' pins).
+SCAN := .venv-scan
+$(SCAN)/.deps: requirements-scan.lock
+	$(PYTHON) -m venv $(SCAN)
+	$(SCAN)/bin/pip --disable-pip-version-check -qq install -r requirements-scan.lock
+	touch $@
+
 # The demo organization is built on the first start only: later starts keep what people changed.
 # One background worker (scheduled checkpoints, collection jobs, clean-up) beside the web
 # server, its log in ANNEXA_HOME/log/worker.log; both stop together.
