@@ -98,9 +98,7 @@ class RunNowAPI(OrgAPIMixin, generics.GenericAPIView):
     serializer_class = CollectionRunSerializer
     permission_required = services.RUN
 
-    @extend_schema(
-        request=None, responses={202: CollectionRunSerializer, 503: OpenApiTypes.OBJECT}
-    )
+    @extend_schema(request=None, responses={202: CollectionRunSerializer, 503: OpenApiTypes.OBJECT})
     def post(self, request, *args, **kwargs):
         try:
             run = monitoring.queue_collection(self.ctx, self.get_object())

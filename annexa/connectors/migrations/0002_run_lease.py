@@ -6,46 +6,61 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('connectors', '0001_initial'),
-        ('orgs', '0001_initial'),
+        ("connectors", "0001_initial"),
+        ("orgs", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='collectionrun',
-            name='attempt',
+            model_name="collectionrun",
+            name="attempt",
             field=models.PositiveSmallIntegerField(default=1),
         ),
         migrations.AddField(
-            model_name='collectionrun',
-            name='dispatched_at',
+            model_name="collectionrun",
+            name="dispatched_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='collectionrun',
-            name='heartbeat_at',
+            model_name="collectionrun",
+            name="heartbeat_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='collectionrun',
-            name='retry_of',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='retries', to='connectors.collectionrun'),
+            model_name="collectionrun",
+            name="retry_of",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="retries",
+                to="connectors.collectionrun",
+            ),
         ),
         migrations.AddField(
-            model_name='collectionrun',
-            name='worker',
+            model_name="collectionrun",
+            name="worker",
             field=models.CharField(blank=True, max_length=200),
         ),
         migrations.AlterField(
-            model_name='collectionrun',
-            name='status',
-            field=models.CharField(choices=[('queued', 'Queued'), ('running', 'Running'), ('succeeded', 'Succeeded'), ('failed', 'Failed'), ('interrupted', 'Interrupted')], default='queued', max_length=20),
+            model_name="collectionrun",
+            name="status",
+            field=models.CharField(
+                choices=[
+                    ("queued", "Queued"),
+                    ("running", "Running"),
+                    ("succeeded", "Succeeded"),
+                    ("failed", "Failed"),
+                    ("interrupted", "Interrupted"),
+                ],
+                default="queued",
+                max_length=20,
+            ),
         ),
         migrations.AddIndex(
-            model_name='collectionrun',
-            index=models.Index(fields=['status', 'heartbeat_at'], name='run_status_heartbeat'),
+            model_name="collectionrun",
+            index=models.Index(fields=["status", "heartbeat_at"], name="run_status_heartbeat"),
         ),
     ]
