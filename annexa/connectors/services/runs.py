@@ -8,6 +8,7 @@ of the stream's evidence item, so its history reads as one item over time.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import logging
 import os
@@ -196,6 +197,10 @@ class _Lease:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.lost = False
+        # The run's scratch folder: each heartbeat touches it, so the clean-up job (which
+        # removes folders under ANNEXA_HOME/tmp untouched for an hour) never takes it from a
+        # run that is only waiting on a slow system.
+        self.scratch: Path | None = None
 
     def __enter__(self) -> _Lease:
         if not transaction.get_connection().in_atomic_block:
@@ -217,6 +222,9 @@ class _Lease:
 
     def _renew(self) -> bool:
         self._last = time.monotonic()
+        if self.scratch is not None:
+            with contextlib.suppress(OSError):
+                os.utime(self.scratch)
         renewed = CollectionRun.objects.filter(
             pk=self.run.pk, status=RunStatus.RUNNING, worker=self.run.worker
         ).update(heartbeat_at=timezone.now())
@@ -443,8 +451,10 @@ def execute(
             )
             sink = _Sink(ctx, origin, plugin.produces, progress, lease)
             with tempfile.TemporaryDirectory(dir=_scratch_root()) as scratch:
-                env = Environment(import_dir=import_dir(ctx.org), scratch=Path(scratch))
+                lease.scratch = Path(scratch)
+                env = Environment(import_dir=import_dir(ctx.org), scratch=lease.scratch)
                 plugin.collect(env, sink)
+            lease.scratch = None
             items = sink.items
             if not items:
                 raise CollectError("the connector finished without storing anything")

@@ -186,3 +186,29 @@ class TestJobQueue:
         with django_capture_on_commit_callbacks(execute=True):
             run = monitoring.queue_collection(isla.ctx, connector)
         assert run == waiting and job_queue.jobs == [waiting.pk]
+
+
+def test_a_heartbeat_keeps_the_runs_scratch_folder_from_the_clean_up(isla, lease, settings):
+    # A run waiting an hour on a slow system writes nothing to its scratch folder; its
+    # heartbeats touch the folder, so the hourly clean-up (files untouched for an hour) keeps it.
+    import os
+    import time as clock
+
+    from annexa.evidence.collector import collect_temporary
+
+    run = running(isla.ctx, lynis_connector(isla.ctx), seconds_ago=5)
+    scratch = runs._scratch_root() / "run-in-progress"
+    scratch.mkdir()
+    (scratch / "partial.json").write_text("{}")
+    two_hours_ago = clock.time() - 7200
+    for path in (scratch / "partial.json", scratch):
+        os.utime(path, (two_hours_ago, two_hours_ago))
+    held = runs._Lease(run)
+    held.scratch = scratch
+    assert held._renew()
+    collect_temporary(timezone.now() - dt.timedelta(hours=1))
+    assert (scratch / "partial.json").is_file()
+    held.scratch = None  # the run ended: the folder ages and goes
+    os.utime(scratch, (two_hours_ago, two_hours_ago))
+    collect_temporary(timezone.now() - dt.timedelta(hours=1))
+    assert not scratch.exists()
