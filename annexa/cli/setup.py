@@ -102,7 +102,7 @@ THREADS = 4
 TIMEOUT_SECONDS = 120  # a worker silent for this long is killed and replaced
 GRACEFUL_SECONDS = 30  # on SIGTERM/HUP, requests in flight get this long to finish
 # Memory-backed; gunicorn creates its heartbeat files there with mkstemp and unlinks them at once.
-SHM = "/dev/shm"  # noqa: S108
+SHM = "/dev/shm"  # noqa: S108 - gunicorn heartbeat files, created with mkstemp  # nosec B108
 
 
 def server_options(host: str, port: int, workers: int) -> dict:

@@ -45,7 +45,7 @@ def render_markdown(text: str) -> str:
 
 @register.filter
 def notes_markdown(text: str) -> SafeString:
-    return mark_safe(render_markdown(text))  # noqa: S308 - html and unsafe links disabled above
+    return mark_safe(render_markdown(text))  # noqa: S308 - html and unsafe links disabled above  # nosec B308
 
 
 @register.filter
