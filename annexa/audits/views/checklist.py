@@ -140,8 +140,8 @@ def method_boxes(selected: tuple[str, ...]) -> SafeString:
     )
 
 
-SELECTED = mark_safe(" selected")
-CHECKED = mark_safe(" checked")
+SELECTED = mark_safe(" selected")  # nosec B308 # a constant attribute
+CHECKED = mark_safe(" checked")  # nosec B308 # a constant attribute
 
 
 def inline_values(item, form) -> tuple[dict, dict]:
