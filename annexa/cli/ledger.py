@@ -23,15 +23,33 @@ class ReportFormat(StrEnum):
 FORMAT_OPTION = typer.Option(ReportFormat.text, "--format", help="text or json.")
 OUTPUT_OPTION = typer.Option(..., "-o", "--output", help="Where to write the .zip bundle.")
 BUNDLE_ARGUMENT = typer.Argument(..., help="A .zip written by `annexa export`.")
+CHECKPOINT_OUTPUT_OPTION = typer.Option(
+    None,
+    "-o",
+    "--output",
+    help="Also write the signed checkpoint to this file, for an auditor to keep "
+    "(`annexa verify --against FILE`, `annexa-verify --against FILE`).",
+)
+AGAINST_OPTION = typer.Option(
+    None,
+    "--against",
+    help="A checkpoint file kept earlier (`annexa checkpoint -o`): its organization's ledger "
+    "must still extend it.",
+)
 
 
 def checkpoint(
     org: str = typer.Option(None, "--org", help="The organization's slug."),
     all_orgs: bool = typer.Option(False, "--all", help="Every organization whose ledger grew."),
+    output: Path = CHECKPOINT_OUTPUT_OPTION,
 ) -> None:
     """Sign a checkpoint (Merkle root) of an organization's ledger now."""
     if bool(org) == all_orgs:
         fail("give either --org SLUG or --all", code=2)
+    if output is not None and all_orgs:
+        fail("-o writes one organization's checkpoint: give --org SLUG instead of --all", code=2)
+    if output is not None and (output.exists() or not output.parent.is_dir()):
+        fail(f"{output} already exists or its directory does not; choose another path", code=2)
     setup()
     from annexa.ledger import services
 
@@ -51,6 +69,10 @@ def checkpoint(
         fail(str(exc))
     if item is None:
         fail(f"the ledger of {org!r} is empty: nothing to checkpoint")
+    if output is not None:
+        document = services.kept_checkpoint(item.organization, item).as_dict()
+        output.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+        err.print(f"wrote the signed checkpoint of {item.tree_size} entries to {output}")
     out(f"{org}\t{item.tree_size}\t{item.root_hash}")
 
 
@@ -60,18 +82,31 @@ def verify(
     consistency: bool = typer.Option(
         False, "--consistency", help="Also prove each checkpoint extends the previous one."
     ),
+    against: Path = AGAINST_OPTION,
 ) -> None:
     """Recompute every entry hash, the chain, checkpoint roots and signatures, and blobs."""
     setup()
     from annexa.ledger.blobs import default_opener
+    from annexa.ledger.verifier import KeptCheckpointError, read_kept_checkpoint
     from annexa.ledger.verify import verify_org
     from annexa.orgs.models import Organization
 
+    kept = None
+    if against is not None:
+        try:
+            kept = read_kept_checkpoint(against)
+        except KeptCheckpointError as exc:
+            fail(f"--against: {exc}", code=2)
+        if not org:
+            found = Organization.objects.filter(uid=kept.org).first()
+            if found is None:
+                fail(f"--against: no organization with uid {kept.org} on this instance", code=2)
+            org = found.slug
     orgs = [system_ctx(org).org] if org else list(Organization.objects.order_by("slug"))
     if not orgs:
         fail("there is no organization to verify")
     opener = default_opener()
-    reports = [verify_org(o, opener, consistency=consistency) for o in orgs]
+    reports = [verify_org(o, opener, consistency=consistency, kept=kept) for o in orgs]
     if fmt is ReportFormat.json:
         out(json.dumps([r.as_dict() for r in reports], indent=2))
     else:

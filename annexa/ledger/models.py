@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from annexa.core.tenancy import OrgQuerySet
 from annexa.ledger import format as fmt
+from annexa.ledger.verifier import CheckpointClaim
 
 
 class LedgerHead(models.Model):
@@ -111,6 +112,16 @@ class Checkpoint(models.Model):
     @property
     def frontier_nodes(self) -> list[bytes]:
         return [bytes.fromhex(node) for node in json.loads(self.frontier)]
+
+    def claim(self) -> CheckpointClaim:
+        """What was signed and by which key, as both verifiers read it."""
+        return CheckpointClaim(
+            tree_size=self.tree_size,
+            root_hash=self.root_hash,
+            time=self.time,
+            signature=self.signature,
+            key_id=self.key_id,
+        )
 
     def message(self, org_uid: str) -> bytes:
         return fmt.checkpoint_message(

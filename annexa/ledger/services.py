@@ -18,6 +18,7 @@ from annexa.core.tenancy import OrgContext
 from annexa.ledger import format as fmt
 from annexa.ledger import keys, merkle
 from annexa.ledger.models import Checkpoint, LedgerEntry, LedgerHead
+from annexa.ledger.verifier import KeptCheckpoint
 
 ROW_FIELDS = (
     "seq",
@@ -139,6 +140,11 @@ def row_bytes(org_uid: str, row: tuple) -> bytes:
 
 def latest_checkpoint(org) -> Checkpoint | None:
     return Checkpoint.objects.for_org(org).order_by("-tree_size").first()
+
+
+def kept_checkpoint(org, checkpoint: Checkpoint) -> KeptCheckpoint:
+    """``checkpoint`` as the file an auditor keeps (``annexa checkpoint --org SLUG -o FILE``)."""
+    return KeptCheckpoint(org=str(org.uid), claim=checkpoint.claim())
 
 
 def _resume(last: Checkpoint | None) -> merkle.Frontier:

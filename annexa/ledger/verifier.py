@@ -19,6 +19,7 @@ import itertools
 import json
 import sys
 import time
+import uuid
 import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -44,6 +45,10 @@ CHUNK_SIZE = 1024 * 1024
 
 class BundleError(Exception):
     """The bundle cannot be read at all (not a zip, no manifest, unknown format)."""
+
+
+class KeptCheckpointError(Exception):
+    """A kept checkpoint file cannot be read (not JSON, wrong format, a member missing)."""
 
 
 @dataclass(frozen=True)
@@ -89,6 +94,7 @@ class Report:
     keys: list[str] = field(default_factory=list)
     latest_root: str | None = None
     timings: dict[str, float] = field(default_factory=dict)  # seconds per phase
+    kept_checkpoint: int | None = None  # tree size of the auditor's kept checkpoint, if given
 
     @property
     def ok(self) -> bool:
@@ -111,6 +117,7 @@ class Report:
             "seconds": round(self.seconds, 3),
             "timings": {phase: round(s, 3) for phase, s in self.timings.items()},
             "keys": self.keys,
+            "kept_checkpoint": self.kept_checkpoint,
             "bad_entries": self.bad_entries,
             "first_bad_entry": first.as_dict() if first else None,
             "problems": [p.as_dict() for p in self.problems],
@@ -128,6 +135,8 @@ class Report:
             lines.append(f"bundle files checked: {self.files:,}")
         if self.latest_root:
             lines.append(f"latest checkpoint root: {self.latest_root}")
+        if self.kept_checkpoint is not None:
+            lines.append(f"checked against the kept checkpoint of {self.kept_checkpoint:,} entries")
         if self.ok:
             lines.append("OK: the ledger, its checkpoints and every blob verify.")
             return "\n".join(lines)
@@ -263,6 +272,21 @@ class ChainWalk:
                 detail = f"not an append-only extension of the checkpoint at {older.tree_size}"
                 self.report.problems.append(Problem("checkpoint", f"at {newer.tree_size}", detail))
 
+    def check_kept(self, kept: KeptCheckpoint, keys: dict[str, Ed25519PublicKey], org_uid: str):
+        """A checkpoint the auditor kept: signed by a trusted key, and the first ``tree_size``
+        entries of this ledger must still have its root (so the log was only appended to).
+
+        Unlike the stored checkpoints, it cannot have been deleted with the entries it covers.
+        """
+        ref = f"kept at {kept.claim.tree_size}"
+        if kept.org != org_uid:
+            detail = f"it is a checkpoint of organization {kept.org}, not of {org_uid}"
+            self.report.problems.append(Problem("checkpoint", ref, detail))
+            return
+        for detail in self._claim_problems(kept.claim, keys, org_uid):
+            self.report.problems.append(Problem("checkpoint", ref, detail))
+        self.report.kept_checkpoint = kept.claim.tree_size
+
     def check_expected_roots(self, expected: dict[int, str]) -> None:
         """Roots an auditor recorded earlier must match the same prefix of this ledger."""
         for size, root_hash in sorted(expected.items()):
@@ -271,6 +295,51 @@ class ChainWalk:
                 found = actual.hex() if actual else "no such tree size"
                 detail = f"expected root {root_hash}, the bundle gives {found}"
                 self.report.problems.append(Problem("checkpoint", f"pinned at {size}", detail))
+
+
+@dataclass(frozen=True)
+class KeptCheckpoint:
+    """A signed checkpoint saved by an auditor (``annexa checkpoint --org SLUG -o FILE``)."""
+
+    org: str
+    claim: CheckpointClaim
+
+    def as_dict(self) -> dict:
+        claim = self.claim
+        return {
+            "format": fmt.CHECKPOINT_FORMAT,
+            "org": self.org,
+            "tree_size": claim.tree_size,
+            "root_hash": claim.root_hash,
+            "time": claim.time,
+            "signature": claim.signature,
+            "key_id": claim.key_id,
+        }
+
+
+def read_kept_checkpoint(path: Path) -> KeptCheckpoint:
+    """Parse a kept checkpoint file; ``KeptCheckpointError`` says what is wrong with it."""
+    try:
+        raw = json.loads(Path(path).read_bytes())
+    except OSError as exc:
+        raise KeptCheckpointError(f"cannot read {path}: {exc.strerror}") from None
+    except ValueError as exc:
+        raise KeptCheckpointError(f"{path} is not JSON: {exc}") from None
+    if not isinstance(raw, dict) or raw.get("format") != fmt.CHECKPOINT_FORMAT:
+        raise KeptCheckpointError(
+            f"{path} is not an Annexa checkpoint (its format must be {fmt.CHECKPOINT_FORMAT!r}); "
+            "write one with `annexa checkpoint --org SLUG -o FILE`"
+        )
+    try:
+        size = raw["tree_size"]
+        if not isinstance(size, int) or isinstance(size, bool) or size < 1:
+            raise ValueError("tree_size must be a whole number of at least 1")
+        org = str(uuid.UUID(str(raw["org"])))
+        return KeptCheckpoint(org=org, claim=read_claims([raw])[0])
+    except KeyError as exc:
+        raise KeptCheckpointError(f"{path} lacks the member {exc}") from None
+    except (BundleError, ValueError) as exc:
+        raise KeptCheckpointError(f"{path} is malformed: {exc}") from None
 
 
 def read_claims(raw: list) -> list[CheckpointClaim]:
@@ -373,6 +442,7 @@ def verify_bundle(
     pinned: Sequence[Ed25519PublicKey] = (),
     consistency: bool = False,
     expected_roots: dict[int, str] | None = None,
+    kept: KeptCheckpoint | None = None,
 ) -> Report:
     """Verify an export bundle; raises ``BundleError`` when it cannot be read at all."""
     started = time.monotonic()
@@ -391,6 +461,8 @@ def verify_bundle(
         claims = read_claims(json.loads(bundle.read(CHECKPOINTS)))
         expected_roots = expected_roots or {}
         sizes = {c.tree_size for c in claims} | set(expected_roots)
+        if kept is not None:
+            sizes.add(kept.claim.tree_size)
         walk = ChainWalk(report, sizes, keep_leaves=consistency)
         _walk_entries(bundle, walk, report.org["uid"])
         for sha256, seq in sorted(walk.blob_refs.items(), key=lambda item: item[1]):
@@ -399,6 +471,8 @@ def verify_bundle(
                 report.problems.append(Problem("blob", sha256, detail))
         walk.check_checkpoints(claims, keys, report.org["uid"])
         walk.check_expected_roots(expected_roots)
+        if kept is not None:
+            walk.check_kept(kept, keys, report.org["uid"])
         _check_counts(manifest, report)
     report.seconds = time.monotonic() - started
     return report
@@ -455,6 +529,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         metavar="SIZE:ROOT",
         help="a root recorded earlier (e.g. last year's checkpoint) that must still hold",
     )
+    parser.add_argument(
+        "--against",
+        type=Path,
+        metavar="CHECKPOINT.json",
+        help="a signed checkpoint you kept earlier: the bundle's ledger must extend it",
+    )
     parser.add_argument("--format", choices=("text", "json"), default="text")
     args = parser.parse_args(argv)
     try:
@@ -463,11 +543,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"annexa-verify: cannot read --key: {exc}", file=sys.stderr)
         return 2
     try:
+        kept = read_kept_checkpoint(args.against) if args.against else None
+    except KeptCheckpointError as exc:
+        print(f"annexa-verify: --against: {exc}", file=sys.stderr)
+        return 2
+    try:
         report = verify_bundle(
             args.bundle,
             pinned=pinned,
             consistency=args.consistency,
             expected_roots=dict(args.expect_root),
+            kept=kept,
         )
     except BundleError as exc:
         print(f"annexa-verify: {exc}", file=sys.stderr)

@@ -21,7 +21,7 @@ from annexa.ledger import format as fmt
 from annexa.ledger import keys as signing_keys
 from annexa.ledger.models import Checkpoint, LedgerEntry, TrustedKey
 from annexa.ledger.services import ROW_FIELDS, row_bytes
-from annexa.ledger.verifier import ChainWalk, CheckpointClaim, Problem, Report
+from annexa.ledger.verifier import ChainWalk, CheckpointClaim, KeptCheckpoint, Problem, Report
 
 # Opens a blob by SHA-256 for streaming; raises FileNotFoundError (or KeyError) when missing.
 BlobOpener = Callable[[str], BinaryIO]
@@ -50,17 +50,7 @@ def trusted_keys(org) -> dict[str, Ed25519PublicKey]:
 
 
 def _claims(org) -> list[CheckpointClaim]:
-    rows = Checkpoint.objects.for_org(org).order_by("tree_size")
-    return [
-        CheckpointClaim(
-            tree_size=c.tree_size,
-            root_hash=c.root_hash,
-            time=c.time,
-            signature=c.signature,
-            key_id=c.key_id,
-        )
-        for c in rows
-    ]
+    return [c.claim() for c in Checkpoint.objects.for_org(org).order_by("tree_size")]
 
 
 def _walk_entries(org, walk: ChainWalk) -> None:
@@ -96,14 +86,23 @@ def verify_org(
     *,
     keys: dict[str, Ed25519PublicKey] | None = None,
     consistency: bool = False,
+    kept: KeptCheckpoint | None = None,
 ) -> Report:
-    """Verify ``org``'s ledger, checkpoints and blobs; see the module docstring."""
+    """Verify ``org``'s ledger, checkpoints and blobs; see the module docstring.
+
+    ``kept``: a checkpoint the auditor saved earlier; the ledger must still extend it, which
+    catches entries removed together with the checkpoint rows that covered them.
+    """
     started = time.monotonic()
     report = Report(org={"uid": str(org.uid), "slug": org.slug, "name": org.name})
     claims = _claims(org)
-    walk = ChainWalk(report, {c.tree_size for c in claims}, keep_leaves=consistency)
+    sizes = {c.tree_size for c in claims} | ({kept.claim.tree_size} if kept else set())
+    walk = ChainWalk(report, sizes, keep_leaves=consistency)
     _walk_entries(org, walk)
-    walk.check_checkpoints(claims, trusted_keys(org) if keys is None else keys, str(org.uid))
+    keys = trusted_keys(org) if keys is None else keys
+    walk.check_checkpoints(claims, keys, str(org.uid))
+    if kept is not None:
+        walk.check_kept(kept, keys, str(org.uid))
     report.timings["entries"] = time.monotonic() - started
     for sha256, seq in sorted(walk.blob_refs.items(), key=lambda item: item[1]):
         _check_blob(sha256, seq, blob_opener, report)
