@@ -52,6 +52,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # A view's database outage or full disk → 503/507 page or JSON (annexa/core/errors.py).
     "annexa.core.errors.ResourceErrorMiddleware",
+    # A body over the route's limit → 413 before anything reads it (annexa/core/limits.py).
+    "annexa.core.limits.BodyLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

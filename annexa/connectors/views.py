@@ -18,6 +18,7 @@ from annexa.connectors.forms import ConnectorForm, ImportForm, initial_for
 from annexa.connectors.models import CollectionRun, Connector
 from annexa.connectors.schema import ConfigInvalid
 from annexa.connectors.uploads import uploaded_path
+from annexa.core.limits import body_limit
 from annexa.core.views import OrgViewMixin
 from annexa.evidence.uploads import LimitedUploadHandler, limit_uploads
 from annexa.monitoring import services as monitoring
@@ -203,6 +204,7 @@ class RunDetailView(OrgViewMixin, DetailView):
 
 
 @method_decorator(csrf_exempt, name="dispatch")
+@body_limit("UPLOAD_MAX_BYTES")
 class ImportView(OrgViewMixin, FormView):
     """Import a scanner's output file (OpenSCAP, Lynis, OCSF, CSV/XLSX) and judge it.
 

@@ -11,6 +11,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.generic import DetailView, FormView, ListView, TemplateView, View
 
 from annexa.catalog.models import Control
+from annexa.core.limits import body_limit
 from annexa.core.views import OrgViewMixin
 from annexa.evidence import services
 from annexa.evidence.downloads import attachment_response
@@ -78,6 +79,7 @@ class _StreamingUploadMixin:
         return False
 
 
+@body_limit("UPLOAD_MAX_BYTES")
 class EvidenceUploadView(_StreamingUploadMixin, OrgViewMixin, FormView):
     """Upload a new piece of evidence (drag and drop over a plain file input)."""
 
@@ -137,6 +139,7 @@ class EvidenceDetailView(OrgViewMixin, DetailView):
         return context
 
 
+@body_limit("UPLOAD_MAX_BYTES")
 class NewVersionView(_StreamingUploadMixin, OrgViewMixin, DetailView):
     """Add a version to an evidence item (POST); GET shows the item with the form."""
 

@@ -31,9 +31,16 @@ from annexa.audits.api.checklist_serializers import (
     FieldworkSerializer,
 )
 from annexa.audits.models import Audit, ChecklistItem
-from annexa.audits.services import checklist, checklist_io, checklist_rows, fieldwork
+from annexa.audits.services import (
+    checklist,
+    checklist_import,
+    checklist_io,
+    checklist_rows,
+    fieldwork,
+)
 from annexa.audits.services.common import CONDUCT
 from annexa.core.api import IF_MATCH, OrgAPIMixin, if_match
+from annexa.core.limits import body_limit
 from annexa.evidence.uploads import content_of
 
 FILTERS = [
@@ -170,6 +177,7 @@ class ItemView(OrgAPIMixin, generics.GenericAPIView):
         return item_response(item)
 
 
+@body_limit("UPLOAD_MAX_BYTES")
 class ItemUploadView(ItemView):
     """Upload evidence on the spot and link it to the item (needs ``If-Match``)."""
 
@@ -286,6 +294,7 @@ class ExportView(OrgAPIMixin, generics.GenericAPIView):
         return response
 
 
+@body_limit(checklist_import.MAX_IMPORT_BYTES)
 class ImportView(OrgAPIMixin, generics.GenericAPIView):
     """Upload a filled XLSX sheet: all rows applied, or nothing changes (400 + errors)."""
 

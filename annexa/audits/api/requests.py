@@ -15,6 +15,7 @@ from annexa.audits.models import Audit, ChecklistItem, EvidenceRequest
 from annexa.audits.services import fieldwork, requests
 from annexa.audits.services.common import CONDUCT, member_by_email
 from annexa.core.api import OrgAPIMixin
+from annexa.core.limits import body_limit
 from annexa.evidence.uploads import content_of
 
 
@@ -159,6 +160,7 @@ class RequestView(OrgAPIMixin, generics.RetrieveAPIView):
         return requests.requests_of(self.ctx.org).prefetch_related("fulfilled_evidence")
 
 
+@body_limit("UPLOAD_MAX_BYTES")
 class AnswerView(OrgAPIMixin, generics.GenericAPIView):
     """Upload the evidence asked for: stored, linked to the item and its subject."""
 

@@ -16,6 +16,7 @@ from annexa.audits.models import ChecklistItem, Sample, SampleRecord
 from annexa.audits.services import sampling
 from annexa.audits.services.common import CONDUCT
 from annexa.core.api import OrgAPIMixin
+from annexa.core.limits import body_limit
 from annexa.evidence.models import EvidenceVersion
 
 RATE = {"max_digits": 5, "decimal_places": 2, "required": False, "allow_null": True}
@@ -140,6 +141,7 @@ class SampleDrawSerializer(serializers.Serializer):
         )
 
 
+@body_limit(sampling.MAX_POPULATION_BYTES)
 class ItemSamplesView(OrgAPIMixin, generics.GenericAPIView):
     """The samples of checklist item ``pk``; POST draws a new one."""
 

@@ -22,11 +22,18 @@ from django.views.generic import TemplateView
 from annexa.audits.choices import AuditMethod, AuditStatus, ChecklistResult
 from annexa.audits.fieldwork_forms import INLINE_FIELDS, AddItemForm, ImportForm
 from annexa.audits.models import Audit
-from annexa.audits.services import checklist, checklist_io, checklist_rows, fieldwork
+from annexa.audits.services import (
+    checklist,
+    checklist_import,
+    checklist_io,
+    checklist_rows,
+    fieldwork,
+)
 from annexa.audits.services.common import CONDUCT
 from annexa.audits.views.common import ObjectMixin, error_text, is_htmx
 from annexa.catalog.choices import Theme
 from annexa.core import spreadsheets
+from annexa.core.limits import body_limit
 from annexa.core.views import OrgViewMixin
 
 CLAUSES = [(c, f"Clause {c}") for c in checklist_rows.ALL_CLAUSES] + [("A", "Annex A")]
@@ -317,6 +324,7 @@ class ExportView(OrgViewMixin, ObjectMixin, View):
         return response
 
 
+@body_limit(checklist_import.MAX_IMPORT_BYTES)
 class ImportView(OrgViewMixin, ObjectMixin, TemplateView):
     """Upload the filled XLSX sheet: all rows valid or nothing changes (problems listed)."""
 

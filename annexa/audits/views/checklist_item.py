@@ -34,6 +34,7 @@ from annexa.audits.views.checklist import (
     row_context,
 )
 from annexa.audits.views.common import ObjectMixin, error_text, is_htmx
+from annexa.core.limits import body_limit
 from annexa.core.views import OrgViewMixin
 from annexa.evidence.models import Evidence
 from annexa.evidence.uploads import LimitedUploadHandler, content_of, limit_uploads
@@ -133,6 +134,7 @@ def picker(row: checklist_rows.Row, form: FieldworkForm) -> list[dict]:
 
 
 @method_decorator(csrf_exempt, name="dispatch")
+@body_limit("UPLOAD_MAX_BYTES")
 class ItemSaveView(ItemMixin, View):
     """Save fieldwork: the compact row (htmx) or the item's full form with an upload.
 

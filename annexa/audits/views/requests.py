@@ -19,6 +19,7 @@ from annexa.audits.services import fieldwork, requests
 from annexa.audits.services.common import CONDUCT
 from annexa.audits.views.checklist_item import attach, item_url
 from annexa.audits.views.common import ObjectMixin, error_text
+from annexa.core.limits import body_limit
 from annexa.core.views import OrgViewMixin
 from annexa.evidence.uploads import LimitedUploadHandler, content_of, limit_uploads
 
@@ -132,6 +133,7 @@ class RequestView(OrgViewMixin, ObjectMixin, TemplateView):
 
 
 @method_decorator(csrf_exempt, name="dispatch")
+@body_limit("UPLOAD_MAX_BYTES")
 class FulfilView(RequestView):
     """Upload the evidence asked for (size-limited, streamed to disk; CSRF checked here)."""
 

@@ -18,6 +18,7 @@ from annexa.audits.services.common import CONDUCT
 from annexa.audits.views.checklist import can_record
 from annexa.audits.views.checklist_item import attach
 from annexa.audits.views.common import ObjectMixin, is_htmx
+from annexa.core.limits import body_limit
 from annexa.core.views import OrgViewMixin
 
 
@@ -25,6 +26,7 @@ def sample_url(sample: Sample) -> str:
     return reverse("audits:sample", kwargs={"org": sample.organization.slug, "pk": sample.pk})
 
 
+@body_limit(sampling.MAX_POPULATION_BYTES)
 class SamplingView(OrgViewMixin, ObjectMixin, TemplateView):
     """An item's samples, and the form to draw a new one."""
 

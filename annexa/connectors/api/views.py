@@ -19,6 +19,7 @@ from annexa.connectors.models import CollectionRun, Connector
 from annexa.connectors.schema import ConfigInvalid, describe
 from annexa.connectors.uploads import uploaded_path
 from annexa.core.api import OrgAPIMixin
+from annexa.core.limits import body_limit
 from annexa.evidence.uploads import limit_uploads
 from annexa.monitoring import services as monitoring
 
@@ -148,6 +149,7 @@ class PluginsAPI(OrgAPIMixin, APIView):
         return Response(plugins)
 
 
+@body_limit("UPLOAD_MAX_BYTES")
 class IngestAPI(OrgAPIMixin, APIView):
     """POST (multipart ``file``, optional ``kind``): import a scanner's output and judge it.
 

@@ -10,6 +10,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from annexa.core.api import OrgAPIMixin
+from annexa.core.limits import body_limit
 from annexa.evidence import services
 from annexa.evidence.api.serializers import (
     EvidenceDetailSerializer,
@@ -49,6 +50,7 @@ class _UploadMixin:
         return serializer.validated_data, None
 
 
+@body_limit("UPLOAD_MAX_BYTES")
 class EvidenceListAPI(_UploadMixin, OrgAPIMixin, generics.ListAPIView):
     """GET: evidence with ``control``, ``requirement``, ``source``, ``freshness``, ``q`` filters.
     POST (multipart): upload new evidence; returns it with its first version (201)."""
@@ -100,6 +102,7 @@ class EvidenceDetailAPI(OrgAPIMixin, generics.RetrieveAPIView):
     serializer_class = EvidenceDetailSerializer
 
 
+@body_limit("UPLOAD_MAX_BYTES")
 class VersionsAPI(_UploadMixin, OrgAPIMixin, generics.ListAPIView):
     """GET: the versions of one evidence item. POST (multipart): add a version (201)."""
 

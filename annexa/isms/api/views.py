@@ -30,6 +30,7 @@ from annexa.core.api import (
     stale_response,
     with_etag,
 )
+from annexa.core.limits import body_limit
 from annexa.isms import services
 from annexa.isms.api import serializers as s
 from annexa.isms.filters import SoAFilter
@@ -43,6 +44,7 @@ from annexa.isms.models import (
 )
 from annexa.isms.progress import progress_of
 from annexa.isms.services import context as context_service
+from annexa.isms.services import soa_io
 
 PERMISSION = "isms.change"
 
@@ -422,6 +424,7 @@ class SoAExportCSVView(SoAExportView):
         return super().get(request, **kwargs)
 
 
+@body_limit(soa_io.MAX_IMPORT_BYTES)
 class SoAImportView(OrgAPIMixin, generics.GenericAPIView):
     """Upload an XLSX sheet: all rows valid and applied, or nothing changes (400 + errors)."""
 

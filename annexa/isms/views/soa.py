@@ -13,12 +13,14 @@ from django.views.generic import TemplateView
 
 from annexa.core import spreadsheets
 from annexa.core.forms import attach_errors
+from annexa.core.limits import body_limit
 from annexa.core.views import OrgViewMixin
 from annexa.isms import services
 from annexa.isms.choices import ImplementationStatus
 from annexa.isms.filters import SoAFilter
 from annexa.isms.forms import SoAEntryForm, SoAImportForm, members_of
 from annexa.isms.models import SoAEntry
+from annexa.isms.services import soa_io
 from annexa.isms.views.common import display, is_htmx, require_change
 from annexa.ledger.services import history
 
@@ -177,6 +179,7 @@ class SoAExportView(OrgViewMixin, View):
         return response
 
 
+@body_limit(soa_io.MAX_IMPORT_BYTES)
 class SoAImportView(OrgViewMixin, TemplateView):
     """Upload an XLSX sheet; every row valid or nothing changes (errors listed by row)."""
 
