@@ -1,9 +1,13 @@
 """Spreadsheets in and out (XLSX and CSV), safe against formula injection.
 
 Anything a user typed can end up in a cell that someone later opens in Excel or LibreOffice. A
-cell that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return may be run as a
-formula there (CSV injection), so every text we write goes through ``neutralise``, which
-prefixes such a value with an apostrophe, and XLSX cells are always written as string cells.
+cell that starts with ``=``, ``+``, ``-``, ``@`` — also after leading whitespace (``" =cmd"``,
+``"\t=1"``), which spreadsheet programs skip — or with a tab or a carriage return may be run
+as a formula there (CSV injection), so every text we write goes through ``neutralise``, which
+prefixes such a value with an apostrophe (and one that already starts with an apostrophe, so
+the reader can tell ours from the user's), and XLSX cells are always written as string cells.
+Characters XML cannot hold (control characters other than tab and line breaks) are dropped
+from XLSX cells: no workbook can contain them.
 
 Reading is the mirror image: ``read_xlsx`` refuses formula cells and raw dangerous text, accepts
 the neutralised form (dropping our apostrophe again, so an export imports unchanged), and
@@ -16,6 +20,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -23,8 +28,11 @@ from typing import BinaryIO
 
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
-DANGEROUS_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_STARTS = ("=", "+", "-", "@")
+DANGEROUS_PREFIXES = (*FORMULA_STARTS, "\t", "\r")
 NEUTRALISER = "'"
+# XML 1.0 has no place for these: openpyxl refuses them, so XLSX cells leave them out.
+ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
 DEFAULT_MAX_ROWS = 5000
@@ -74,8 +82,14 @@ class Sheet:
 
 
 def is_dangerous(text: str) -> bool:
-    """Whether a spreadsheet program could take ``text`` for a formula."""
-    return text.startswith(DANGEROUS_PREFIXES)
+    """Whether a spreadsheet program could take ``text`` for a formula: it starts with a
+    formula character, also after leading whitespace, or with a tab or carriage return."""
+    return text.startswith(DANGEROUS_PREFIXES) or text.lstrip().startswith(FORMULA_STARTS)
+
+
+def _needs_neutraliser(text: str) -> bool:
+    # Text that starts with our apostrophe is prefixed too, or reading it back would drop it.
+    return is_dangerous(text) or text.startswith(NEUTRALISER)
 
 
 def neutralise(value: object) -> str:
@@ -83,7 +97,7 @@ def neutralise(value: object) -> str:
     if value is None:
         return ""
     text = value if isinstance(value, str) else str(value)
-    return NEUTRALISER + text if is_dangerous(text) else text
+    return NEUTRALISER + text if _needs_neutraliser(text) else text
 
 
 def write_csv(columns: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
@@ -116,7 +130,7 @@ def write_xlsx(
     bold = Font(bold=True)
 
     def cell(value: object, font: Font | None = None) -> WriteOnlyCell:
-        c = WriteOnlyCell(sheet, value=neutralise(value))
+        c = WriteOnlyCell(sheet, value=ILLEGAL_XML.sub("", neutralise(value)))
         c.data_type = "s"  # never a formula, whatever the text looks like
         if font is not None:
             c.font = font
@@ -256,10 +270,10 @@ def _cell_text(cell) -> tuple[str, str | None]:
     if value is None:
         return "", None
     if isinstance(value, str):
-        if value.startswith(NEUTRALISER) and is_dangerous(value[1:]):
+        if value.startswith(NEUTRALISER) and _needs_neutraliser(value[1:]):
             return value[1:], None
         if is_dangerous(value):
-            shown = repr(value[:1])
+            shown = repr(value[: len(value) - len(value.lstrip()) + 1])
             return "", (
                 f"starts with {shown}, which spreadsheet programs may run as a formula: "
                 "remove it or put an apostrophe (') before it"

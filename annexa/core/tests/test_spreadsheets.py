@@ -3,6 +3,8 @@ import io
 import zipfile
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
 
 from annexa.core import spreadsheets
@@ -92,3 +94,44 @@ def test_it_refuses_oversize_files_and_too_many_rows():
 def test_it_reports_a_column_named_twice():
     sheet = read_xlsx(workbook_bytes([["a", "A "], ["1", "2"]]))
     assert [(e.row, e.column) for e in sheet.errors] == [(1, "a")]
+
+
+# --- formula characters after whitespace, and the round trip -------------------------------
+
+WHITESPACE_HOSTILE = [" =cmd", "\t=1", "  +1", "\n-2", "\u00a0@SUM(A1)", " \t =1"]
+
+
+def test_it_neutralises_formulas_after_leading_whitespace():
+    for value in WHITESPACE_HOSTILE:
+        assert neutralise(value) == "'" + value
+    assert neutralise(" plain") == " plain"
+    assert neutralise("'quoted") == "''quoted"  # our apostrophe stays distinguishable
+
+
+def test_it_refuses_raw_formulas_after_whitespace_on_import():
+    data = workbook_bytes([["a"], [" =cmd"], ["'  =cmd"]])
+    sheet = read_xlsx(data)
+    assert [(e.row, e.message[:16]) for e in sheet.errors] == [(2, "starts with ' ='")]
+    assert sheet.rows[1].values == {"a": "  =cmd"}
+
+
+def _starts_like_a_formula(cell: str) -> bool:
+    return cell.lstrip().startswith(("=", "+", "-", "@"))
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",))))
+def test_export_then_import_gives_back_the_text(text):
+    """Any text survives XLSX export → import (less what XML cannot hold), and no exported
+    cell, XLSX or CSV, starts with a formula character, even after whitespace."""
+    expected = spreadsheets.ILLEGAL_XML.sub("", text)
+    data = spreadsheets.write_xlsx(["text", "marker"], [[text, "x"]])
+    sheet = read_xlsx(data, required_columns=["text"])
+    assert sheet.errors == []
+    assert sheet.rows[0].values["text"] == expected
+    stored = load_workbook(io.BytesIO(data)).worksheets[0]["A2"].value or ""
+    assert not _starts_like_a_formula(stored)
+    assert not stored.startswith(("\t", "\r"))
+    exported = spreadsheets.write_csv(["text"], [[text]]).decode("utf-8-sig")
+    cells = [cell for row in csv.reader(io.StringIO(exported, newline="")) for cell in row]
+    assert not any(_starts_like_a_formula(c) or c.startswith(("\t", "\r")) for c in cells)
