@@ -11,6 +11,7 @@ from enum import StrEnum
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 
 from annexa.cli.bootstrap import err, fail, out, setup, system_ctx
 
@@ -112,10 +113,25 @@ def verify(
     else:
         out("\n\n".join(r.summary() for r in reports))
     bad = [r for r in reports if not r.ok]
+    unguarded = _report_guards()
     if bad:
         slugs = ", ".join(r.org["slug"] for r in bad)
         first = bad[0].first_bad_entry or bad[0].problems[0]
         fail(f"tampering detected in {slugs}; first: {first}")
+    if unguarded:
+        fail("the ledger verifies, but the database does not enforce append-only (see above)")
+
+
+def _report_guards() -> bool:
+    """Print what keeps the database from refusing ledger changes; True if it does not."""
+    from annexa.ledger.guards import errors_and_warnings
+
+    errors, warnings = errors_and_warnings()
+    for message in warnings:
+        err.print(f"[yellow]warning:[/] {escape(message)}", highlight=False)
+    for message in errors:
+        err.print(f"[bold red]error:[/] {escape(message)}", highlight=False)
+    return bool(errors)
 
 
 def export(

@@ -146,6 +146,13 @@ def serve(
         fail("no secret key: run `annexa init` (it writes one) or set ANNEXA_SECRET_KEY")
     if _migrations_pending():
         fail("the database is not up to date with this version: run `annexa init` first")
+    from annexa.ledger.guards import errors_and_warnings
+
+    errors, warnings = errors_and_warnings()
+    for message in warnings:
+        err.print(f"warning: {message}", highlight=False, markup=False)
+    if errors:
+        fail("the ledger is not append-only in the database: " + "; ".join(errors))
     call_command("collectstatic", interactive=False, verbosity=0)
     from gunicorn.app.wsgiapp import WSGIApplication
 
