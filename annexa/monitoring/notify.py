@@ -5,13 +5,16 @@ recipient (the outbox, written in the transaction that records the change); afte
 background job delivers each row with ``deliver``, which records every attempt.
 
 The webhook is a ``POST`` of a JSON document to the organization's URL, signed with
-HMAC-SHA256 over the exact bytes of the body with the organization's webhook secret:
+HMAC-SHA256 and the organization's webhook secret over ``<timestamp>.<body>`` (the timestamp
+header's digits, a dot, the exact bytes of the body), so a captured delivery cannot be replayed
+later with a fresh timestamp:
 
 - ``X-Annexa-Signature: sha256=<hex digest>``,
+- ``X-Annexa-Timestamp``: seconds since the epoch of the attempt; receivers refuse deliveries
+  whose timestamp is more than a few minutes away from their clock (the body carries the
+  event's own time),
 - ``X-Annexa-Event``: the event type, ``X-Annexa-Delivery``: the event id (the status
-  change's uid, the same on every retry, so a receiver can drop duplicates),
-- ``X-Annexa-Timestamp``: seconds since the epoch of the attempt (receivers may refuse old
-  deliveries; the body carries the event's own time).
+  change's uid, the same on every retry, so a receiver can drop duplicates).
 
 The URL goes through ``annexa.connectors.netguard`` on every attempt and redirect: private,
 loopback, link-local and metadata addresses are refused unless an administrator allows them
@@ -58,9 +61,11 @@ class DeliveryFailed(Exception):
     """An attempt failed in a way worth retrying (the job queue tries again later)."""
 
 
-def sign(secret: str, body: bytes) -> str:
-    """The signature header value of ``body``: ``sha256=`` and the HMAC-SHA256 hex digest."""
-    digest = hmac.new(secret.encode("utf-8"), body, hashlib.sha256).hexdigest()
+def sign(secret: str, timestamp: int, body: bytes) -> str:
+    """The signature header value of a delivery sent at ``timestamp``: ``sha256=`` and the
+    HMAC-SHA256 hex digest of ``f"{timestamp}.".encode() + body``."""
+    signed = f"{int(timestamp)}.".encode("ascii") + body
+    digest = hmac.new(secret.encode("utf-8"), signed, hashlib.sha256).hexdigest()
     return f"sha256={digest}"
 
 
@@ -268,11 +273,12 @@ def _post_webhook(notification: Notification) -> Attempt:
     secret = webhook_secret(notification.organization)
     document = payload(notification.change, notification.event)
     body = json.dumps(document, sort_keys=True, separators=(",", ":")).encode("utf-8")
+    timestamp = int(time.time())
     headers = {
         "Content-Type": "application/json",
         "User-Agent": USER_AGENT,
-        SIGNATURE_HEADER: sign(secret, body),
-        TIMESTAMP_HEADER: str(int(time.time())),
+        SIGNATURE_HEADER: sign(secret, timestamp, body),
+        TIMESTAMP_HEADER: str(timestamp),
         EVENT_HEADER: document["type"],
         DELIVERY_HEADER: document["id"],
     }

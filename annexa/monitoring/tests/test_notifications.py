@@ -11,6 +11,7 @@ import hmac
 import json
 import logging
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -137,11 +138,18 @@ def test_it_posts_a_signed_webhook(
     assert len(receiver.requests) == 1 and not mail.outbox
     request = receiver.requests[0]
     headers = {k.lower(): v for k, v in request["headers"].items()}
-    expected = hmac.new(SECRET.encode(), request["body"], hashlib.sha256).hexdigest()
+    # The signature covers the timestamp: "<timestamp>.<body>", as docs/connectors.md says.
+    timestamp = headers["x-annexa-timestamp"]
+    assert timestamp.isdigit() and abs(int(timestamp) - time.time()) < 3600
+    signed = timestamp.encode() + b"." + request["body"]
+    expected = hmac.new(SECRET.encode(), signed, hashlib.sha256).hexdigest()
     assert hmac.compare_digest(headers["x-annexa-signature"], f"sha256={expected}")
+    # The body alone (or with another timestamp) does not verify: no replay with a new time.
+    for other in (request["body"], f"{int(timestamp) + 600}.".encode() + request["body"]):
+        forged = hmac.new(SECRET.encode(), other, hashlib.sha256).hexdigest()
+        assert not hmac.compare_digest(headers["x-annexa-signature"], f"sha256={forged}")
     assert headers["x-annexa-event"] == "control.no_longer_functioning"
     assert headers["x-annexa-delivery"] == str(change.uid)
-    assert headers["x-annexa-timestamp"].isdigit()
     assert headers["content-type"] == "application/json"
     body = json.loads(request["body"])
     assert body["type"] == "control.no_longer_functioning" and body["id"] == str(change.uid)
