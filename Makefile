@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 export ANNEXA_HOME ?= $(CURDIR)/var
 
-.PHONY: run test lint check pytest pytest-sqlite pytest-postgres bench clean browser
+.PHONY: run test lint check security pytest pytest-sqlite pytest-postgres bench clean browser
 
 PORT   ?= 8000
 # pip quietly (-qq: errors only; a package's build warnings are not the user's business).
@@ -76,7 +76,17 @@ pytest-postgres: $(VENV)/.dev-deps browser
 	  echo "pytest on PostgreSQL"; ANNEXA_DATABASE_URL="$$url" $(BIN)/pytest -q -n 2; \
 	else echo "PostgreSQL not reachable: skipping the PostgreSQL run"; fi
 
-test: lint check pytest-sqlite pytest-postgres
+# Static security checks: bandit (medium and high; accepted findings carry `# nosec Bxxx`
+# beside their reason), our semgrep rules in tools/semgrep (offline: no metrics, no version
+# check, no registry rules) and the rules' own fixtures.
+security: $(VENV)/.dev-deps $(SCAN)/.deps
+	$(BIN)/bandit -r annexa -ll -q -c pyproject.toml
+	SEMGREP_SEND_METRICS=off $(SCAN)/bin/semgrep --test --metrics=off --disable-version-check -q \
+	  --config tools/semgrep tools/semgrep/tests
+	SEMGREP_SEND_METRICS=off $(SCAN)/bin/semgrep --config tools/semgrep --error --metrics=off \
+	  --disable-version-check -q annexa
+
+test: lint check security pytest-sqlite pytest-postgres
 
 bench: $(VENV)/.dev-deps
 	$(BIN)/python -m bench
