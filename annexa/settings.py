@@ -84,22 +84,22 @@ TEMPLATES = [
 ]
 
 
-def _database() -> dict:
-    url = config.env_str("ANNEXA_DATABASE_URL")
+def _database(name: str = "ANNEXA_DATABASE_URL") -> dict:
+    url = config.env_str(name)
     if url:
         try:
             db = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
         except ValueError:
             # The URL is not echoed: it may hold a password.
             raise config.ConfigError(
-                "ANNEXA_DATABASE_URL is not a database URL; use postgres://user:password@host"
+                f"{name} is not a database URL; use postgres://user:password@host"
                 ":5432/name or sqlite:////absolute/path.sqlite3"
             ) from None
         if db["ENGINE"] not in (
             "django.db.backends.postgresql",
             "django.db.backends.sqlite3",
         ):
-            raise config.ConfigError("ANNEXA_DATABASE_URL must be a postgres:// or sqlite:// URL.")
+            raise config.ConfigError(f"{name} must be a postgres:// or sqlite:// URL.")
     else:
         db = {
             "ENGINE": "django.db.backends.sqlite3",
@@ -120,6 +120,13 @@ def _database() -> dict:
 
 
 DATABASES = {"default": _database()}
+if config.env_str("ANNEXA_MIGRATE_DATABASE_URL"):
+    # The tables' owner, used by `annexa init` only; the application's role cannot alter the
+    # ledger tables (docs/deploy.md, "Database roles").
+    DATABASES["migrate"] = {
+        **_database("ANNEXA_MIGRATE_DATABASE_URL"),
+        "TEST": {"MIRROR": "default"},
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "orgs.User"
 

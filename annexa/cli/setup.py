@@ -70,7 +70,7 @@ def init() -> None:
 
     if ensure_keyring():
         err.print(f"generated the connector secrets keyring {keyring_path()}")
-    call_command("migrate", interactive=False, verbosity=0)
+    _migrate(call_command)
     err.print("database ready")
     try:
         summary = load_catalog()
@@ -80,6 +80,27 @@ def init() -> None:
     # Collected (and compressed) here, once per installation or upgrade, so `serve` starts fast.
     call_command("collectstatic", interactive=False, verbosity=0)
     err.print("static files ready")
+
+
+def _migrate(call_command) -> None:
+    """Migrate as the tables' owner when ANNEXA_MIGRATE_DATABASE_URL is set, then take UPDATE,
+    DELETE and TRUNCATE on the ledger tables from the application's role."""
+    from django.conf import settings
+    from django.db import connections
+
+    from annexa.ledger.guards import check_migrate_alias, restrict_app_role
+
+    if "migrate" not in settings.DATABASES:
+        call_command("migrate", interactive=False, verbosity=0)
+        return
+    problem = check_migrate_alias(settings.DATABASES)
+    if problem:
+        fail(problem, code=2)
+    call_command("migrate", database="migrate", interactive=False, verbosity=0)
+    app_role = settings.DATABASES["default"]["USER"]
+    if app_role and app_role != settings.DATABASES["migrate"]["USER"]:
+        restrict_app_role(connections["migrate"], app_role)
+    connections["migrate"].close()
 
 
 def _migrations_pending() -> bool:

@@ -122,10 +122,23 @@ def _role_problems(cursor) -> list[GuardProblem]:
         [list(TABLES)],
     )
     owned = [name for (name,) in cursor]
-    if not owned:
+    if owned:
+        tables = ", ".join(owned)
+        return [GuardProblem("warning", f"the database role {role} owns {tables}: {advice}")]
+    cursor.execute(
+        "SELECT t FROM unnest(%s::text[]) AS t WHERE has_table_privilege(t, 'UPDATE') "
+        "OR has_table_privilege(t, 'DELETE') OR has_table_privilege(t, 'TRUNCATE') ORDER BY t",
+        [list(TABLES)],
+    )
+    writable = [name for (name,) in cursor]
+    if not writable:
         return []
-    tables = ", ".join(owned)
-    return [GuardProblem("warning", f"the database role {role} owns {tables}: {advice}")]
+    message = (
+        f"the database role {role} holds UPDATE, DELETE or TRUNCATE on {', '.join(writable)} "
+        "(the triggers still refuse them); `annexa init` with ANNEXA_MIGRATE_DATABASE_URL "
+        "revokes them (docs/deploy.md, Database roles)"
+    )
+    return [GuardProblem("warning", message)]
 
 
 def errors_and_warnings(conn=None) -> tuple[list[str], list[str]]:
@@ -135,3 +148,31 @@ def errors_and_warnings(conn=None) -> tuple[list[str], list[str]]:
         [p.message for p in problems if p.level == "error"],
         [p.message for p in problems if p.level == "warning"],
     )
+
+
+def check_migrate_alias(databases: dict) -> str | None:
+    """What is wrong with ANNEXA_MIGRATE_DATABASE_URL next to ANNEXA_DATABASE_URL, or None."""
+    owner, app = databases["migrate"], databases["default"]
+    engine = "django.db.backends.postgresql"
+    if owner["ENGINE"] != engine or app["ENGINE"] != engine:
+        return (
+            "ANNEXA_MIGRATE_DATABASE_URL needs PostgreSQL in both it and ANNEXA_DATABASE_URL "
+            "(SQLite has no roles); unset it on SQLite"
+        )
+    where = ("HOST", "PORT", "NAME")
+    if [owner.get(k) for k in where] != [app.get(k) for k in where]:
+        return (
+            "ANNEXA_MIGRATE_DATABASE_URL and ANNEXA_DATABASE_URL must name the same database "
+            "(host, port and database name); only the role differs"
+        )
+    return None
+
+
+def restrict_app_role(owner_conn, app_role: str) -> None:
+    """As the tables' owner: the application's role may read and append to the ledger tables,
+    never UPDATE, DELETE or TRUNCATE them (the default privileges give it those on every
+    table; docs/deploy.md, "Database roles"). Idempotent: ``annexa init`` runs it each time."""
+    with owner_conn.cursor() as cursor:
+        for table in TABLES:
+            for grantee in (owner_conn.ops.quote_name(app_role), "PUBLIC"):
+                cursor.execute(f"REVOKE UPDATE, DELETE, TRUNCATE ON {table} FROM {grantee}")
