@@ -230,6 +230,8 @@ SIGNING_KEY_PATH = config.env_str("ANNEXA_SIGNING_KEY_PATH", str(HOME / "keys" /
 STORAGE_URL = config.env_str("ANNEXA_STORAGE_URL", f"file://{HOME / 'blobs'}")
 S3_ENDPOINT_URL = config.env_url("ANNEXA_S3_ENDPOINT_URL")
 UPLOAD_MAX_BYTES = config.env_int("ANNEXA_UPLOAD_MAX_BYTES", 100 * 1024 * 1024, minimum=1)
+# Days an API key lives when its issuer names none (annexa/orgs/key_expiry.py).
+API_KEY_DAYS = config.env_int("ANNEXA_API_KEY_DAYS", 90, minimum=1)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 # Larger uploads stream to files here, not to /tmp: `annexa evidence gc` removes what killed
 # requests leave behind (annexa/evidence/uploads.py creates the folder).

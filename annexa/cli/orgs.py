@@ -186,7 +186,9 @@ def apikey_create(
     email: str = typer.Option(..., "--email", help="The member the key acts as."),
     org: str = ORG_OPTION,
     expires_days: int | None = typer.Option(
-        None, "--expires-days", help="Days until the key expires (default: never)."
+        None,
+        "--expires-days",
+        help="Days until the key expires (default: ANNEXA_API_KEY_DAYS, 90).",
     ),
     name: str = typer.Option("", "--name", help="What the key is for, e.g. 'CI pipeline'."),
 ) -> None:
@@ -205,8 +207,10 @@ def apikey_create(
     key, plaintext = _run(
         services.issue_api_key, ctx, user=user, name=name, expires_days=expires_days
     )
-    expiry = f"expires {key.expires_at:%Y-%m-%d %H:%M} UTC" if key.expires_at else "never expires"
-    err.print(f"issued {key.prefix} for {user.email} in {organization.slug}; it {expiry}")
+    err.print(
+        f"issued {key.prefix} for {user.email} in {organization.slug}; "
+        f"it expires {key.expires_at:%Y-%m-%d %H:%M} UTC"
+    )
     err.print("the key follows; it is shown only this once")
     out(plaintext)
 
@@ -215,10 +219,11 @@ def apikey_create(
 def apikey_list(org: str = ORG_OPTION, fmt: OutputFormat = FORMAT_OPTION) -> None:
     """List an organization's API keys (never the keys themselves)."""
     setup()
+    from annexa.orgs import key_expiry
     from annexa.orgs.models import APIKey
 
     organization = _org(org)
-    keys = APIKey.objects.for_org(organization).select_related("user")
+    keys = list(APIKey.objects.for_org(organization).select_related("user"))
     rows = [
         {
             "lookup": k.lookup,
@@ -233,6 +238,8 @@ def apikey_list(org: str = ORG_OPTION, fmt: OutputFormat = FORMAT_OPTION) -> Non
         for k in keys
     ]
     _emit(rows, ["prefix", "user", "name", "status", "created_at", "expires_at"], fmt)
+    for key in key_expiry.expiring_soon(keys):
+        err.print(f"warning: {key_expiry.warning(key)}", highlight=False, markup=False)
 
 
 def _lookup_of(text: str) -> str:

@@ -42,5 +42,5 @@ class APIKeyForm(forms.Form):
         max_value=MAX_KEY_DAYS,
         required=False,
         initial=90,
-        help_text="Leave empty for a key that never expires.",
+        help_text="Leave empty for the server's default (ANNEXA_API_KEY_DAYS, 90 days).",
     )

@@ -251,8 +251,12 @@ def remove_member(ctx: OrgContext, membership: Membership) -> None:
 
 
 def _expiry(expires_days: int | None):
+    """When a key issued now for ``expires_days`` expires; ``None`` means the default,
+    ``ANNEXA_API_KEY_DAYS`` (90): no key lives for ever."""
     if expires_days is None:
-        return None
+        from annexa.orgs.key_expiry import default_days
+
+        expires_days = default_days()
     if not isinstance(expires_days, int) or not 1 <= expires_days <= MAX_KEY_DAYS:
         raise OrgsError(f"expiry must be a whole number of days from 1 to {MAX_KEY_DAYS}")
     return timezone.now() + timedelta(days=expires_days)
