@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from django import template
+from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from annexa.isms.choices import ImplementationStatus, UnitKind
@@ -19,17 +20,56 @@ BADGES = {
 }
 
 
+# Images may come only from Annexa's own evidence downloads: a scope statement must not make
+# its readers' browsers fetch anything from elsewhere (tracking pixels, requests to internal
+# addresses made on the viewer's behalf).
+IMAGE_VIEWS = {"evidence:download"}
+
+
+def own_evidence_image(src: str) -> bool:
+    """Whether ``src`` is the download URL of an evidence version on this server (a path, or
+    an absolute URL under ``BASE_URL``)."""
+    from urllib.parse import urlsplit
+
+    from django.conf import settings
+    from django.urls import Resolver404, resolve
+
+    base = urlsplit(settings.BASE_URL)
+    parts = urlsplit(src.strip())
+    if (parts.scheme, parts.netloc) not in {("", ""), (base.scheme, base.netloc)}:
+        return False
+    if not parts.path.startswith("/") or parts.path.startswith("//"):
+        return False
+    try:
+        match = resolve(parts.path)
+    except Resolver404:
+        return False
+    return match.view_name in IMAGE_VIEWS
+
+
+def _image(self, tokens, idx, options, env) -> str:
+    """An evidence image as ``<img>``; any other image as its description in plain text."""
+    token = tokens[idx]
+    if own_evidence_image(str(token.attrGet("src") or "")):
+        return self.image(tokens, idx, options, env)
+    alt = self.renderInlineAsText(token.children or [], options, env)
+    return f'<span class="image-removed">[image: {escape(alt) or "no description"}]</span>'
+
+
 @lru_cache(maxsize=1)
 def _renderer():
     from markdown_it import MarkdownIt
 
     # Raw HTML off: the text is shown as Markdown, never as markup someone typed in.
-    return MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table")
+    renderer = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table")
+    renderer.add_render_rule("image", _image)
+    return renderer
 
 
 @register.filter
 def markdown(text: str) -> SafeString:
-    """CommonMark to HTML, with raw HTML escaped and unsafe link schemes refused."""
+    """CommonMark to HTML, with raw HTML escaped, unsafe link schemes refused and images
+    other than this server's evidence downloads replaced by their description."""
     # nosemgrep: mark-safe-non-literal - CommonMark with raw HTML off
     return mark_safe(_renderer().render(text or ""))  # noqa: S308 - html disabled above  # nosec B308
 
