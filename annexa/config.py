@@ -152,3 +152,54 @@ def read_secret_key(home: Path) -> str | None:
     if path.exists():
         return path.read_text(encoding="utf-8").strip()
     return None
+
+
+def session_timeouts() -> tuple[int, int]:
+    """``(idle, absolute)`` session lifetimes in seconds.
+
+    ``ANNEXA_SESSION_IDLE_MINUTES`` (default 30): a session unused for this long ends.
+    ``ANNEXA_SESSION_MAX_HOURS`` (default 12): a session ends this long after sign-in, used or not.
+    """
+    idle = env_int("ANNEXA_SESSION_IDLE_MINUTES", 30, minimum=1) * 60
+    absolute = env_int("ANNEXA_SESSION_MAX_HOURS", 12, minimum=1) * 3600
+    if idle > absolute:
+        raise ConfigError(
+            "ANNEXA_SESSION_IDLE_MINUTES must not be longer than ANNEXA_SESSION_MAX_HOURS."
+        )
+    return idle, absolute
+
+
+def hsts() -> tuple[int, bool, bool]:
+    """``(seconds, include_subdomains, preload)`` of the Strict-Transport-Security header.
+
+    ``ANNEXA_HSTS_SECONDS`` (default 0: no header; production: 31536000, one year),
+    ``ANNEXA_HSTS_INCLUDE_SUBDOMAINS`` and ``ANNEXA_HSTS_PRELOAD`` (default false). The options
+    mean nothing without a duration, so setting them alone is refused.
+    """
+    seconds = env_int("ANNEXA_HSTS_SECONDS", 0, minimum=0)
+    subdomains = env_bool("ANNEXA_HSTS_INCLUDE_SUBDOMAINS", False)
+    preload = env_bool("ANNEXA_HSTS_PRELOAD", False)
+    if (subdomains or preload) and not seconds:
+        raise ConfigError(
+            "ANNEXA_HSTS_INCLUDE_SUBDOMAINS and ANNEXA_HSTS_PRELOAD need ANNEXA_HSTS_SECONDS "
+            "(for example 31536000)."
+        )
+    if preload and not subdomains:
+        raise ConfigError("ANNEXA_HSTS_PRELOAD needs ANNEXA_HSTS_INCLUDE_SUBDOMAINS=true.")
+    return seconds, subdomains, preload
+
+
+def failure_limits() -> dict[str, int]:
+    """How many failed sign-ins are allowed before further attempts are refused.
+
+    Counted in a sliding window of ``ANNEXA_AUTH_FAILURE_WINDOW_MINUTES`` (default 15): failed
+    passwords per account (``ANNEXA_LOGIN_FAILURES_PER_ACCOUNT``, default 5) and per client
+    address (``ANNEXA_LOGIN_FAILURES_PER_ADDRESS``, default 20), failed API keys per client
+    address (``ANNEXA_API_KEY_FAILURES_PER_ADDRESS``, default 20).
+    """
+    return {
+        "window_seconds": env_int("ANNEXA_AUTH_FAILURE_WINDOW_MINUTES", 15, minimum=1) * 60,
+        "login_per_account": env_int("ANNEXA_LOGIN_FAILURES_PER_ACCOUNT", 5, minimum=1),
+        "login_per_address": env_int("ANNEXA_LOGIN_FAILURES_PER_ADDRESS", 20, minimum=1),
+        "api_key_per_address": env_int("ANNEXA_API_KEY_FAILURES_PER_ADDRESS", 20, minimum=1),
+    }

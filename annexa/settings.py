@@ -6,7 +6,7 @@ import dj_database_url
 
 from annexa import config
 from annexa.connectors import netguard
-from annexa.core import jobs
+from annexa.core import jobs, shared_cache
 
 HOME = config.annexa_home()
 SECRET_KEY = config.read_secret_key(HOME) or ""
@@ -27,6 +27,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI assets served by us, so /api/docs/ works offline
     "django_htmx",
+    "csp",
     # annexa.core before allauth, so core's account/ templates (the login page) win.
     "annexa.core",
     "allauth",
@@ -49,6 +50,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy on every response (CONTENT_SECURITY_POLICY below).
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # A view's database outage or full disk → 503/507 page or JSON (annexa/core/errors.py).
     "annexa.core.errors.ResourceErrorMiddleware",
@@ -59,6 +62,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Idle and absolute session timeouts (annexa/core/sessions.py).
+    "annexa.core.sessions.SessionTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -155,6 +160,19 @@ ACCOUNT_EMAIL_VERIFICATION = "none"
 ACCOUNT_ADAPTER = "annexa.orgs.auth.NoSignupAccountAdapter"
 ACCOUNT_LOGOUT_ON_GET = False
 LOGIN_URL = "account_login"
+# Failed sign-ins and password resets are limited per account and per client address, counted
+# in the shared cache (CACHES), so every worker sees the same count (annexa/core/throttle.py).
+_failures = config.failure_limits()
+AUTH_FAILURE_WINDOW_SECONDS = _failures["window_seconds"]
+API_KEY_FAILURES_PER_ADDRESS = _failures["api_key_per_address"]
+ACCOUNT_RATE_LIMITS = {
+    "login_failed": f"{_failures['login_per_address']}/{AUTH_FAILURE_WINDOW_SECONDS}s/ip,"
+    f"{_failures['login_per_account']}/{AUTH_FAILURE_WINDOW_SECONDS}s/key",
+    "reset_password": "20/m/ip,5/m/key",
+}
+# Behind proxies that append to X-Forwarded-For: how many of them to trust for the client
+# address that rate limits count (0: REMOTE_ADDR, the default).
+ALLAUTH_TRUSTED_PROXY_COUNT = config.env_int("ANNEXA_TRUSTED_PROXY_COUNT", 0, minimum=0)
 LOGIN_REDIRECT_URL = "home"
 ACCOUNT_LOGOUT_REDIRECT_URL = "account_login"
 

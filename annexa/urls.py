@@ -1,6 +1,8 @@
+from csp.decorators import csp_update
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from django.views.generic import RedirectView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from annexa.core import views as core_views
 
@@ -38,6 +40,13 @@ urlpatterns = [
     path("", core_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
     path("accounts/", include("allauth.urls")),
+    # The admin signs in through allauth's login page, with its failed-login limits (and the
+    # second factor); its own login form, which has neither, is never served.
+    path(
+        "admin/login/",
+        RedirectView.as_view(pattern_name="account_login", query_string=True),
+        name="admin-login",
+    ),
     path("admin/", admin.site.urls),
     path("catalog/", include("annexa.catalog.urls")),
     path("feeds/", include("annexa.audits.feed_urls")),
@@ -46,7 +55,15 @@ urlpatterns = [
     path("api/v1/orgs/", include("annexa.orgs.api.urls")),
     path("api/v1/orgs/<slug:org>/", include(org_api)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    # The split view serves its start-up script as a file (?script), so the CSP needs no inline
+    # script; Swagger UI draws a few icons as data: images.
+    path(
+        "api/docs/",
+        csp_update({"img-src": ["'self'", "data:"]})(
+            SpectacularSwaggerSplitView.as_view(url_name="schema")
+        ),
+        name="api-docs",
+    ),
 ]
 
 # The styled 500 page, and 503/507 for a database outage or a full disk outside a view.

@@ -8,6 +8,7 @@ from datetime import timedelta
 from django.utils import timezone
 from rest_framework import authentication, exceptions
 
+from annexa.core.throttle import APIKeyFailures
 from annexa.orgs.models import APIKey, hash_api_key
 
 # Recording every single use would turn each API read into a write; a minute is precise enough.
@@ -16,7 +17,9 @@ LAST_USED_PRECISION = timedelta(minutes=1)
 
 class APIKeyAuthentication(authentication.BaseAuthentication):
     """A bearer key acts as its user, and only in the key's organization (the tenancy layer
-    answers 404 for any other). Revoked, expired, unknown or malformed keys get 401."""
+    answers 404 for any other). Revoked, expired, unknown or malformed keys get 401, and each
+    is counted against the client address: past ``ANNEXA_API_KEY_FAILURES_PER_ADDRESS`` in the
+    window, every Bearer attempt from that address gets 429 with Retry-After (core/throttle.py)."""
 
     keyword = "Bearer"
 
@@ -27,7 +30,17 @@ class APIKeyAuthentication(authentication.BaseAuthentication):
         # The scheme name is case-insensitive (RFC 9110); other schemes are not ours.
         if scheme.lower() != self.keyword.lower():
             return None
-        token = token.strip()
+        failures = APIKeyFailures(request)
+        wait = failures.retry_after()
+        if wait:
+            raise exceptions.Throttled(wait=wait, detail="Too many failed API key attempts.")
+        try:
+            return self._authenticate_key(token.strip())
+        except exceptions.AuthenticationFailed:
+            failures.record()
+            raise
+
+    def _authenticate_key(self, token: str):
         parts = token.split("_")
         if len(parts) < 3 or not token.startswith(APIKey.PREFIX) or not parts[1]:
             raise exceptions.AuthenticationFailed("malformed API key")
