@@ -27,13 +27,39 @@ def ensure_secret_key(home: Path) -> bool:
     return True
 
 
+def _private_home(home: Path) -> None:
+    """ANNEXA_HOME holds the database, keys and evidence: readable by this user only (0700).
+    A new home is created so; an existing one of ours that others may read is tightened."""
+    home.mkdir(mode=0o700, parents=True, exist_ok=True)
+    mode = home.stat().st_mode & 0o777
+    if mode & 0o077 and home.stat().st_uid == os.geteuid():
+        home.chmod(mode & 0o700)
+        err.print(f"made {home} readable by this user only (it was {mode:o})")
+
+
+def _private_sqlite(settings) -> None:
+    """The SQLite database file is created readable by this user only (0600) and an existing
+    one is tightened; SQLite gives its -wal and -shm files the database file's mode."""
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] != "django.db.backends.sqlite3":
+        return
+    path = Path(database["NAME"])
+    if str(path) == ":memory:" or str(path).startswith("file:"):
+        return
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    for file in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        if file.exists() and file.stat().st_mode & 0o077:
+            file.chmod(0o600)
+
+
 def _prepare_home() -> None:
     """ANNEXA_HOME and the secret key, before Django reads its settings from them."""
     from annexa import config
 
     try:
         home = config.annexa_home()
-        home.mkdir(parents=True, exist_ok=True)
+        _private_home(home)
         if ensure_secret_key(home):
             err.print(f"generated a secret key in {config.secret_key_path(home)}")
     except config.ConfigError as exc:
@@ -66,6 +92,7 @@ def init() -> None:
     # Uploads stage here (FILE_UPLOAD_TEMP_DIR), inside ANNEXA_HOME where the clean-up job
     # collects what a killed request left; Django's checks want the folder to exist.
     Path(settings.FILE_UPLOAD_TEMP_DIR).mkdir(mode=0o700, parents=True, exist_ok=True)
+    _private_sqlite(settings)
     from annexa.connectors.secrets import ensure_keyring, keyring_path
 
     if ensure_keyring():
