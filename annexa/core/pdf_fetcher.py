@@ -1,7 +1,7 @@
-"""The only way a report's PDF may load anything: its own assets, by name, and nothing else.
+"""The only way a PDF (report, checklist, minutes) may load anything: its own assets, by name.
 
 WeasyPrint asks its URL fetcher for every image, stylesheet and font a document refers to. The
-report's HTML is self-contained, but text users typed could still smuggle in a reference if
+documents' HTML is self-contained, but text users typed could still smuggle in a reference if
 escaping ever failed; this fetcher refuses ``file://``, ``http(s)://``, ``data:`` and every
 other scheme, and serves only ``annexa-report:<name>`` from the assets it was given. It imports
 nothing of Django: the PDF worker process uses it alone.
@@ -38,6 +38,6 @@ class AssetFetcher(URLFetcher):
         name = url[len(SCHEME) :] if url.startswith(SCHEME) else None
         if name is None or name not in self.assets:
             self.refused.append(url)
-            raise RefusedURL(f"the report may only load its own assets, not {url[:200]!r}")
+            raise RefusedURL(f"the document may only load its own assets, not {url[:200]!r}")
         body, media_type = self.assets[name]
         return URLFetcherResponse(url, body=body, headers={"Content-Type": media_type})

@@ -1,6 +1,6 @@
 """Renders one PDF in a process of its own: HTML on stdin, the PDF on stdout.
 
-Run as ``python -m annexa.reports.render.pdf_worker`` by ``annexa.reports.render.pdf``, which
+Run as ``python -m annexa.core.pdf_worker`` by ``annexa.core.pdf.render_isolated``, which
 kills it when it exceeds the time limit. The URLs the document asked for but was refused are
 written to stderr as one JSON line, so the caller can report them.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import sys
 
-from annexa.reports.render.fetcher import AssetFetcher
+from annexa.core.pdf_fetcher import AssetFetcher
 
 
 def write_pdf(html: str, fetcher: AssetFetcher) -> bytes:

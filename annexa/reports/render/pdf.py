@@ -1,30 +1,13 @@
-"""The report as PDF: WeasyPrint renders the HTML in a separate process with a time limit.
-
-A separate process because WeasyPrint cannot be interrupted from inside: a pathological
-document (or a very large audit) must not hold a web worker forever. The process only ever
-loads the report's own assets (``fetcher.AssetFetcher``).
-"""
+"""The report as PDF: WeasyPrint renders the HTML in a separate process with a time limit
+(``annexa.core.pdf``, shared with the audit checklist and the review minutes)."""
 
 from __future__ import annotations
 
-import json
-import logging
-import subprocess
-import sys
-
+from annexa.core.pdf import TIME_LIMIT, PDFError, configured_limit, render_isolated
 from annexa.reports.data import AuditReport
 from annexa.reports.render import RenderError
 
-# Seconds; the default when ``settings.REPORT_PDF_SECONDS`` (ANNEXA_REPORT_PDF_SECONDS) is unset.
-# The benchmark's 200-finding, 5,000-evidence report renders in well under a minute.
-TIME_LIMIT = 300
-log = logging.getLogger(__name__)
-
-
-def configured_limit() -> float:
-    from django.conf import settings
-
-    return float(getattr(settings, "REPORT_PDF_SECONDS", TIME_LIMIT))
+__all__ = ["TIME_LIMIT", "configured_limit", "render_pdf"]
 
 
 def render_pdf(
@@ -34,35 +17,10 @@ def render_pdf(
 
     ``time_limit`` defaults to the configured limit (``configured_limit()``).
     """
-    if time_limit is None:
-        time_limit = configured_limit()
-    command = [sys.executable, "-m", "annexa.reports.render.pdf_worker"]
+    what = f"the PDF of {report.audit.reference}" if report else "the PDF"
     try:
-        done = subprocess.run(  # noqa: S603 - our own module, fixed argv, no shell
-            command,
-            input=html.encode("utf-8"),
-            capture_output=True,
-            timeout=time_limit,
-            check=False,
+        return render_isolated(
+            html, what=what, alternatives="another format (DOCX, HTML)", time_limit=time_limit
         )
-    except subprocess.TimeoutExpired:
-        what = f" of {report.audit.reference}" if report else ""
-        raise RenderError(
-            f"the PDF{what} took longer than {time_limit:g} seconds to render and was stopped; "
-            "use another format (DOCX, HTML) or raise the limit, ANNEXA_REPORT_PDF_SECONDS"
-        ) from None
-    if done.returncode != 0 or not done.stdout.startswith(b"%PDF"):
-        problem = done.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or ["no output"]
-        raise RenderError(f"the PDF renderer failed: {problem[0]}")
-    _log_refused(done.stderr)
-    return done.stdout
-
-
-def _log_refused(stderr: bytes) -> None:
-    for line in stderr.decode("utf-8", "replace").splitlines():
-        if line.startswith('{"refused"'):
-            refused = json.loads(line)["refused"]
-            if refused:
-                log.warning(
-                    "the report's PDF asked for %d refused URL(s): %s", len(refused), refused
-                )
+    except PDFError as exc:
+        raise RenderError(str(exc)) from None

@@ -1,0 +1,72 @@
+"""PDF rendering in a separate process with a time limit (reports, checklists, minutes).
+
+A separate process because WeasyPrint cannot be interrupted from inside: a pathological
+document (or a very large audit) must not hold a web worker forever. The worker
+(``annexa.core.pdf_worker``) loads nothing but the document's own assets
+(``pdf_fetcher.AssetFetcher``); it is stopped after ``ANNEXA_REPORT_PDF_SECONDS`` (300).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import subprocess
+import sys
+
+# Seconds; the default when ``settings.REPORT_PDF_SECONDS`` (ANNEXA_REPORT_PDF_SECONDS) is unset.
+# The benchmark's 200-finding, 5,000-evidence report renders in well under a minute.
+TIME_LIMIT = 300
+log = logging.getLogger(__name__)
+
+
+class PDFError(Exception):
+    """The PDF could not be rendered, or took too long; the message says what to do."""
+
+
+def configured_limit() -> float:
+    from django.conf import settings
+
+    return float(getattr(settings, "REPORT_PDF_SECONDS", TIME_LIMIT))
+
+
+def render_isolated(
+    html: str,
+    *,
+    what: str = "the PDF",
+    alternatives: str = "another format",
+    time_limit: float | None = None,
+) -> bytes:
+    """The PDF of ``html`` rendered by the worker process, or ``PDFError``.
+
+    ``what`` names the document in messages ("the PDF of IA-2026-01"), ``alternatives`` the
+    formats to use instead when it takes too long; ``time_limit`` defaults to the configured one.
+    """
+    if time_limit is None:
+        time_limit = configured_limit()
+    command = [sys.executable, "-m", "annexa.core.pdf_worker"]
+    try:
+        done = subprocess.run(  # noqa: S603 - our own module, fixed argv, no shell
+            command,
+            input=html.encode("utf-8"),
+            capture_output=True,
+            timeout=time_limit,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        raise PDFError(
+            f"{what} took longer than {time_limit:g} seconds to render and was stopped; "
+            f"use {alternatives} or raise the limit, ANNEXA_REPORT_PDF_SECONDS"
+        ) from None
+    if done.returncode != 0 or not done.stdout.startswith(b"%PDF"):
+        problem = done.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or ["no output"]
+        raise PDFError(f"the PDF renderer failed: {problem[0]}")
+    _log_refused(done.stderr, what)
+    return done.stdout
+
+
+def _log_refused(stderr: bytes, what: str) -> None:
+    for line in stderr.decode("utf-8", "replace").splitlines():
+        if line.startswith('{"refused"'):
+            refused = json.loads(line)["refused"]
+            if refused:
+                log.warning("%s asked for %d refused URL(s): %s", what, len(refused), refused)
