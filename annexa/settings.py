@@ -147,17 +147,27 @@ AUTH_PASSWORD_VALIDATORS = [
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
-AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
-]
+# One backend: the login is User.email, which is only ever a verified address (allauth's own
+# backend would also accept an address still waiting for verification).
+AUTHENTICATION_BACKENDS = ["annexa.orgs.auth.VerifiedEmailBackend"]
 
-# allauth: e-mail is the login; accounts are provisioned by an administrator, not self-service.
+# allauth: e-mail is the login; accounts are provisioned by an administrator or by accepting an
+# invitation, not self-service. An address is verified before it is used: a change waits for
+# its link to be followed, then replaces the old address (User.email follows only then).
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
-ACCOUNT_EMAIL_VERIFICATION = "none"
-ACCOUNT_ADAPTER = "annexa.orgs.auth.NoSignupAccountAdapter"
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_CHANGE_EMAIL = True
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_PREVENT_ENUMERATION = True
+ACCOUNT_EMAIL_NOTIFICATIONS = True
+ACCOUNT_REAUTHENTICATION_REQUIRED = True
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Annexa] "
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if BASE_URL.startswith("https:") else "http"
+ACCOUNT_ADAPTER = "annexa.orgs.auth.AccountAdapter"
+# How long an invitation link to an organization works (annexa/orgs/services.py).
+INVITATION_DAYS = config.env_int("ANNEXA_INVITATION_DAYS", 7, minimum=1)
 ACCOUNT_LOGOUT_ON_GET = False
 LOGIN_URL = "account_login"
 # Failed sign-ins and password resets are limited per account and per client address, counted

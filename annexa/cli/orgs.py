@@ -155,6 +155,32 @@ def user_create(
         out(result.password)
 
 
+@user_app.command("invite")
+def user_invite(
+    email: str = typer.Option(..., "--email", help="The person's e-mail address."),
+    org: str = ORG_OPTION,
+    role: str = typer.Option(..., "--role", help="owner, isms_manager, control_owner, ..."),
+) -> None:
+    """Invite a person to an organization: they receive a link by e-mail and join by
+    following it (logging in to their account, or choosing a password for a new one).
+
+    The link is printed once on stdout too, for when e-mail is not set up.
+    """
+    setup()
+    from annexa.core.tenancy import OrgContext
+    from annexa.orgs import services
+
+    organization = _org(org)
+    _run(services.check_role, role)
+    ctx = OrgContext.system(organization)
+    invitation, token = _run(services.invite, ctx, email, role)
+    err.print(
+        f"invited {invitation.email} to {organization.slug} as {role}; the link was e-mailed and "
+        f"works once until {invitation.expires_at:%Y-%m-%d %H:%M} UTC"
+    )
+    out(services.invitation_url(token))
+
+
 @user_app.command("list")
 def user_list(org: str = ORG_OPTION, fmt: OutputFormat = FORMAT_OPTION) -> None:
     """List the members of an organization with their roles."""

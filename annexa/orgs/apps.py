@@ -9,3 +9,6 @@ class OrgsConfig(AppConfig):
     def ready(self) -> None:
         # Registers the API key scheme with drf-spectacular (extensions register on import).
         from annexa.orgs.api import schema  # noqa: F401
+        from annexa.orgs.security import connect
+
+        connect()

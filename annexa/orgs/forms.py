@@ -14,13 +14,10 @@ def assignable_roles(ctx: OrgContext) -> list[tuple[str, str]]:
     return [(v, label) for v, label in Role.choices if v != Role.OWNER or ctx.can("org.manage")]
 
 
-class AddMemberForm(forms.Form):
-    """An existing account by e-mail, or a new one (the full name is used only then)."""
+class InviteForm(forms.Form):
+    """Whom to invite, with which role: they receive a link by e-mail."""
 
     email = forms.EmailField(label="E-mail", max_length=254)
-    full_name = forms.CharField(
-        label="Full name", max_length=200, required=False, help_text="For a new account."
-    )
     role = forms.ChoiceField(label="Role", initial=Role.VIEWER)
 
     def __init__(self, *args, ctx: OrgContext, **kwargs) -> None:
@@ -44,3 +41,23 @@ class APIKeyForm(forms.Form):
         initial=90,
         help_text="Leave empty for the server's default (ANNEXA_API_KEY_DAYS, 90 days).",
     )
+
+
+class NewAccountForm(forms.Form):
+    """The invitee's new account: the address is the invited one, verified by the link."""
+
+    full_name = forms.CharField(label="Full name", max_length=200, required=False)
+    password1 = forms.CharField(
+        label="Password",
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text="At least 12 characters, not a common password.",
+    )
+    password2 = forms.CharField(
+        label="Password (again)", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("password1") and data.get("password1") != data.get("password2"):
+            self.add_error("password2", "The two passwords differ.")
+        return data

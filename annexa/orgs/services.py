@@ -6,22 +6,37 @@ themselves and record membership and key changes in the organization's ledger.
 
 from __future__ import annotations
 
+import logging
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
+from allauth.account.models import EmailAddress
+from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mail
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from annexa.core.tenancy import OrgContext
 from annexa.ledger.services import append
 from annexa.orgs.choices import Role
-from annexa.orgs.models import APIKey, Membership, Organization, User, slug_validator
+from annexa.orgs.models import (
+    APIKey,
+    Invitation,
+    Membership,
+    Organization,
+    User,
+    hash_invitation_token,
+    slug_validator,
+)
 
 MAX_KEY_DAYS = 3650
+# Security events (sign-ins, MFA, e-mail changes, invitations): never a password, code or token.
+security_log = logging.getLogger("annexa.security")
 
 
 class OrgsError(Exception):
@@ -120,9 +135,26 @@ def create_user(
     try:
         with transaction.atomic():
             user.save()
+            mark_verified(user)
     except IntegrityError:
         raise OrgsError(f"a user with e-mail {email} already exists") from None
     return user, generated
+
+
+def mark_verified(user: User) -> EmailAddress:
+    """Record ``user.email`` as their verified, primary address.
+
+    Only for addresses whose owner is known: provisioned by the server administrator (CLI, the
+    demo) or proven by following an e-mailed invitation link. ``User.email`` is only ever such
+    an address, so login, memberships and the ledger's actor never rest on an unverified one.
+    """
+    EmailAddress.objects.filter(user=user, primary=True).exclude(email=user.email).update(
+        primary=False
+    )
+    address, _ = EmailAddress.objects.update_or_create(
+        user=user, email=user.email, defaults={"verified": True, "primary": True}
+    )
+    return address
 
 
 # --- memberships ---------------------------------------------------------------------------
@@ -153,6 +185,15 @@ def _keep_an_owner(membership: Membership) -> None:
 
 
 def _record_membership(ctx: OrgContext, email: str, action: str, before, after) -> None:
+    security_log.info(
+        "membership %s in %s: %s (%s -> %s) by %s",
+        action,
+        ctx.org.slug,
+        email,
+        before,
+        after,
+        ctx.actor,
+    )
     append(
         ctx,
         object_type="membership",
@@ -186,7 +227,17 @@ def add_person(
     full_name: str = "",
     password: str | None = None,
 ) -> NewMember:
-    """Add the person with ``email``, creating their account first if there is none."""
+    """Add the person with ``email``, creating their account first if there is none.
+
+    Only the server administrator (``annexa user create``) adds people directly; a member of an
+    organization invites them (``invite``), so nobody's account joins an organization without
+    its owner following the e-mailed link.
+    """
+    if ctx.user is not None:
+        raise PermissionDenied(
+            "people join an organization by invitation; only the server administrator adds "
+            "accounts directly (annexa user create)"
+        )
     ctx.require("members.manage")
     if check_role(role) == Role.OWNER:
         _require_owner(ctx)
@@ -333,3 +384,183 @@ def revoke_api_key(ctx: OrgContext, key: APIKey) -> APIKey:
             raise OrgsError(f"API key {key.prefix} is already revoked")
         _revoke(ctx, key)
     return key
+
+
+# --- invitations ---------------------------------------------------------------------------
+
+
+class InvitationRefused(OrgsError):
+    """An invitation link that cannot be used: unknown, expired, revoked or used already."""
+
+
+def invitation_url(token: str) -> str:
+    path = reverse("orgs-account:invitation", kwargs={"invitation_token": token})
+    return settings.BASE_URL.rstrip("/") + path
+
+
+def _record_invitation(ctx: OrgContext, invitation: Invitation, action: str) -> None:
+    security_log.info(
+        "invitation %s in %s: %s as %s by %s",
+        action,
+        ctx.org.slug,
+        invitation.email,
+        invitation.role,
+        ctx.actor,
+    )
+    append(
+        ctx,
+        object_type="invitation",
+        object_id=str(invitation.uid),
+        action=action,
+        data={
+            "email": invitation.email,
+            "role": invitation.role,
+            "expires_at": invitation.expires_at.isoformat(),
+        },
+    )
+
+
+def _send_invitation(invitation: Invitation, token: str) -> None:
+    org = invitation.organization
+    inviter = invitation.invited_by.email if invitation.invited_by else "The administrator"
+    days = max(1, round((invitation.expires_at - timezone.now()) / timedelta(days=1)))
+    body = (
+        f"{inviter} invites you to {org.name} on Annexa as "
+        f"{Role(invitation.role).label}.\n\n"
+        f"Accept the invitation here (the link works once, for {days} days):\n"
+        f"{invitation_url(token)}\n\n"
+        "If you did not expect this e-mail, ignore it: nothing happens unless you follow the "
+        "link.\n"
+    )
+    send_mail(
+        f"Invitation to {org.name} on Annexa",
+        body,
+        settings.DEFAULT_FROM_EMAIL,
+        [invitation.email],
+    )
+
+
+def invite(ctx: OrgContext, email: str, role: str) -> tuple[Invitation, str]:
+    """Invite ``email`` to ``ctx.org`` as ``role`` and e-mail them the link.
+
+    The answer is the same whether or not the address has an account, here or elsewhere: the
+    invitee decides by following the link. A pending invitation of the same address is
+    replaced. Returns the invitation and the link's token (shown once, never stored).
+    """
+    ctx.require("members.manage")
+    if check_role(role) == Role.OWNER:
+        _require_owner(ctx)
+    email = normalize_email(email)
+    if Membership.objects.filter(organization=ctx.org, user__email=email).exists():
+        raise OrgsError(f"{email} is already a member of {ctx.org.name}")
+    token = secrets.token_urlsafe(32)
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            pending = Invitation.objects.for_org(ctx.org).select_for_update()
+            for old in pending.filter(email=email, accepted_at=None, revoked_at=None):
+                old.revoked_at = now
+                old.save(update_fields=["revoked_at"])
+                _record_invitation(ctx, old, "revoke")
+            invitation = Invitation.objects.create(
+                organization=ctx.org,
+                email=email,
+                role=role,
+                invited_by=ctx.user,
+                token_hash=hash_invitation_token(token),
+                created_at=now,
+                expires_at=now + timedelta(days=settings.INVITATION_DAYS),
+            )
+            _record_invitation(ctx, invitation, "create")
+            # Sent inside the transaction: an invitation nobody received is not kept.
+            _send_invitation(invitation, token)
+    except OSError as exc:
+        raise OrgsError(
+            f"the invitation e-mail to {email} could not be sent ({exc.__class__.__name__}); "
+            "nothing was saved; check the ANNEXA_EMAIL_* settings"
+        ) from None
+    return invitation, token
+
+
+def revoke_invitation(ctx: OrgContext, invitation: Invitation) -> Invitation:
+    """Withdraw a pending invitation; its link stops working."""
+    ctx.require("members.manage")
+    if invitation.organization_id != ctx.org.pk:
+        raise PermissionDenied("that record belongs to another organization")
+    with transaction.atomic():
+        invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+        if invitation.status != "pending":
+            raise OrgsError(f"the invitation of {invitation.email} is {invitation.status} already")
+        if invitation.role == Role.OWNER:
+            _require_owner(ctx)
+        invitation.revoked_at = timezone.now()
+        invitation.save(update_fields=["revoked_at"])
+        _record_invitation(ctx, invitation, "revoke")
+    return invitation
+
+
+REFUSED = {
+    "unknown": "This invitation link is not valid. Check that you copied the whole link.",
+    "expired": "This invitation has expired. Ask the person who invited you for a new one.",
+    "revoked": "This invitation was withdrawn. Ask the person who invited you for a new one.",
+    "accepted": "This invitation was used already. Log in to reach the organization.",
+}
+
+
+def find_invitation(token: str, *, lock: bool = False) -> Invitation:
+    """The pending invitation of ``token``, or ``InvitationRefused`` saying why not."""
+    rows = Invitation.objects.select_related("organization", "invited_by")
+    if lock:
+        rows = rows.select_for_update()
+    invitation = rows.filter(token_hash=hash_invitation_token(token or "")).first()
+    status = "unknown" if invitation is None else invitation.status
+    if status != "pending":
+        raise InvitationRefused(REFUSED[status])
+    return invitation
+
+
+def account_exists(invitation: Invitation) -> bool:
+    """Whether the invited address is someone's (verified) login; told only to the invitee."""
+    return User.objects.filter(email=invitation.email).exists()
+
+
+def accept_invitation(token: str, user: User) -> Membership:
+    """``user`` joins the invitation's organization. Their verified address (``User.email``)
+    must be the invited one: the invitation is for a mailbox, not for whoever holds the link."""
+    with transaction.atomic():
+        invitation = find_invitation(token, lock=True)
+        if user.email != invitation.email:
+            raise OrgsError(
+                f"this invitation is for {invitation.email}, and you are signed in as "
+                f"{user.email}; log out and follow the link again"
+            )
+        org = invitation.organization
+        membership = Membership.objects.filter(organization=org, user=user).first()
+        if membership is None:
+            membership = Membership.objects.create(
+                organization=org, user=user, role=invitation.role
+            )
+            ctx = OrgContext(org=org, user=user, membership=membership)
+            _record_membership(ctx, user.email, "add", None, invitation.role)
+        ctx = OrgContext(org=org, user=user, membership=membership)
+        invitation.accepted_at = timezone.now()
+        invitation.accepted_by = user
+        invitation.save(update_fields=["accepted_at", "accepted_by"])
+        _record_invitation(ctx, invitation, "accept")
+    return membership
+
+
+def accept_invitation_as_new_user(
+    token: str, password: str, full_name: str = ""
+) -> tuple[User, Membership]:
+    """Create the invitee's account and join. Following the e-mailed link verified the
+    address, so the account's address is recorded as verified."""
+    with transaction.atomic():
+        invitation = find_invitation(token, lock=True)
+        if account_exists(invitation):
+            raise OrgsError(
+                f"{invitation.email} has an account already: log in to accept the invitation"
+            )
+        user, _ = create_user(invitation.email, full_name, password)
+        membership = accept_invitation(token, user)
+    return user, membership

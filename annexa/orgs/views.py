@@ -16,9 +16,15 @@ from annexa.core.tenancy import OrgContext
 from annexa.core.views import OrgViewMixin
 from annexa.orgs import services
 from annexa.orgs.choices import Role
-from annexa.orgs.forms import AddMemberForm, APIKeyForm, ChangeRoleForm, assignable_roles
-from annexa.orgs.models import APIKey, Membership
-from annexa.orgs.services import OrgsError
+from annexa.orgs.forms import (
+    APIKeyForm,
+    ChangeRoleForm,
+    InviteForm,
+    NewAccountForm,
+    assignable_roles,
+)
+from annexa.orgs.models import APIKey, Invitation, Membership
+from annexa.orgs.services import InvitationRefused, OrgsError
 
 # What a service may refuse with: a message the user can act on.
 REFUSALS = (OrgsError, PermissionDenied)
@@ -44,7 +50,7 @@ def _row(request: HttpRequest, ctx: OrgContext, membership: Membership, error: s
 
 
 class MembersView(OrgViewMixin, TemplateView):
-    """Everyone sees who has which role; managers add people here."""
+    """Everyone sees who has which role; managers invite people here."""
 
     template_name = "orgs/members.html"
     permission_required = "members.manage"
@@ -59,23 +65,42 @@ class MembersView(OrgViewMixin, TemplateView):
         context["memberships"] = memberships
         context["roles"] = assignable_roles(self.ctx)
         context["can_manage"] = self.ctx.can("members.manage")
-        context.setdefault("form", AddMemberForm(ctx=self.ctx))
+        if context["can_manage"]:
+            pending = Invitation.objects.for_org(self.ctx.org).filter(
+                accepted_at=None, revoked_at=None
+            )
+            context["invitations"] = [i for i in pending if i.status == "pending"]
+        context.setdefault("form", InviteForm(ctx=self.ctx))
         return context
 
     def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        form = AddMemberForm(request.POST, ctx=self.ctx)
-        added = None
+        form = InviteForm(request.POST, ctx=self.ctx)
+        invited = None
         if form.is_valid():
             try:
-                added = services.add_person(self.ctx, **form.cleaned_data)
+                invited, _token = services.invite(self.ctx, **form.cleaned_data)
             except REFUSALS as exc:
                 form.add_error(None, str(exc))
             else:
-                form = AddMemberForm(ctx=self.ctx)
-        response = self.render_to_response(self.get_context_data(form=form, added=added))
-        # The page may carry a new account's password: never let a cache keep it.
-        add_never_cache_headers(response)
-        return response
+                form = InviteForm(ctx=self.ctx)
+        return self.render_to_response(self.get_context_data(form=form, invited=invited))
+
+
+class InvitationRevokeView(OrgViewMixin, SingleObjectMixin, View):
+    """Withdraw a pending invitation of this organization (404 for any other)."""
+
+    model = Invitation
+    permission_required = "members.manage"
+
+    def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        invitation = self.get_object()
+        try:
+            services.revoke_invitation(self.ctx, invitation)
+        except REFUSALS as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, f"The invitation of {invitation.email} was withdrawn.")
+        return redirect("orgs:members", org=self.ctx.org.slug)
 
 
 class MemberObjectView(OrgViewMixin, SingleObjectMixin, View):
@@ -193,3 +218,65 @@ class APIKeyRevokeView(OrgViewMixin, SingleObjectMixin, View):
         else:
             messages.success(request, f"API key {key.prefix}… was revoked.")
         return redirect("orgs:apikeys", org=self.ctx.org.slug)
+
+
+class InvitationView(View):
+    """The link of an invitation e-mail. Its token is the credential: whoever follows it reads
+    the invited mailbox. An existing account logs in and accepts; a new person sets a
+    password. Unknown, expired, withdrawn or used links get a page that says so."""
+
+    template_name = "orgs/invitation.html"
+
+    def dispatch(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        self.token = kwargs["invitation_token"]
+        try:
+            self.invitation = services.find_invitation(self.token)
+        except InvitationRefused as exc:
+            status = 404 if exc.args[0] == services.REFUSED["unknown"] else 410
+            response = render(request, "orgs/invitation_refused.html", {"reason": str(exc)})
+            response.status_code = status
+            return response
+        response = super().dispatch(request, *args, **kwargs)
+        # The page is reached by a secret link: never cache it or leak it onwards.
+        add_never_cache_headers(response)
+        response["Referrer-Policy"] = "no-referrer"
+        return response
+
+    def render_page(self, request: HttpRequest, form=None, error: str = "") -> HttpResponse:
+        user = request.user
+        context = {
+            "invitation": self.invitation,
+            "token": self.token,
+            "error": error,
+            "signed_in": user.is_authenticated,
+            "matches": user.is_authenticated and user.email == self.invitation.email,
+            "has_account": not user.is_authenticated and services.account_exists(self.invitation),
+            "form": form or NewAccountForm(),
+            "login_url": f"{reverse('account_login')}?next={request.path}",
+        }
+        return render(request, self.template_name, context)
+
+    def get(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        return self.render_page(request)
+
+    def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if request.user.is_authenticated:
+            try:
+                membership = services.accept_invitation(self.token, request.user)
+            except OrgsError as exc:
+                return self.render_page(request, error=str(exc))
+            messages.success(request, f"You joined {membership.organization.name}.")
+            return redirect(f"/o/{membership.organization.slug}/")
+        form = NewAccountForm(request.POST)
+        if not form.is_valid():
+            return self.render_page(request, form=form)
+        try:
+            user, membership = services.accept_invitation_as_new_user(
+                self.token, form.cleaned_data["password1"], form.cleaned_data["full_name"]
+            )
+        except OrgsError as exc:
+            return self.render_page(request, form=form, error=str(exc))
+        from allauth.account.utils import perform_login
+
+        messages.success(request, f"Welcome to {membership.organization.name}.")
+        return perform_login(request, user, redirect_url=f"/o/{membership.organization.slug}/")

@@ -49,9 +49,13 @@ def _password_hash() -> str:
 
 
 def make_persona(org, email: str, role: str, full_name: str = "") -> Persona:
+    from allauth.account.models import EmailAddress
+
     from annexa.orgs.models import Membership, User
 
     user = User.objects.create(email=email, full_name=full_name, password=_password_hash())
+    # Provisioned like `annexa user create` does: the address is verified, so it signs in.
+    EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
     membership = Membership.objects.create(user=user, organization=org, role=role)
     return Persona(user=user, membership=membership)
 

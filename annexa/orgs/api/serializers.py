@@ -5,7 +5,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from annexa.orgs.choices import Role
-from annexa.orgs.models import Membership
+from annexa.orgs.models import Invitation, Membership
 from annexa.orgs.permissions import permissions_of
 
 
@@ -37,26 +37,25 @@ class MembershipSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class MembershipCreateSerializer(serializers.Serializer):
-    """Add a person: an existing account by e-mail, or a new one with a generated password."""
+class InvitationCreateSerializer(serializers.Serializer):
+    """Invite a person: they receive a link by e-mail and join by following it."""
 
     email = serializers.EmailField(max_length=254)
     role = serializers.ChoiceField(choices=Role.choices)
-    full_name = serializers.CharField(max_length=200, required=False, allow_blank=True)
 
 
-class NewMembershipSerializer(MembershipSerializer):
-    """The added membership; ``password`` is set only when a new account was created."""
+class InvitationSerializer(serializers.ModelSerializer):
+    """An invitation as its organization sees it: the same whether or not the address has an
+    account anywhere. The link's token is never shown: it goes only to the invited mailbox."""
 
-    created_user = serializers.BooleanField(read_only=True)
-    password = serializers.CharField(
-        read_only=True,
-        allow_null=True,
-        help_text="The new account's generated password, returned only in this response.",
+    invited_by = serializers.EmailField(source="invited_by.email", read_only=True, default=None)
+    status = serializers.ChoiceField(
+        choices=["pending", "accepted", "revoked", "expired"], read_only=True
     )
 
-    class Meta(MembershipSerializer.Meta):
-        fields = [*MembershipSerializer.Meta.fields, "created_user", "password"]
+    class Meta:
+        model = Invitation
+        fields = ["id", "uid", "email", "role", "status", "invited_by", "created_at", "expires_at"]
         read_only_fields = fields
 
 

@@ -13,12 +13,12 @@ from annexa.core.api import OrgAPIMixin
 from annexa.orgs import services
 from annexa.orgs.api.serializers import (
     CallerOrganizationSerializer,
-    MembershipCreateSerializer,
+    InvitationCreateSerializer,
+    InvitationSerializer,
     MembershipRoleSerializer,
     MembershipSerializer,
-    NewMembershipSerializer,
 )
-from annexa.orgs.models import APIKey, Membership
+from annexa.orgs.models import APIKey, Invitation, Membership
 
 
 def _call(function, *args, **kwargs):
@@ -27,6 +27,13 @@ def _call(function, *args, **kwargs):
         return function(*args, **kwargs)
     except services.OrgsError as exc:
         raise ValidationError({"detail": str(exc)}) from None
+
+
+def _invite(ctx, request: Request) -> Response:
+    serializer = InvitationCreateSerializer(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    invitation, _token = _call(services.invite, ctx, **serializer.validated_data)
+    return Response(InvitationSerializer(invitation).data, status=status.HTTP_201_CREATED)
 
 
 class OrganizationListView(generics.ListAPIView):
@@ -68,18 +75,14 @@ class MembershipViewSet(
     def get_queryset(self) -> QuerySet[Membership]:
         return super().get_queryset().select_related("user").order_by("user__email")
 
-    @extend_schema(request=MembershipCreateSerializer, responses={201: NewMembershipSerializer})
+    @extend_schema(
+        request=InvitationCreateSerializer,
+        responses={201: InvitationSerializer},
+        description="Invites the person (the same as POST invitations/): nobody is added "
+        "until they follow the e-mailed link.",
+    )
     def create(self, request: Request, *args, **kwargs) -> Response:
-        serializer = MembershipCreateSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        added = _call(services.add_person, self.ctx, **serializer.validated_data)
-        membership = added.membership
-        membership.created_user = added.created_user
-        membership.password = added.password
-        data = NewMembershipSerializer(membership).data
-        response = Response(data, status=status.HTTP_201_CREATED)
-        response["Cache-Control"] = "no-store"
-        return response
+        return _invite(self.ctx, request)
 
     @extend_schema(request=MembershipRoleSerializer, responses=MembershipSerializer)
     def update(self, request: Request, *args, **kwargs) -> Response:
@@ -97,4 +100,29 @@ class MembershipViewSet(
     @extend_schema(responses={204: None})
     def destroy(self, request: Request, *args, **kwargs) -> Response:
         _call(services.remove_member, self.ctx, self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class InvitationViewSet(
+    OrgAPIMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Invitations to join the organization; managers create and withdraw them."""
+
+    queryset = Invitation.objects.all()
+    serializer_class = InvitationSerializer
+    permission_required = "members.manage"
+
+    def get_queryset(self) -> QuerySet[Invitation]:
+        return super().get_queryset().select_related("invited_by")
+
+    @extend_schema(request=InvitationCreateSerializer, responses={201: InvitationSerializer})
+    def create(self, request: Request, *args, **kwargs) -> Response:
+        return _invite(self.ctx, request)
+
+    @extend_schema(responses={204: None})
+    def destroy(self, request: Request, *args, **kwargs) -> Response:
+        _call(services.revoke_invitation, self.ctx, self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+import secrets
 import uuid
+from datetime import timedelta
+
+from django.utils import timezone
 
 from annexa.orgs.choices import Role
-from annexa.orgs.models import APIKey, Membership, Organization, User
+from annexa.orgs.models import (
+    APIKey,
+    Invitation,
+    Membership,
+    Organization,
+    User,
+    hash_invitation_token,
+)
 
 
 def make_user(org: Organization, label: str = "member") -> User:
@@ -22,5 +33,20 @@ def make_api_key(org: Organization) -> APIKey:
     return key
 
 
-FACTORIES = {Membership: make_membership, APIKey: make_api_key}
+def make_invitation(org: Organization, email: str = "", role: str = Role.VIEWER, **fields):
+    """A pending invitation; its token is kept on the instance (``.token``) for tests."""
+    token = secrets.token_urlsafe(32)
+    fields.setdefault("expires_at", timezone.now() + timedelta(days=7))
+    invitation = Invitation.objects.create(
+        organization=org,
+        email=email or f"invitee-{uuid.uuid4().hex[:8]}@{org.slug}.test",
+        role=role,
+        token_hash=hash_invitation_token(token),
+        **fields,
+    )
+    invitation.token = token
+    return invitation
+
+
+FACTORIES = {Membership: make_membership, APIKey: make_api_key, Invitation: make_invitation}
 ROUTE_KWARGS: dict = {}

@@ -6,10 +6,11 @@ from django.utils import timezone
 from annexa.core.tenancy import OrgContext
 from annexa.orgs import services
 from annexa.orgs.choices import Role
-from annexa.orgs.models import APIKey, Membership
+from annexa.orgs.models import APIKey, Membership, User
 
 ORGS = "/api/v1/orgs/"
 MEMBERS = "/api/v1/orgs/acme/memberships/"
+INVITATIONS = "/api/v1/orgs/acme/invitations/"
 
 
 def member_url(membership: Membership) -> str:
@@ -61,24 +62,39 @@ def test_it_lists_memberships(client_for, vera, colin):
     }
 
 
-def test_it_adds_a_new_person_and_returns_the_password_once(client_for, isla):
-    response = client_for(isla).post(
-        MEMBERS, {"email": "nina@acme.test", "role": "auditor"}, content_type="application/json"
-    )
+def invite_over_api(client, email: str, url: str = MEMBERS):
+    return client.post(url, {"email": email, "role": "auditor"}, content_type="application/json")
+
+
+def test_it_invites_instead_of_adding_and_creates_no_account(client_for, isla, mailoutbox):
+    response = invite_over_api(client_for(isla), "nina@acme.test")
     assert response.status_code == 201, response.content
     data = response.json()
-    assert data["created_user"] is True
-    assert data["role"] == "auditor"
-    assert len(data["password"]) >= 20
-    assert response["Cache-Control"] == "no-store"
+    assert (data["email"], data["role"], data["status"]) == ("nina@acme.test", "auditor", "pending")
+    assert "password" not in data and "token" not in data
+    assert not User.objects.filter(email="nina@acme.test").exists()
+    assert [m.to for m in mailoutbox] == [["nina@acme.test"]]
 
 
-def test_it_adds_an_existing_user_without_a_password(client_for, isla, oscar):
-    response = client_for(isla).post(
-        MEMBERS, {"email": "oscar@globex.test", "role": "viewer"}, content_type="application/json"
-    )
-    assert response.status_code == 201
-    assert response.json()["password"] is None
+def test_it_never_attaches_an_existing_account_nor_tells_it_exists(client_for, isla, oscar):
+    """Before: an existing account was attached at once, answered ``created_user: false``."""
+    client = client_for(isla)
+    unknown = invite_over_api(client, "nobody@elsewhere.test")
+    existing = invite_over_api(client, "oscar@globex.test")
+    assert unknown.status_code == existing.status_code == 201
+    shape = {k: type(v) for k, v in unknown.json().items()}
+    assert {k: type(v) for k, v in existing.json().items()} == shape
+    assert not Membership.objects.filter(organization=isla.membership.organization, user=oscar.user)
+
+
+def test_it_lists_and_withdraws_invitations(client_for, isla, vera):
+    client = client_for(isla)
+    created = invite_over_api(client, "nina@acme.test", INVITATIONS).json()
+    assert [i["email"] for i in client.get(INVITATIONS).json()["results"]] == ["nina@acme.test"]
+    assert client_for(vera).delete(f"{INVITATIONS}{created['id']}/").status_code == 403
+    client = client_for(isla)
+    assert client.delete(f"{INVITATIONS}{created['id']}/").status_code == 204
+    assert client.get(f"{INVITATIONS}{created['id']}/").json()["status"] == "revoked"
 
 
 def test_it_changes_a_role(client_for, isla, colin):

@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 import pytest
+from allauth.account.models import EmailAddress
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
@@ -9,7 +10,7 @@ from annexa.ledger.models import LedgerEntry
 from annexa.ledger.services import history
 from annexa.orgs import services
 from annexa.orgs.choices import Role
-from annexa.orgs.models import APIKey, Membership, Organization, User
+from annexa.orgs.models import APIKey, Invitation, Membership, Organization, User
 from annexa.orgs.services import OrgsError
 
 
@@ -63,18 +64,33 @@ def test_it_refuses_a_duplicate_or_malformed_email(alice):
         services.create_user("not-an-address")
 
 
-def test_it_adds_a_new_person_and_records_it(isla):
-    added = services.add_person(isla.ctx, "nina@acme.test", Role.AUDITOR, "Nina")
+def test_it_adds_a_new_person_and_records_it(acme):
+    system = OrgContext.system(acme)
+    added = services.add_person(system, "nina@acme.test", Role.AUDITOR, "Nina")
     assert added.created_user and added.password
     assert added.membership.role == Role.AUDITOR
-    [entry] = history(isla.ctx.org, "membership", "nina@acme.test")
+    [entry] = history(acme, "membership", "nina@acme.test")
     assert entry.action == "add"
-    assert entry.actor == "isla@acme.test"
+    assert entry.actor == "system"
     assert entry.data_value == {"before": None, "after": {"role": "auditor"}}
 
 
-def test_it_adds_an_existing_user_without_a_password(isla, oscar):
-    added = services.add_person(isla.ctx, "oscar@globex.test", Role.VIEWER)
+def test_it_records_a_provisioned_address_as_verified(db):
+    user, _ = services.create_user("nina@acme.test", "Nina")
+    assert EmailAddress.objects.filter(user=user, email=user.email, verified=True, primary=True)
+
+
+def test_it_lets_only_the_administrator_add_people_directly(isla, oscar):
+    """Before: a manager's add_person attached oscar's existing account to acme silently."""
+    for email in ("oscar@globex.test", "new@acme.test"):
+        with pytest.raises(PermissionDenied, match="by invitation"):
+            services.add_person(isla.ctx, email, Role.VIEWER)
+    assert not oscar.user.memberships.filter(organization__slug="acme").exists()
+    assert not User.objects.filter(email="new@acme.test").exists()
+
+
+def test_the_administrator_adds_an_existing_user_without_a_password(acme, oscar):
+    added = services.add_person(OrgContext.system(acme), "oscar@globex.test", Role.VIEWER)
     assert not added.created_user
     assert added.password is None
     assert set(oscar.user.memberships.values_list("organization__slug", flat=True)) == {
@@ -83,9 +99,11 @@ def test_it_adds_an_existing_user_without_a_password(isla, oscar):
     }
 
 
-def test_it_refuses_a_password_for_an_existing_user(isla, oscar):
+def test_it_refuses_a_password_for_an_existing_user(acme, oscar):
     with pytest.raises(OrgsError, match="already has an account"):
-        services.add_person(isla.ctx, oscar.user.email, Role.VIEWER, password="another long one")
+        services.add_person(
+            OrgContext.system(acme), oscar.user.email, Role.VIEWER, password="another long one"
+        )
 
 
 def test_it_refuses_to_add_a_member_twice(isla, colin):
@@ -102,19 +120,20 @@ def test_it_lets_only_managers_change_members(colin, vera):
     with pytest.raises(PermissionDenied):
         services.change_role(colin.ctx, vera.membership, Role.AUDITOR)
     with pytest.raises(PermissionDenied):
-        services.add_person(colin.ctx, "x@acme.test", Role.VIEWER)
+        services.invite(colin.ctx, "x@acme.test", Role.VIEWER)
 
 
 def test_it_lets_only_owners_grant_the_owner_role(isla, colin):
     with pytest.raises(PermissionDenied, match="only an owner"):
         services.change_role(isla.ctx, colin.membership, Role.OWNER)
     with pytest.raises(PermissionDenied, match="only an owner"):
-        services.add_person(isla.ctx, "boss@acme.test", Role.OWNER)
-    assert not User.objects.filter(email="boss@acme.test").exists()
+        services.invite(isla.ctx, "boss@acme.test", Role.OWNER)
+    assert not Invitation.objects.filter(email="boss@acme.test").exists()
 
 
 def test_it_lets_only_owners_remove_an_owner(alice, isla):
-    second = services.add_person(alice.ctx, "bob@acme.test", Role.OWNER).membership
+    system = OrgContext.system(alice.ctx.org)
+    second = services.add_person(system, "bob@acme.test", Role.OWNER).membership
     with pytest.raises(PermissionDenied, match="only an owner"):
         services.change_role(isla.ctx, second, Role.VIEWER)
     with pytest.raises(PermissionDenied, match="only an owner"):
@@ -132,7 +151,7 @@ def test_it_always_keeps_an_owner(alice):
 
 
 def test_it_lets_an_owner_step_down_once_another_exists(alice):
-    services.add_person(alice.ctx, "bob@acme.test", Role.OWNER)
+    services.add_person(OrgContext.system(alice.ctx.org), "bob@acme.test", Role.OWNER)
     services.change_role(alice.ctx, alice.membership, Role.ISMS_MANAGER)
     [*_, entry] = history(alice.ctx.org, "membership", "alice@acme.test")
     assert entry.data_value == {"before": {"role": "owner"}, "after": {"role": "isms_manager"}}

@@ -1,8 +1,10 @@
 from django.urls import reverse
 
+from annexa.core.tenancy import OrgContext
 from annexa.orgs import services
 from annexa.orgs.choices import Role
 from annexa.orgs.models import APIKey, Membership
+from annexa.orgs.tests.factories import make_invitation
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
@@ -19,30 +21,37 @@ def test_it_lists_members_to_every_member(client_for, vera, colin):
     response = client_for(vera).get(members_url())
     assert response.status_code == 200
     assert b"colin@acme.test" in response.content
-    assert b"Add a person" not in response.content
+    assert b"Invite a person" not in response.content
     assert b"Control owner" in response.content
 
 
-def test_it_adds_a_new_person_and_shows_the_password_once(client_for, isla):
+def test_it_invites_a_person_and_lists_the_pending_invitation(client_for, isla, mailoutbox):
     client = client_for(isla)
-    data = {"email": "nina@acme.test", "full_name": "Nina", "role": Role.AUDITOR}
-    response = client.post(members_url(), data)
+    response = client.post(members_url(), {"email": "nina@acme.test", "role": Role.AUDITOR})
     assert response.status_code == 200
-    added = response.context["added"]
-    assert added.created_user
-    assert added.password.encode() in response.content
-    assert "no-store" in response["Cache-Control"]
-    assert Membership.objects.get(user__email="nina@acme.test").role == Role.AUDITOR
-    assert added.password.encode() not in client.get(members_url()).content
+    assert response.context["invited"].email == "nina@acme.test"
+    assert not Membership.objects.filter(user__email="nina@acme.test").exists()
+    assert len(mailoutbox) == 1
+    page = client.get(members_url()).content.decode()
+    assert 'id="invitations"' in page and "nina@acme.test" in page
 
 
-def test_it_adds_an_existing_user_by_email(client_for, isla, oscar):
+def test_it_invites_an_existing_account_without_adding_it(client_for, isla, oscar):
+    """Before: the account was attached at once ("their password is unchanged")."""
     response = client_for(isla).post(
         members_url(), {"email": "oscar@globex.test", "role": "viewer"}
     )
     assert response.status_code == 200
-    assert b"password is unchanged" in response.content
-    assert oscar.user.memberships.filter(organization__slug="acme", role="viewer").exists()
+    assert response.context["invited"].email == "oscar@globex.test"
+    assert not oscar.user.memberships.filter(organization__slug="acme").exists()
+
+
+def test_it_withdraws_an_invitation(client_for, isla, acme):
+    invitation = make_invitation(acme, "nina@acme.test")
+    url = reverse("orgs:invitation-revoke", kwargs={"org": "acme", "pk": invitation.pk})
+    assert client_for(isla).post(url).status_code == 302
+    invitation.refresh_from_db()
+    assert invitation.status == "revoked"
 
 
 def test_it_shows_why_an_addition_was_refused(client_for, isla, colin):
@@ -161,7 +170,7 @@ def test_it_refuses_a_bad_expiry(client_for, colin):
 
 
 def test_it_reloads_the_page_when_my_own_role_changes(client_for, alice):
-    services.add_person(alice.ctx, "bob@acme.test", Role.OWNER)
+    services.add_person(OrgContext.system(alice.membership.organization), "bob@acme.test", "owner")
     url = member_url("member-role", alice.membership)
     response = client_for(alice).post(url, {"role": Role.ISMS_MANAGER}, **HTMX)
     assert response["HX-Refresh"] == "true"

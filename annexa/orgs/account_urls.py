@@ -1,0 +1,10 @@
+"""Account pages outside any organization, mounted under ``/accounts/`` next to allauth's."""
+
+from django.urls import path
+
+from annexa.orgs import views
+
+app_name = "orgs-account"
+urlpatterns = [
+    path("invitations/<str:invitation_token>/", views.InvitationView.as_view(), name="invitation"),
+]
