@@ -76,9 +76,13 @@ def export_checklist(
         fail(f"{output_format.upper()} is binary: write it to a file with -o FILE", 2)
     setup()
     from annexa.audits.services import checklist_io
+    from annexa.core.pdf import PDFError
 
     found = _audit(org, audit)
-    data = getattr(checklist_io, f"export_{output_format}")(found)
+    try:
+        data = getattr(checklist_io, f"export_{output_format}")(found)
+    except PDFError as exc:
+        fail(f"{exc}.")
     if output is None:
         out(data.decode("utf-8-sig"))
         return

@@ -70,3 +70,12 @@ def _log_refused(stderr: bytes, what: str) -> None:
             refused = json.loads(line)["refused"]
             if refused:
                 log.warning("%s asked for %d refused URL(s): %s", what, len(refused), refused)
+
+
+def failure_response(request, exc: Exception):
+    """503 with the reason (a page, or ``{"detail": …}`` under ``/api/``) for a PDF that could
+    not be rendered: the server's limit, not the request, is what failed."""
+    from annexa.core.errors import render_failure
+
+    log.warning("%s %s: %s", request.method, request.path, exc)
+    return render_failure(request, 503, "The PDF could not be made", f"{exc}.")

@@ -62,16 +62,20 @@ def context(review: ManagementReview) -> dict:
 
 
 def render_pdf(review: ManagementReview) -> bytes:
-    """The minutes for printing; rendering loads no URL (no network, no ``file://``)."""
-    import weasyprint
-
-    from annexa.audits.services.checklist_io import refusing_fetcher
+    """The minutes for printing, rendered by the PDF worker process (``annexa.core.pdf``):
+    stopped after ANNEXA_REPORT_PDF_SECONDS (``MinutesError``), loading no URL."""
+    from annexa.core.pdf import PDFError, render_isolated
 
     html = render_to_string(
         "reviews/minutes.html",
         {**context(review), "css": render_to_string("reviews/minutes.css")},
     )
-    return weasyprint.HTML(string=html, url_fetcher=refusing_fetcher()).write_pdf()
+    try:
+        return render_isolated(
+            html, what=f"the minutes PDF of {review.reference}", alternatives="the DOCX minutes"
+        )
+    except PDFError as exc:
+        raise MinutesError(str(exc)) from None
 
 
 def render_docx(review: ManagementReview) -> bytes:

@@ -10,6 +10,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.views.generic import DetailView, FormView, ListView
 
+from annexa.core import pdf
 from annexa.core.views import LifecycleStepMixin, OrgViewMixin
 from annexa.findings import history
 from annexa.reviews import minutes, services, sources
@@ -312,7 +313,10 @@ class MinutesView(OrgViewMixin, DetailView):
     fmt = "pdf"
 
     def get(self, request, *args, **kwargs):
-        body, media_type, filename = minutes.download(self.get_object(), self.fmt)
+        try:
+            body, media_type, filename = minutes.download(self.get_object(), self.fmt)
+        except minutes.MinutesError as exc:
+            return pdf.failure_response(request, exc)
         response = HttpResponse(body, content_type=media_type)
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
         return response

@@ -39,6 +39,7 @@ from annexa.audits.services import (
     fieldwork,
 )
 from annexa.audits.services.common import CONDUCT
+from annexa.core import pdf
 from annexa.core.api import IF_MATCH, OrgAPIMixin, if_match
 from annexa.core.limits import body_limit
 from annexa.evidence.uploads import content_of
@@ -287,7 +288,10 @@ class ExportView(OrgAPIMixin, generics.GenericAPIView):
         from annexa.audits.views.checklist import EXPORTS
 
         audit = self.get_object()
-        body = getattr(checklist_io, f"export_{self.fmt}")(audit)
+        try:
+            body = getattr(checklist_io, f"export_{self.fmt}")(audit)
+        except pdf.PDFError as exc:
+            return pdf.failure_response(request, exc)
         response = HttpResponse(body, content_type=EXPORTS[self.fmt])
         name = f"checklist-{audit.reference}-{timezone.localdate():%Y-%m-%d}.{self.fmt}"
         response["Content-Disposition"] = f'attachment; filename="{name}"'

@@ -159,8 +159,9 @@ def item_data(row: checklist_rows.Row) -> dict[str, Any]:
 
 
 def export_pdf(audit: Audit) -> bytes:
-    """The checklist for printing: no network or file access while rendering."""
-    import weasyprint
+    """The checklist for printing, rendered by the PDF worker process (``annexa.core.pdf``):
+    stopped after ANNEXA_REPORT_PDF_SECONDS (``PDFError``), no network or file access."""
+    from annexa.core.pdf import render_isolated
 
     items = list(checklist_rows.items_of(audit).prefetch_related("auditees"))
     all_rows = checklist_rows.rows(audit, items, with_linked=True)
@@ -173,19 +174,11 @@ def export_pdf(audit: Audit) -> bytes:
         "css": render_to_string("audits/checklist/print.css"),
     }
     html = render_to_string("audits/checklist/print.html", context)
-    return weasyprint.HTML(string=html, url_fetcher=refusing_fetcher()).write_pdf()
-
-
-def refusing_fetcher():
-    """WeasyPrint's URL fetcher for the checklist: the stylesheet is inline, so it refuses
-    every URL (no network, no ``file://``) and also allows no protocol at all."""
-    from weasyprint.urls import URLFetcher
-
-    class RefusingFetcher(URLFetcher):
-        def fetch(self, url: str, headers: Any = None) -> Any:
-            raise ValueError(f"the checklist PDF loads no external resource (refused {url[:80]!r})")
-
-    return RefusingFetcher(allowed_protocols=(), allow_redirects=False)
+    return render_isolated(
+        html,
+        what=f"the checklist PDF of {audit.reference}",
+        alternatives="another format (XLSX, CSV, JSON)",
+    )
 
 
 def import_checklist(ctx: OrgContext, audit: Audit, file: bytes | BinaryIO):

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 
 import pytest
+from django.urls import reverse
 from openpyxl import load_workbook
 
 from annexa.audits.models import ChecklistItem
 from annexa.audits.services import checklist_io, fieldwork
 from annexa.audits.tests.fieldwork_fixtures import *  # noqa: F403 - fixtures
 from annexa.audits.tests.fieldwork_fixtures import actions, store_text, xlsx_bytes
+from annexa.core.pdf import PDFError
 
 
 def sheet_rows(data: bytes) -> list[list]:
@@ -153,35 +156,40 @@ def test_it_exports_csv_and_json(items, fieldwork_audit, audrey):
     assert item["version"] == 2 and item["automated_results"] == []
 
 
-def test_it_prints_a_pdf_without_fetching_anything(items, fieldwork_audit, audrey, monkeypatch):
+def test_it_prints_a_pdf_without_fetching_anything(items, fieldwork_audit, audrey, caplog):
     notes = "![pixel](http://198.51.100.7/p.png) [x](file:///etc/passwd)"
     fieldwork.save_fieldwork(audrey.ctx, items["A.8.5"], {"notes": notes})
-    asked: list[str] = []
-    refusing = checklist_io.refusing_fetcher
-
-    def recording():
-        fetcher = refusing()
-        original = fetcher.fetch
-
-        def fetch(url, headers=None):
-            asked.append(url)
-            return original(url, headers)
-
-        fetcher.fetch = fetch
-        return fetcher
-
-    monkeypatch.setattr(checklist_io, "refusing_fetcher", recording)
+    caplog.set_level(logging.WARNING, logger="annexa.core.pdf")
     pdf = checklist_io.export_pdf(fieldwork_audit)
     assert pdf.startswith(b"%PDF") and len(pdf) > 1000
-    assert asked == []  # the stylesheet is inline and Markdown images are off
+    # The worker reports every URL the document asked for and was refused: none, because the
+    # stylesheet is inline and Markdown images are off.
+    assert not [r for r in caplog.records if "refused URL" in r.getMessage()]
 
 
 def test_it_refuses_every_url_while_printing():
-    import weasyprint
+    from annexa.core.pdf_fetcher import AssetFetcher, RefusedURL
+    from annexa.core.pdf_worker import write_pdf
 
-    fetcher = checklist_io.refusing_fetcher()
+    fetcher = AssetFetcher()
     for url in ("file:///etc/passwd", "http://198.51.100.7/p.png", "data:text/css,x"):
-        with pytest.raises(ValueError, match="loads no external resource"):
+        with pytest.raises(RefusedURL, match="only load its own assets"):
             fetcher.fetch(url)
     html = '<img src="http://198.51.100.7/p.png"><link rel="stylesheet" href="file:///etc/x">'
-    assert weasyprint.HTML(string=html, url_fetcher=fetcher).write_pdf().startswith(b"%PDF")
+    assert write_pdf(html, AssetFetcher()).startswith(b"%PDF")
+
+
+def test_a_checklist_pdf_over_the_time_limit_is_stopped_with_503(
+    items, fieldwork_audit, client_for, audrey, settings
+):
+    """The checklist PDF runs in the report's time-limited worker (ANNEXA_REPORT_PDF_SECONDS):
+    over the limit, the page and the API answer 503 saying so, instead of holding the worker."""
+    settings.REPORT_PDF_SECONDS = 0.01
+    with pytest.raises(PDFError, match=r"longer than 0\.01 seconds"):
+        checklist_io.export_pdf(fieldwork_audit)
+    client = client_for(audrey)
+    kwargs = {"org": "acme", "pk": fieldwork_audit.pk}
+    page = client.get(reverse("audits:checklist-pdf", kwargs=kwargs))
+    assert page.status_code == 503 and b"ANNEXA_REPORT_PDF_SECONDS" in page.content
+    api = client.get(reverse("audits-api:checklist-pdf", kwargs=kwargs))
+    assert api.status_code == 503 and "ANNEXA_REPORT_PDF_SECONDS" in api.json()["detail"]

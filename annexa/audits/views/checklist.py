@@ -32,7 +32,7 @@ from annexa.audits.services import (
 from annexa.audits.services.common import CONDUCT
 from annexa.audits.views.common import ObjectMixin, error_text, is_htmx
 from annexa.catalog.choices import Theme
-from annexa.core import spreadsheets
+from annexa.core import pdf, spreadsheets
 from annexa.core.limits import body_limit
 from annexa.core.views import OrgViewMixin
 
@@ -319,7 +319,11 @@ class ExportView(OrgViewMixin, ObjectMixin, View):
         audit = self.get_object()
         export = getattr(checklist_io, f"export_{self.fmt}")
         name = f"checklist-{audit.reference}-{timezone.localdate():%Y-%m-%d}.{self.fmt}"
-        response = HttpResponse(export(audit), content_type=EXPORTS[self.fmt])
+        try:
+            body = export(audit)
+        except pdf.PDFError as exc:
+            return pdf.failure_response(request, exc)
+        response = HttpResponse(body, content_type=EXPORTS[self.fmt])
         response["Content-Disposition"] = f'attachment; filename="{name}"'
         return response
 

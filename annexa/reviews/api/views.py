@@ -16,6 +16,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.response import Response
 
+from annexa.core import pdf
 from annexa.core.api import OrgAPIMixin
 from annexa.findings.api.views import service_errors
 from annexa.reviews import minutes, services
@@ -172,7 +173,10 @@ class ReviewViewSet(OrgAPIMixin, viewsets.ModelViewSet):
         return self._fresh(signed)
 
     def _minutes(self, fmt: str) -> HttpResponse:
-        body, media_type, filename = minutes.download(self.get_object(), fmt)
+        try:
+            body, media_type, filename = minutes.download(self.get_object(), fmt)
+        except minutes.MinutesError as exc:
+            return pdf.failure_response(self.request, exc)
         response = HttpResponse(body, content_type=media_type)
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
         return response

@@ -216,7 +216,10 @@ def _store_minutes(ctx: OrgContext, review: ManagementReview, fmt: str):
     from annexa.evidence import services as evidence
     from annexa.reviews import minutes
 
-    body, _media_type, filename = minutes.render(review, fmt)
+    try:
+        body, _media_type, filename = minutes.render(review, fmt)
+    except minutes.MinutesError as exc:  # the PDF took too long: nothing is signed off
+        raise ValidationError({"sign_off": [str(exc)]}) from None
     return evidence.store(
         ctx,
         chunks=[body],
