@@ -81,7 +81,8 @@ class ContextItemViewSet(OrgAPIMixin, viewsets.ModelViewSet):
             )
 
     def perform_destroy(self, instance) -> None:
-        context_service.delete(self.ctx, self.kind, instance)
+        with service_errors():  # e.g. a unit still in an audit's scope: 400 saying which
+            context_service.delete(self.ctx, self.kind, instance)
 
 
 class ContextIssueViewSet(ContextItemViewSet):

@@ -13,6 +13,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
+from django.db.models import ProtectedError, RestrictedError
 
 from annexa.core.tenancy import OrgContext
 from annexa.isms.models import ContextIssue, InterestedParty, OrgUnit
@@ -112,7 +113,11 @@ def delete(ctx: OrgContext, kind: Kind, instance: models.Model) -> None:
         obj = kind.model.objects.select_for_update().get(pk=instance.pk, organization=ctx.org)
         before = snapshot(kind, obj)
         uid = str(obj.uid)
-        obj.delete()
+        try:
+            with transaction.atomic():  # a savepoint: a refused delete leaves the rest usable
+                obj.delete()
+        except (ProtectedError, RestrictedError) as exc:
+            raise ValidationError(in_use(kind, obj, exc)) from None
         record(
             ctx,
             object_type=kind.object_type,
@@ -121,6 +126,37 @@ def delete(ctx: OrgContext, kind: Kind, instance: models.Model) -> None:
             before=before,
             after=None,
         )
+
+
+def in_use(kind: Kind, obj: models.Model, exc: ProtectedError | RestrictedError) -> str:
+    """Why ``obj`` cannot be deleted: what still refers to it (an audit's scope, say), named
+    by the record holding the reference rather than by the linking row."""
+    found = getattr(exc, "protected_objects", None) or getattr(exc, "restricted_objects", ())
+    holders: list[str] = []
+    for row in found:
+        holder = _holder(row, obj)
+        label = f"{holder._meta.verbose_name} {holder}"
+        if label not in holders:
+            holders.append(label)
+    shown = ", ".join(holders[:5]) + (f" and {len(holders) - 5} more" if len(holders) > 5 else "")
+    name = getattr(obj, "name", "") or str(obj)
+    return (
+        f"The {kind.model._meta.verbose_name} {name!r} cannot be deleted: it is used by "
+        f"{shown}. Remove it from there first."
+    )
+
+
+def _holder(row: models.Model, target: models.Model) -> models.Model:
+    """The record a linking row belongs to (an audit for an audit's unit row), or the row."""
+    for field in row._meta.concrete_fields:
+        if not field.many_to_one or field.name == "organization":
+            continue
+        if field.related_model is type(target):
+            continue
+        related = getattr(row, field.name, None)
+        if related is not None:
+            return related
+    return row
 
 
 def _assign(kind: Kind, obj: models.Model, data: Mapping[str, Any]) -> None:

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.views import View
 from django.views.generic import TemplateView
 
+from annexa.core.errors import render_failure
 from annexa.core.forms import attach_errors
 from annexa.core.views import OrgViewMixin
 from annexa.isms.forms import ContextIssueForm, InterestedPartyForm, OrgUnitForm
@@ -135,10 +136,20 @@ class ItemEditView(ItemMixin, View):
 class ItemDeleteView(ItemMixin, View):
     def post(self, request, **kwargs):
         obj = self.get_object()
-        service.delete(self.ctx, self.kind, obj)
+        try:
+            service.delete(self.ctx, self.kind, obj)
+        except ValidationError as exc:
+            return self.refused(request, " ".join(exc.messages))
         if is_htmx(request):
             return HttpResponse("")
         messages.success(request, f"{self.model._meta.verbose_name.capitalize()} deleted.")
+        return redirect(self.context_url())
+
+    def refused(self, request, message: str) -> HttpResponse:
+        """409 with the reason: in the page for htmx, else as a message over the list."""
+        if is_htmx(request):
+            return render_failure(request, 409, "Not deleted", message)
+        messages.error(request, message)
         return redirect(self.context_url())
 
 
