@@ -73,13 +73,15 @@ class OpenScapKind(FileKind):
         info = xccdf.ScanInfo()
         with open(path, "rb") as stream:
             count = sum(1 for _ in xccdf.iter_results(stream, info))
-        profile = info.profile.rsplit("_profile_", 1)[-1] or "no profile"
-        target = info.target or "unknown host"
+        xccdf.require_evaluated(info)
+        host = info.target or "unknown host"
+        # One stream per host, benchmark and profile: a scan with another profile (or another
+        # benchmark) never replaces the results of the first.
         return Inspection(
             kind=self.name,
-            target=target,
+            target=f"{host}/{info.benchmark_name}/{info.profile_name}",
             stored_name=_with_extension(filename, "xml"),
-            title=f"OpenSCAP results: {target} ({profile})",
+            title=f"OpenSCAP results: {host} ({info.benchmark_name}, {info.profile_name})",
             records=count,
         )
 

@@ -82,6 +82,54 @@ class ScanInfo:
     scanner: str = ""
     seen_test_result: bool = False
     counts: dict[str, int] = field(default_factory=dict)
+    # The platforms the benchmark is written for (CPE names, e.g. cpe:/o:debianproject:debian:11).
+    platforms: list[str] = field(default_factory=list)
+
+    @property
+    def evaluated(self) -> int:
+        """Rule results that say something about the system (pass, fail, error, …)."""
+        return sum(n for value, n in self.counts.items() if value in EVALUATED)
+
+    @property
+    def profile_name(self) -> str:
+        return self.profile.rsplit("_profile_", 1)[-1] or "no profile"
+
+    @property
+    def benchmark_name(self) -> str:
+        return self.benchmark.rsplit("_benchmark_", 1)[-1] or "unknown benchmark"
+
+
+# Results that come from evaluating a rule on the system (``notapplicable``, ``notselected``,
+# ``notchecked`` and ``informational`` do not).
+EVALUATED = ("pass", "fixed", "fail", "error", "unknown")
+LABELS = {
+    "notselected": "not selected",
+    "notapplicable": "not applicable",
+    "notchecked": "not checked",
+    "informational": "informational",
+}
+
+
+def require_evaluated(info: ScanInfo) -> None:
+    """Refuse a scan that evaluated no rule: it says nothing about the system, and stored as
+    the host's latest results it would hide the failures of an earlier scan."""
+    if info.evaluated:
+        return
+    total = sum(info.counts.values())
+    tally = ", ".join(
+        f"{n} {LABELS.get(value, value)}" for value, n in sorted(info.counts.items()) if n
+    )
+    why = f"of its {total} rule results: {tally}" if total else "it holds no rule result"
+    if info.counts.get("notapplicable"):
+        platforms = ", ".join(info.platforms) or "another platform"
+        cause = (
+            "no selected rule applies to the scanned system, so the content does not apply to "
+            f"this OS (the benchmark {info.benchmark_name} is written for {platforms}); scan "
+            "with the data stream of the host's operating system and version"
+        )
+    else:
+        cause = f"the profile {info.profile_name} selects no rule that oscap could evaluate"
+    raise FormatError(f"the OpenSCAP scan evaluated no rule ({why}): {cause}")
 
 
 def _local(tag: str) -> tuple[str, str]:
@@ -177,6 +225,10 @@ def _on_end(name: str, element, rules: dict, info: ScanInfo) -> RuleResult | Non
         info.profile = element.get("idref", "")
     elif name == "benchmark":
         info.benchmark = element.get("id", "") or element.get("href", "")
+    elif name == "platform" and element.get("idref", "").startswith("cpe:"):
+        # Rules name their platforms by "#id"; the benchmark names its own by CPE.
+        if element.get("idref") not in info.platforms:
+            info.platforms.append(element.get("idref"))
     elif name == "rule-result":
         result = _rule_result(element, rules, info)
         element.clear()

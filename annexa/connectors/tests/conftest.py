@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from annexa.connectors import secrets
+from annexa.connectors import netguard, secrets
 
 
 @pytest.fixture(autouse=True)
@@ -16,6 +16,12 @@ def home(tmp_path, settings):
     settings.STORAGE_URL = f"file://{tmp_path / 'blobs'}"
     secrets.ensure_keyring()
     return root
+
+
+@pytest.fixture
+def server_allowed(settings):
+    """The administrator allowed connectors to act on this server (ANNEXA_OUTBOUND_ALLOW)."""
+    settings.OUTBOUND_ALLOW = netguard.parse_allow_list("127.0.0.1/32")
 
 
 @pytest.fixture

@@ -6,6 +6,8 @@ parser that fails on one of them has a bug: never edit a file to make a test pas
 
 from __future__ import annotations
 
+import gzip
+import shutil
 from pathlib import Path
 
 import pytest
@@ -13,6 +15,13 @@ import pytest
 SAMPLES = Path(__file__).resolve().parent / "tool_outputs"
 
 OPENSCAP = "openscap/xccdf-results-standard-debian12.xml"
+# One host ("vm", Debian 12) scanned three times with SSG 0.1.65, kept gzip-compressed (the
+# results hold the whole benchmark): two profiles that apply, and one scan where nothing does.
+OPENSCAP_STANDARD = "openscap/results-standard-debian12.xml.gz"
+OPENSCAP_STANDARD_ARF = "openscap/arf-standard-debian12.xml.gz"
+OPENSCAP_MINIMAL = "openscap/results-anssi-minimal-debian12.xml.gz"
+OPENSCAP_NOTHING_APPLIES = "openscap/results-anssi-minimal-debian11-content.xml.gz"
+OPENSCAP_NOTHING_APPLIES_ARF = "openscap/arf-anssi-minimal-debian11-content.xml.gz"
 LYNIS = "lynis/lynis-report-debian12.dat"
 PROWLER = tuple(
     f"prowler/example_output_{cloud}.ocsf.json" for cloud in ("aws", "azure", "gcp", "kubernetes")
@@ -25,3 +34,13 @@ def sample(relative: str) -> Path:
     if not path.is_file():
         pytest.fail(f"the sample {relative} is missing from {SAMPLES} (part of the repository)")
     return path
+
+
+def unpacked(relative: str, folder: Path) -> Path:
+    """A gzip-compressed sample decompressed into ``folder`` (under its name without .gz),
+    byte for byte the file the tool wrote."""
+    source = sample(relative)
+    target = folder / source.name.removesuffix(".gz")
+    with gzip.open(source, "rb") as packed, open(target, "wb") as out:
+        shutil.copyfileobj(packed, out)
+    return target

@@ -25,12 +25,6 @@ def run_connector(ctx, connector):
     return run, items
 
 
-@pytest.fixture
-def server_allowed(settings):
-    """The administrator allowed connectors to act on this server (ANNEXA_OUTBOUND_ALLOW)."""
-    settings.OUTBOUND_ALLOW = netguard.parse_allow_list("127.0.0.1/32")
-
-
 @pytest.mark.parametrize(
     ("kind", "values", "tool"),
     [
@@ -51,27 +45,6 @@ def test_run_mode_on_this_server_needs_the_administrators_allowance(
     assert run.status == RunStatus.FAILED and items == [] and started == []
     assert "ANNEXA_OUTBOUND_ALLOW" in run.message and "127.0.0.1/32" in run.message
     assert "server Annexa runs on" in run.message
-
-
-@pytest.mark.skipif(
-    shutil.which("oscap") is None,
-    reason="oscap is not installed (apt-get install openscap-scanner ssg-debian)",
-)
-@pytest.mark.skipif(
-    not DATASTREAM.is_file(), reason=f"{DATASTREAM} is missing (apt-get install ssg-debian)"
-)
-def test_it_runs_oscap_on_this_server(isla, server_allowed):
-    connector = services.create(
-        isla.ctx,
-        name="This server (SCAP)",
-        kind="openscap",
-        values={"mode": "run", "datastream": str(DATASTREAM)},
-    )
-    run, items = run_connector(isla.ctx, connector)
-    assert run.status == RunStatus.SUCCEEDED, run.message
-    (item,) = items
-    assert item.kind == "openscap" and item.records > 100
-    assert item.version.filename == "xccdf-results.xml"
 
 
 def test_it_refuses_scap_content_outside_the_system_directory(isla, server_allowed):

@@ -189,7 +189,7 @@ class TestRuns:
 class TestIngest:
     def test_it_imports_a_file_detecting_its_kind(self, isla):
         item = services.ingest_file(isla.ctx, sample(OPENSCAP))
-        assert item.kind == "openscap" and item.stream == "openscap:vm"
+        assert item.kind == "openscap" and item.stream == "openscap:vm/DEBIAN-11/standard"
         assert item.version.source == Source.IMPORT and item.records == 355
         assert item.run.trigger == Trigger.INGEST and item.run.status == RunStatus.SUCCEEDED
 

@@ -125,7 +125,7 @@ def test_it_imports_an_uploaded_file(colin, client_for):
     response = client.post("/o/acme/connectors/import/", {"file": upload, "valid_days": 30})
     assert response.status_code == 302, response.content.decode()[:500]
     page = client.get(response.url).content.decode()
-    assert "openscap tests of openscap:vm" in page
+    assert "openscap tests of openscap:vm/DEBIAN-11/standard" in page
 
 
 def test_it_shows_why_an_import_was_refused(colin, client_for):
