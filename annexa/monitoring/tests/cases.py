@@ -63,7 +63,12 @@ LYNIS = [
     ),
     (
         "lynis_firewall_active",
-        report("firewall_active=1", "firewall_empty_ruleset=0", "firewall_software[]=nftables"),
+        report(
+            "firewall_active=1",
+            "firewall_empty_ruleset=0",
+            "firewall_software[]=nftables",
+            ran("FIRE-4540"),
+        ),
         report("firewall_active=1", "firewall_empty_ruleset=1"),
         ERROR,
     ),

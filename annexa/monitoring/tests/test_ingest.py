@@ -40,7 +40,8 @@ def test_it_lands_lynis_findings_on_their_controls(ctx):
     # AUTH-9286 (password ageing) raised suggestions: failures on A.5.17.
     assert controls["A.5.17"]["fail"] >= 1
     tests = {t["id"]: t["status"] for t in summary["tests"]}
-    assert tests["lynis_firewall_active"] == "pass"
+    # No firewall program on the host: Lynis read no rule set, so no pass (see the check).
+    assert tests["lynis_firewall_active"] == "error"
     assert tests["lynis_password_aging"] == "fail"
     assert {"rule": "LYNIS", "reason": summary["unmapped"][1]["reason"]} in summary["unmapped"]
 

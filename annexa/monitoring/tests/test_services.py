@@ -42,7 +42,10 @@ def test_it_evaluates_the_same_content_once(ctx, tmp_path):
 
 
 def test_it_records_the_run_in_the_ledger(ctx, tmp_path):
-    judged = services.ingest(ctx, lynis_report(tmp_path, firewall_active=1))
+    # A firewall passes only when Lynis read its rule set (FIRE-4512, iptables).
+    judged = services.ingest(
+        ctx, lynis_report(tmp_path, firewall_active=1, tests_executed="FIRE-4512|")
+    )
     entry = LedgerEntry.objects.get(object_type="test_run", object_id=str(judged.run.uid))
     assert '"lynis_firewall_active":"pass"' in entry.data
     assert entry.blob_sha256 == judged.item.version.sha256
@@ -73,7 +76,11 @@ def test_it_derives_passing_and_failing_controls(ctx, tmp_path):
     services.ingest(
         ctx,
         lynis_report(
-            tmp_path, firewall_active=1, firewall_empty_ruleset=0, malware_scanner_installed=0
+            tmp_path,
+            firewall_active=1,
+            firewall_empty_ruleset=0,
+            malware_scanner_installed=0,
+            tests_executed="FIRE-4512|",
         ),
     )
     views = derivation.derive(ctx.org)
