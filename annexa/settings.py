@@ -62,11 +62,12 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    # Idle and absolute session timeouts (annexa/core/sessions.py).
-    "annexa.core.sessions.SessionTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # Idle and absolute session timeouts (annexa/core/sessions.py); last, so that an outage
+    # page knows about htmx.
+    "annexa.core.sessions.SessionTimeoutMiddleware",
 ]
 
 ROOT_URLCONF = "annexa.urls"

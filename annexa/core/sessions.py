@@ -25,6 +25,8 @@ from django.contrib.sessions.models import Session
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
+from annexa.core import errors
+
 logger = logging.getLogger("annexa.security")
 
 SIGNED_IN_AT = "annexa_signed_in_at"
@@ -63,6 +65,18 @@ class SessionTimeoutMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        try:
+            self.check(request)
+        except Exception as exc:
+            # Reading the session is this request's first database query: an outage here gets
+            # the same 503 page or JSON as one in a view (core/errors.py).
+            failure = errors.failure_response(request, exc)
+            if failure is None:
+                raise
+            return failure
+        return self.get_response(request)
+
+    def check(self, request: HttpRequest) -> None:
         session = request.session
         # Only sessions that carry a sign-in: reading the key loads the session, not the user.
         if SESSION_KEY in session:
@@ -76,7 +90,6 @@ class SessionTimeoutMiddleware:
                     messages.info(request, "Your session has ended. Please log in again.")
             elif now - session[LAST_SEEN_AT] >= TOUCH_SECONDS:
                 session[LAST_SEEN_AT] = now
-        return self.get_response(request)
 
 
 def end_sessions_of(user_id) -> int:

@@ -11,6 +11,7 @@ import logging
 import os
 import sqlite3
 import subprocess
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -159,7 +160,12 @@ def test_an_htmx_request_gets_the_message_for_the_page_it_came_from(acme, client
     assert response.content.decode().startswith('<p class="errors" role="alert">')
     # base.html holds the target and lets htmx swap these error responses into it
     page = client_for(isla).get("/o/acme/soa/").content.decode()
-    assert 'id="server-error"' in page and "[500,503,507].includes" in page
+    assert 'id="server-error"' in page and "annexa/annexa.js" in page
+    # … whose script lets htmx swap these error responses into it (no inline script: CSP)
+    from django.contrib.staticfiles import finders
+
+    script = Path(finders.find("annexa/annexa.js")).read_text(encoding="utf-8")
+    assert "[500, 503, 507]" in script and '"#server-error"' in script
 
 
 def test_any_other_server_error_gets_the_styled_500_page_or_json():
