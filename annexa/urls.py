@@ -39,6 +39,7 @@ org_api = [
 urlpatterns = [
     path("", core_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
+    path("accounts/", include("annexa.orgs.account_urls")),
     path("accounts/", include("allauth.urls")),
     # The admin signs in through allauth's login page, with its failed-login limits (and the
     # second factor); its own login form, which has neither, is never served.
