@@ -166,7 +166,14 @@ def _print_judged(report: dict[str, Any]) -> None:
         f"{report['kind']}: {evidence['filename']} ({evidence['sha256'][:12]}…) — {state}; "
         f"{report['findings']} finding(s), test run {run}"
     )
-    controls = Table("control", "pass", "fail", "error", "n/a", title="Results per Annex A control")
+    controls = Table(
+        "control",
+        "pass",
+        "fail",
+        "error",
+        "n/a",
+        title="Scanner results per Annex A control (control tests apart)",
+    )
     for control, counts in report["controls"].items():
         controls.add_row(
             control, *(str(counts[k]) for k in ("pass", "fail", "error", "not_applicable"))

@@ -1,7 +1,10 @@
 """From a tool's own rules to ISO/IEC 27001:2022 Annex A controls.
 
-- OpenSCAP (SCAP Security Guide) rules cite ISO/IEC 27001:2013 Annex A; the 2013→2022
-  correspondence of the catalog turns those into 2022 controls (``A.12.4.1`` → ``A.8.15``).
+- OpenSCAP (SCAP Security Guide) rules land on the controls they actually test through
+  ``data/ssg_rules.json`` (reviewed, one reason per line). The rules' own ISO/IEC 27001:2013
+  references are broad (a file-ownership rule cites 23 controls, screening among them): the
+  2013→2022 correspondence turns them into 2022 controls kept as ``related`` only, shown as
+  cited and never counted as a result of the control.
 - Prowler / OCSF findings use the producer's own ``ISO27001-2022`` entries verbatim when
   present, otherwise ``data/prowler_checks.json`` (our mapping of known check ids).
 - Lynis tests map by test group, with single-test overrides (``data/lynis_tests.json``).
@@ -13,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,6 +42,8 @@ class Finding:
     controls: tuple[str, ...]
     unmapped: str = ""  # why ``controls`` is empty
     topic: str = ""
+    # Controls the tool's own broad references name: shown as related, never counted.
+    related: tuple[str, ...] = ()
 
 
 @functools.cache
@@ -54,9 +60,34 @@ def lynis_mapping() -> dict:
     return _data("lynis_tests.json")
 
 
+@dataclass(frozen=True, slots=True)
+class RuleLine:
+    """One reviewed line of ``ssg_rules.json``: the rules it matches and what they test."""
+
+    pattern: re.Pattern
+    controls: tuple[str, ...]
+    reason: str
+
+
+@functools.cache
+def ssg_rules() -> tuple[RuleLine, ...]:
+    return tuple(
+        RuleLine(re.compile(line["pattern"]), tuple(line["controls"]), line["reason"])
+        for line in _data("ssg_rules.json")["rules"]
+    )
+
+
+def ssg_line(short_id: str) -> RuleLine | None:
+    """The first reviewed line whose pattern matches the whole rule id, if any."""
+    return next((line for line in ssg_rules() if line.pattern.fullmatch(short_id)), None)
+
+
 def mapping_version() -> str:
     """Changes whenever a mapping data file changes, so results are re-derived."""
-    return f"prowler{_data('prowler_checks.json')['version']}-lynis{lynis_mapping()['version']}"
+    return (
+        f"prowler{_data('prowler_checks.json')['version']}-lynis{lynis_mapping()['version']}"
+        f"-ssg{_data('ssg_rules.json')['version']}"
+    )
 
 
 class Mapper:
@@ -77,7 +108,18 @@ class Mapper:
     # --- OpenSCAP ------------------------------------------------------------------------
 
     def xccdf(self, result: RuleResult) -> Finding:
-        controls, reason = self._from_2013(result.iso2013)
+        line = ssg_line(result.short_id)
+        controls = line.controls if line is not None else ()
+        cited, _why = self._from_2013(result.iso2013)
+        related = tuple(c for c in cited if c not in controls)
+        if controls:
+            reason = ""
+        elif line is not None:
+            reason = f"tests no Annex A control on its own ({line.reason})"
+        else:
+            reason = "not in Annexa's reviewed SSG rule table (data/ssg_rules.json)"
+        if related and not controls:
+            reason += f"; its ISO/IEC 27001:2013 references name {len(related)} related controls"
         return Finding(
             tool="openscap",
             rule=result.short_id,
@@ -87,6 +129,7 @@ class Mapper:
             resource=result.target,
             controls=controls,
             unmapped=reason,
+            related=related,
         )
 
     def _from_2013(self, refs: tuple[str, ...]) -> tuple[tuple[str, ...], str]:

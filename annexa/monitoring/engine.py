@@ -35,6 +35,8 @@ class Evaluation:
     outcomes: dict[str, Outcome] = field(default_factory=dict)
     controls: dict[str, dict[str, int]] = field(default_factory=dict)
     unmapped: dict[str, str] = field(default_factory=dict)
+    # Per control: findings whose tool cites it only through a broad reference (not counted).
+    related: dict[str, int] = field(default_factory=dict)
     unmapped_findings: int = 0
     findings: int = 0
     records: int = 0
@@ -44,6 +46,7 @@ class Evaluation:
         """JSON-ready (integers and strings only), as the test run keeps it."""
         return {
             "controls": {k: self.controls[k] for k in sorted(self.controls, key=_control_key)},
+            "related": {k: self.related[k] for k in sorted(self.related, key=_control_key)},
             "unmapped": [{"rule": r, "reason": why} for r, why in sorted(self.unmapped.items())],
             "unmapped_findings": self.unmapped_findings,
             "findings": self.findings,
@@ -76,6 +79,8 @@ class _Run:
     def tally(self, finding: Finding) -> None:
         result = self.result
         result.findings += 1
+        for control in finding.related:
+            result.related[control] = result.related.get(control, 0) + 1
         if not finding.controls:
             result.unmapped_findings += 1
             if finding.rule not in result.unmapped and len(result.unmapped) < MAX_UNMAPPED:

@@ -135,7 +135,7 @@ class TestRunView(OrgViewMixin, DetailView):
         context = super().get_context_data(**kwargs)
         results = list(self.object.results.all())
         context["results"] = results
-        context["counts"] = services.control_counts(self.object, results)
+        context["counts"] = services.control_counts(self.object)
         return context
 
 

@@ -63,8 +63,8 @@ class OpenScapConnector(BaseConnector):
     name = "openscap"
     label = "OpenSCAP"
     description = (
-        "XCCDF results of OpenSCAP with the SCAP Security Guide; rules map to Annex A through "
-        "their ISO/IEC 27001:2013 references."
+        "XCCDF results of OpenSCAP with the SCAP Security Guide, one stream per host and "
+        "profile; rules count for the Annex A controls Annexa's reviewed table says they test."
     )
     config_class = OpenScapConfig
     produces = ("openscap",)

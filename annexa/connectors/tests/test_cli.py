@@ -10,7 +10,14 @@ from typer.testing import CliRunner
 
 from annexa.cli.main import app
 from annexa.connectors import secrets, services
-from annexa.connectors.tests.samples import LYNIS, OPENSCAP, PROWLER, sample
+from annexa.connectors.tests.samples import (
+    LYNIS,
+    OPENSCAP,
+    OPENSCAP_NOTHING_APPLIES,
+    PROWLER,
+    sample,
+    unpacked,
+)
 
 
 def invoke(*args: str):
@@ -31,13 +38,15 @@ def test_it_ingests_a_file_and_prints_the_summary_as_json(loaded):
     tests = {t["id"]: t["status"] for t in summary["tests"]}
     assert tests["openscap_file_permissions"] == "fail"
     unmapped = {u["rule"]: u["reason"] for u in summary["unmapped"]}
-    assert "cites no ISO/IEC 27001:2013" in unmapped["file_permissions_systemmap"]
+    # Counted only where the reviewed rule table says a rule tests a control.
+    assert "tests no Annex A control on its own" in unmapped["partition_for_home"]
+    assert summary["related"]["A.6.1"] >= 1 and "A.6.1" not in summary["controls"]
 
 
 def test_it_prints_tables_by_default(loaded):
     result = invoke("ingest", str(sample(LYNIS)), "--org", "acme", "--kind", "lynis")
     assert result.exit_code == 0, result.output
-    assert "Results per Annex A control" in result.stdout
+    assert "Scanner results per Annex A control" in result.stdout
     assert "lynis_firewall_active" in result.stdout and "Unmapped" in result.stdout
 
 
@@ -53,6 +62,13 @@ def test_it_exits_2_for_a_refused_file(loaded, tmp_path):
     broken.write_text("<html></html>")
     result = invoke("ingest", str(broken), "--org", "acme", "--kind", "openscap")
     assert result.exit_code == 2 and "refused" in result.output
+
+
+def test_it_exits_2_for_a_scan_that_evaluated_no_rule(loaded, tmp_path):
+    path = unpacked(OPENSCAP_NOTHING_APPLIES, tmp_path)
+    result = invoke("ingest", str(path), "--org", "acme")
+    assert result.exit_code == 2
+    assert "evaluated no rule" in result.output and "does not apply to this OS" in result.output
 
 
 @pytest.mark.parametrize(

@@ -17,23 +17,29 @@ def mapper(catalog) -> Mapper:
     return Mapper.from_catalog()
 
 
-def test_it_maps_ssg_rules_through_their_2013_references(mapper):
+def test_it_maps_ssg_rules_through_the_reviewed_table_only(mapper):
     with open(sample(OPENSCAP), "rb") as stream:
         by_rule = {r.short_id: mapper.xccdf(r) for r in xccdf.iter_results(stream)}
-    # ensure_logrotate_activated cites 2013 A.12.4.1 (event logging), which is 2022 A.8.15.
-    assert "A.8.15" in by_rule["ensure_logrotate_activated"].controls
-    # file_groupowner_etc_passwd cites A.9.4.1 (information access restriction) → A.8.3.
-    assert "A.8.3" in by_rule["file_groupowner_etc_passwd"].controls
-    assert by_rule["file_groupowner_etc_passwd"].status == "pass"
-    unmapped = by_rule["file_permissions_systemmap"]
-    assert unmapped.controls == () and "cites no ISO/IEC 27001:2013" in unmapped.unmapped
+    # ensure_logrotate_activated keeps logs rotated: it tests A.8.15 (logging).
+    assert by_rule["ensure_logrotate_activated"].controls == ("A.8.15",)
+    # file_groupowner_etc_passwd tests access to /etc/passwd: A.8.3. Its 23 ISO/IEC
+    # 27001:2013 references (screening, cryptography, …) become related controls only.
+    passwd = by_rule["file_groupowner_etc_passwd"]
+    assert passwd.controls == ("A.8.3",) and passwd.status == "pass"
+    assert "A.6.1" in passwd.related and "A.8.3" not in passwd.related
+    # SSG cites nothing for file_permissions_systemmap; the table still says what it tests.
+    assert by_rule["file_permissions_systemmap"].controls == ("A.8.3",)
+    # A rule the table reviewed as testing no control says why, and keeps its related ones.
+    partition = by_rule["partition_for_var_log"]
+    assert partition.controls == () and "no Annex A control requires it" in partition.unmapped
+    assert "A.8.15" in partition.related
 
 
-def test_it_explains_an_unloaded_catalog(db):
+def test_it_counts_no_rule_outside_the_table(db):
     finding = Mapper({}, set()).xccdf(
-        xccdf.RuleResult("r", "r", "pass", "t", "low", ("A.12.4.1",), "host")
+        xccdf.RuleResult("r", "brand_new_rule", "pass", "t", "low", ("A.12.4.1",), "host")
     )
-    assert finding.controls == () and "catalog is not loaded" in finding.unmapped
+    assert finding.controls == () and "not in Annexa's reviewed SSG rule table" in finding.unmapped
 
 
 def test_it_maps_lynis_tests_by_group_and_override(mapper):
@@ -94,4 +100,5 @@ def test_it_keeps_the_mapping_data_on_real_control_ids(catalog):
     used = {c for cs in data["groups"].values() for c in cs}
     used |= {c for cs in data["tests"].values() for c in cs}
     used |= {c for entry in mapping.prowler_checks().values() for c in entry["controls"]}
+    used |= {c for line in mapping.ssg_rules() for c in line.controls}
     assert used <= ids, used - ids

@@ -41,7 +41,8 @@ class Judged:
                 "new": self.item.created,
             },
             "test_run": {"uid": str(self.run.uid), "new": self.new_run, "status": self.run.status},
-            "controls": control_counts(self.run, results),
+            "controls": control_counts(self.run),
+            "related": self.run.summary.get("related", {}),
             "tests": [
                 {
                     "id": r.test_id,
@@ -58,16 +59,14 @@ class Judged:
         }
 
 
-def control_counts(run: TestRun, results: list | None = None) -> dict[str, dict[str, int]]:
-    """Per Annex A control: pass / fail / error / not applicable results of this run — the
-    tool's own findings mapped to the control, plus Annexa's control tests that speak for it."""
+def control_counts(run: TestRun) -> dict[str, dict[str, int]]:
+    """Per Annex A control: pass / fail / error / not applicable of the tool's own rule and
+    check results that test the control (reviewed mappings only). Annexa's control tests are
+    never added in: they are results of another kind, listed apart."""
     counts: dict[str, dict[str, int]] = {
         control: {key: int(tally.get(key, 0)) for key in STATUS_KEYS}
         for control, tally in run.summary.get("controls", {}).items()
     }
-    for result in results if results is not None else run.results.all():
-        for control in result.control_ids:
-            counts.setdefault(control, dict.fromkeys(STATUS_KEYS, 0))[result.status] += 1
     return {k: counts[k] for k in sorted(counts, key=lambda c: tuple(map(int, c[2:].split("."))))}
 
 

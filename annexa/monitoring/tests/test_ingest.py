@@ -112,7 +112,8 @@ def test_it_streams_a_large_ocsf_file_in_bounded_memory(ctx, tmp_path):
         tracemalloc.stop()
     assert judged.run.summary["findings"] == count
     counts = judged.as_dict()["controls"]["A.5.5"]
-    # every 7th finding failed, and so did the security-contacts test that reads them
-    assert counts["fail"] == len(range(0, count, 7)) + 1
+    # every 7th finding failed (the security-contacts test that reads them failed too, but
+    # control tests are listed apart, never added to the scanner's counts)
+    assert counts["fail"] == len(range(0, count, 7))
     assert size > 30 * 1024 * 1024
     assert peak < 8 * 1024 * 1024, f"peak {peak} bytes for a {size}-byte file"

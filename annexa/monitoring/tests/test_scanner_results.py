@@ -69,3 +69,31 @@ def test_the_lynis_report_of_a_host_without_a_firewall_never_passes_the_firewall
     assert result.reason.startswith("cannot tell whether vm filters traffic")
     assert "FIRE-4512" in result.reason and "read no rule set" in result.reason
     assert derivation.derive(ctx.org)["A.8.20"].status != ControlStatus.PASSING
+
+
+def test_scanner_results_and_control_tests_stay_apart(ctx, vera, client_for, tmp_path):
+    from collections import Counter
+
+    from annexa.connectors import kinds
+    from annexa.connectors.mapping import Mapper
+
+    judged = services.ingest(ctx, unpacked(OPENSCAP_STANDARD, tmp_path))
+    report = judged.as_dict()
+    # Each cell counts rule results only: exactly the tally of the rules the table maps there.
+    expected: dict[str, Counter] = {}
+    with open(unpacked(OPENSCAP_STANDARD, tmp_path), "rb") as stream:
+        for finding in kinds.get("openscap").findings(stream, Mapper.from_catalog()):
+            for control in finding.controls:
+                expected.setdefault(control, Counter())[finding.status] += 1
+    assert {c: {k: v for k, v in n.items() if v} for c, n in report["controls"].items()} == {
+        c: dict(n) for c, n in expected.items()
+    }
+    # A.8.9's control test failed (openscap_profile_compliance); the rules of this scan that
+    # test A.8.9 did not apply, so its scanner cell holds no fail (the test is not added in).
+    assert {t["id"]: t["status"] for t in report["tests"]}["openscap_profile_compliance"] == "fail"
+    assert report["controls"]["A.8.9"]["fail"] == 0
+    # The broad 2013 references are listed as related, never as results.
+    assert report["related"]["A.6.1"] >= 12 and "A.6.1" not in report["controls"]
+    page = client_for(vera).get(f"/o/acme/monitoring/runs/{judged.run.pk}/").content.decode()
+    assert "Related controls (cited by the tool, not counted)" in page
+    assert "A.6.1: cited by" in page
