@@ -5,8 +5,10 @@
   references are broad (a file-ownership rule cites 23 controls, screening among them): the
   2013→2022 correspondence turns them into 2022 controls kept as ``related`` only, shown as
   cited and never counted as a result of the control.
-- Prowler / OCSF findings use the producer's own ``ISO27001-2022`` entries verbatim when
-  present, otherwise ``data/prowler_checks.json`` (our mapping of known check ids).
+- Prowler / OCSF findings land on the controls ``data/prowler_checks.json`` names for their
+  check id (reviewed, a reason per check), whatever Prowler version wrote the file: Prowler's
+  own ``ISO27001-2022`` entries change between versions and mostly disagree with what the
+  check tests, so a finding's entries are kept as ``related`` only.
 - Lynis tests map by test group, with single-test overrides (``data/lynis_tests.json``).
 
 Everything that cannot be mapped keeps the reason, so the import summary can say why.
@@ -153,20 +155,15 @@ class Mapper:
 
     def ocsf(self, finding: OcsfFinding) -> Finding:
         known = prowler_checks().get(finding.check_id)
-        topic = known["topic"] if known else ""
-        if finding.iso2022 is not None:
-            controls = tuple(c for c in finding.iso2022 if self._is_control(c))
-            reason = (
-                ""
-                if controls
-                else f"its ISO27001-2022 entries ({', '.join(finding.iso2022) or 'none'}) "
-                "name no Annex A control"
-            )
-        elif known:
-            controls, reason = tuple(known["controls"]), ""
-        else:
-            controls = ()
-            reason = "no ISO27001-2022 compliance entry and the check id is not in our mapping"
+        controls = tuple(known["controls"]) if known else ()
+        given = tuple(c for c in finding.iso2022 or () if self._is_control(c))
+        related = tuple(c for c in given if c not in controls)
+        reason = ""
+        if not known:
+            reason = "the check id is not in Annexa's reviewed mapping (data/prowler_checks.json)"
+            if related:
+                entries = ", ".join(related)
+                reason += f"; the producer's ISO27001-2022 entries ({entries}) are kept as related"
         return Finding(
             tool="ocsf",
             rule=finding.check_id,
@@ -176,7 +173,8 @@ class Mapper:
             resource=finding.resource,
             controls=controls,
             unmapped=reason,
-            topic=topic,
+            topic=known["topic"] if known else "",
+            related=related,
         )
 
     def _is_control(self, value: str) -> bool:

@@ -54,34 +54,45 @@ def test_it_maps_lynis_tests_by_group_and_override(mapper):
     assert findings["LYNIS"].controls == () and "Lynis release" in findings["LYNIS"].unmapped
 
 
-def test_it_uses_a_findings_iso_2022_entries_verbatim(mapper):
+@pytest.mark.parametrize(
+    ("version", "entries"),
+    [
+        ("<prowler_version>", None),  # the real example: no ISO27001-2022 entry at all
+        ("5.4.0", ["A.8.3"]),  # what a later Prowler's own mapping says for this check
+        ("5.40.0", ["A.5.15", "A.8.3", "9.2"]),
+    ],
+)
+def test_a_check_lands_on_the_same_controls_whatever_prowler_version(mapper, version, entries):
     with open(sample(PROWLER[0]), "rb") as stream:
         document = json.load(stream)[0]
-    document["unmapped"]["compliance"]["ISO27001-2022"] = ["A.5.15", "A.8.2"]
+    document["metadata"]["product"]["version"] = version
+    if entries is not None:
+        document["unmapped"]["compliance"]["ISO27001-2022"] = entries
     finding = mapper.ocsf(ocsf.normalise(document))
-    # accessanalyzer_enabled is in our own list too, but the producer's mapping wins.
-    assert finding.controls == ("A.5.15", "A.8.2")
-    assert finding.topic == "least_privilege"
-
-
-def test_it_falls_back_to_the_known_check_ids(mapper):
-    with open(sample(PROWLER[0]), "rb") as stream:
-        first = next(ocsf.iter_findings(stream))
-    finding = mapper.ocsf(first)
-    assert finding.controls == tuple(mapping.prowler_checks()["accessanalyzer_enabled"]["controls"])
+    assert finding.rule == "accessanalyzer_enabled"
+    assert finding.controls == ("A.5.15", "A.8.2") and finding.topic == "least_privilege"
+    # The producer's entries are kept as related (only real Annex A ids), never counted.
+    assert finding.related == (("A.8.3",) if entries else ())
 
 
 def test_it_says_why_an_ocsf_finding_is_unmapped(mapper):
-    unknown = ocsf.normalise({"metadata": {"event_code": "brand_new_check"}, "status_code": "FAIL"})
-    assert "not in our mapping" in mapper.ocsf(unknown).unmapped
-    wrong = ocsf.normalise(
+    unknown = ocsf.normalise(
         {
-            "metadata": {"event_code": "x"},
+            "metadata": {"event_code": "brand_new_check"},
             "status_code": "FAIL",
-            "unmapped": {"compliance": {"ISO27001-2022": ["9.2", "A.99.1"]}},
+            "unmapped": {"compliance": {"ISO27001-2022": ["A.5.23", "A.99.1"]}},
         }
     )
-    assert "name no Annex A control" in mapper.ocsf(wrong).unmapped
+    finding = mapper.ocsf(unknown)
+    assert finding.controls == () and finding.related == ("A.5.23",)
+    assert "not in Annexa's reviewed mapping" in finding.unmapped
+    assert "(A.5.23) are kept as related" in finding.unmapped
+
+
+def test_every_prowler_check_has_a_reviewed_reason():
+    for check, entry in mapping.prowler_checks().items():
+        assert entry["controls"] and len(entry["reason"]) > 30, check
+        assert entry["prowler_iso27001_2022"] in ("same", "overlap", "disjoint", "absent"), check
 
 
 def test_it_maps_every_sample_check_id():
