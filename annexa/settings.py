@@ -282,6 +282,9 @@ except ValueError as exc:
 HUEY = jobs.build_huey(HOME)
 # How often the worker signs a checkpoint of every ledger that grew.
 CHECKPOINT_MINUTES = config.env_int("ANNEXA_CHECKPOINT_MINUTES", 60, minimum=1)
+# RFC 3161 time-stamps of checkpoints (ledger/timestamps.py); the TSA's CA to check them.
+TSA_URL = config.env_url("ANNEXA_TSA_URL")
+TSA_CA_FILE = config.env_str("ANNEXA_TSA_CA_FILE")
 # A report's PDF is rendered in a worker process that is stopped after this many seconds.
 REPORT_PDF_SECONDS = config.env_int("ANNEXA_REPORT_PDF_SECONDS", 300, minimum=10)
 # Connector runs: a worker holds a run by heartbeats; a run whose last heartbeat is older than

@@ -140,7 +140,8 @@ def _ledger(bundle: _Bundle, org, size: int) -> tuple[int, list[str], int]:
     checkpoints = Checkpoint.objects.for_org(org).filter(tree_size__lte=size)
     claims = [
         {f: getattr(c, f) for f in ("tree_size", "root_hash", "time", "signature", "key_id")}
-        for c in checkpoints.order_by("tree_size")
+        | ({"timestamp": c.timestamp.response} if hasattr(c, "timestamp") else {})
+        for c in checkpoints.select_related("timestamp").order_by("tree_size")
     ]
     bundle.json(layout.CHECKPOINTS, claims)
     return count, list(blobs), len(claims)

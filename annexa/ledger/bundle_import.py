@@ -9,6 +9,7 @@ its uid, and the ledger entries and checkpoints verbatim, so hashes and signatur
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import os
@@ -24,7 +25,13 @@ from django.db import models, transaction
 from annexa.ledger import format as fmt
 from annexa.ledger import merkle, orgdata
 from annexa.ledger import verifier as layout
-from annexa.ledger.models import Checkpoint, LedgerEntry, LedgerHead, TrustedKey
+from annexa.ledger.models import (
+    Checkpoint,
+    CheckpointTimestamp,
+    LedgerEntry,
+    LedgerHead,
+    TrustedKey,
+)
 from annexa.ledger.restore import Restorer, dependency_order
 from annexa.ledger.verify import instance_public_key
 
@@ -170,7 +177,7 @@ def _restore_ledger(archive: zipfile.ZipFile, org) -> tuple[int, int]:
     LedgerEntry.objects.bulk_create(batch)
     if last is not None:
         LedgerHead.objects.create(organization=org, seq=last.seq, head_hash=last.entry_hash)
-    Checkpoint.objects.bulk_create(
+    created = Checkpoint.objects.bulk_create(
         Checkpoint(
             organization=org,
             tree_size=c.tree_size,
@@ -182,7 +189,26 @@ def _restore_ledger(archive: zipfile.ZipFile, org) -> tuple[int, int]:
         )
         for c in claims
     )
+    CheckpointTimestamp.objects.bulk_create(
+        CheckpointTimestamp(
+            organization=org,
+            checkpoint=checkpoint,
+            response=c.timestamp,
+            tsa_url="(imported)",
+            gen_time=_gen_time(c.timestamp),
+        )
+        for checkpoint, c in zip(created, claims, strict=True)
+        if c.timestamp
+    )
     return frontier.size, len(claims)
+
+
+def _gen_time(stamp: str) -> str:
+    """The TSA's time in an imported time-stamp (the bundle verified, so it decodes)."""
+    import rfc3161_client
+
+    response = rfc3161_client.decode_timestamp_response(base64.b64decode(stamp))
+    return response.tst_info.gen_time.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _entry(org, document: dict, entry_hash: str) -> LedgerEntry:
@@ -221,9 +247,11 @@ def _trust_keys(archive: zipfile.ZipFile, org, manifest: dict) -> None:
 
 def import_bundle(path: Path, store, *, slug: str | None = None) -> ImportSummary:
     """Restore the bundle at ``path``; raises ImportRefused (nothing written to the database)."""
+    from annexa.ledger.timestamps import TimestampError, configured_roots
+
     try:
-        report = layout.verify_bundle(path)
-    except layout.BundleError as exc:
+        report = layout.verify_bundle(path, check_timestamps=True, tsa_roots=configured_roots())
+    except (layout.BundleError, TimestampError) as exc:
         raise ImportRefused(str(exc)) from None
     if not report.ok:
         raise ImportRefused("the bundle does not verify:\n" + report.summary())

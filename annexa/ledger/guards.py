@@ -17,7 +17,12 @@ from django.db import DatabaseError, connection
 FUNCTION = "annexa_ledger_append_only"
 REFUSAL = "RAISE EXCEPTION 'the Annexa ledger is append-only"
 # The tables migration 0002 guards, and the migration that must have run for them to exist.
-TABLES = ("ledger_ledgerentry", "ledger_checkpoint", "ledger_trustedkey")
+TABLES = (
+    "ledger_ledgerentry",
+    "ledger_checkpoint",
+    "ledger_trustedkey",
+    "ledger_checkpointtimestamp",  # migration 0003
+)
 MIGRATION = ("ledger", "0002_append_only_triggers")
 # pg_trigger.tgtype bits: ROW 1, BEFORE 2, DELETE 8, UPDATE 16, TRUNCATE 32.
 ROW_TRIGGER = ("append_only", 1 | 2 | 8 | 16, "UPDATE and DELETE")
@@ -47,7 +52,7 @@ def guard_problems(conn=None) -> list[GuardProblem]:
             if not _migrated(cursor):
                 return []
             problems = _session_problems(cursor)
-            for table in TABLES:
+            for table in _existing(cursor):
                 problems.extend(_table_problems(cursor, table))
             return problems + _role_problems(cursor)
     except DatabaseError as exc:
@@ -61,6 +66,15 @@ def _migrated(cursor) -> bool:
         return False
     cursor.execute("SELECT 1 FROM django_migrations WHERE app = %s AND name = %s", MIGRATION)
     return cursor.fetchone() is not None
+
+
+def _existing(cursor) -> list[str]:
+    """The guarded tables this database has (during an upgrade, a newer one may not yet)."""
+    cursor.execute(
+        "SELECT t FROM unnest(%s::text[]) AS t WHERE to_regclass(t) IS NOT NULL", [list(TABLES)]
+    )
+    found = {name for (name,) in cursor}
+    return [table for table in TABLES if table in found]
 
 
 def _session_problems(cursor) -> list[GuardProblem]:
@@ -117,7 +131,8 @@ def _role_problems(cursor) -> list[GuardProblem]:
     if superuser:
         return [GuardProblem("warning", f"the database role {role} is a superuser: {advice}")]
     cursor.execute(
-        "SELECT c.relname FROM pg_class c WHERE c.oid = ANY(%s::regclass[]) "
+        "SELECT c.relname FROM pg_class c WHERE c.relname = ANY(%s) AND c.relkind = 'r' "
+        "AND c.relnamespace = to_regnamespace(current_schema()) "
         "AND pg_has_role(current_user, c.relowner, 'USAGE') ORDER BY c.relname",
         [list(TABLES)],
     )
@@ -126,8 +141,9 @@ def _role_problems(cursor) -> list[GuardProblem]:
         tables = ", ".join(owned)
         return [GuardProblem("warning", f"the database role {role} owns {tables}: {advice}")]
     cursor.execute(
-        "SELECT t FROM unnest(%s::text[]) AS t WHERE has_table_privilege(t, 'UPDATE') "
-        "OR has_table_privilege(t, 'DELETE') OR has_table_privilege(t, 'TRUNCATE') ORDER BY t",
+        "SELECT t FROM unnest(%s::text[]) AS t WHERE to_regclass(t) IS NOT NULL AND ("
+        "has_table_privilege(t, 'UPDATE') OR has_table_privilege(t, 'DELETE') "
+        "OR has_table_privilege(t, 'TRUNCATE')) ORDER BY t",
         [list(TABLES)],
     )
     writable = [name for (name,) in cursor]
@@ -173,6 +189,6 @@ def restrict_app_role(owner_conn, app_role: str) -> None:
     never UPDATE, DELETE or TRUNCATE them (the default privileges give it those on every
     table; docs/deploy.md, "Database roles"). Idempotent: ``annexa init`` runs it each time."""
     with owner_conn.cursor() as cursor:
-        for table in TABLES:
+        for table in _existing(cursor):
             for grantee in (owner_conn.ops.quote_name(app_role), "PUBLIC"):
                 cursor.execute(f"REVOKE UPDATE, DELETE, TRUNCATE ON {table} FROM {grantee}")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
 from django.utils import timezone
 
@@ -114,19 +115,50 @@ class Checkpoint(models.Model):
         return [bytes.fromhex(node) for node in json.loads(self.frontier)]
 
     def claim(self) -> CheckpointClaim:
-        """What was signed and by which key, as both verifiers read it."""
+        """What was signed and by which key (and its time-stamp), as both verifiers read it."""
+        try:
+            stamp = self.timestamp.response
+        except ObjectDoesNotExist:
+            stamp = None
         return CheckpointClaim(
             tree_size=self.tree_size,
             root_hash=self.root_hash,
             time=self.time,
             signature=self.signature,
             key_id=self.key_id,
+            timestamp=stamp,
         )
 
     def message(self, org_uid: str) -> bytes:
         return fmt.checkpoint_message(
             org=org_uid, tree_size=self.tree_size, root_hash=self.root_hash, time=self.time
         )
+
+
+class CheckpointTimestamp(models.Model):
+    """An RFC 3161 time-stamp of a checkpoint's signed message, from the TSA at ANNEXA_TSA_URL.
+
+    Kept beside the checkpoint (append-only like it) because it is obtained after the checkpoint
+    is committed: a slow or absent TSA never holds the ledger's lock or loses a checkpoint.
+    """
+
+    organization = models.ForeignKey(
+        "orgs.Organization", on_delete=models.PROTECT, related_name="ledger_timestamps"
+    )
+    checkpoint = models.OneToOneField(
+        Checkpoint, on_delete=models.PROTECT, related_name="timestamp"
+    )
+    response = models.TextField()  # base64 of the DER TimeStampResp, exactly as received
+    tsa_url = models.CharField(max_length=500)
+    gen_time = models.CharField(max_length=32)  # the TSA's time, RFC 3339 UTC (informative)
+
+    objects = OrgQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["organization_id", "checkpoint_id"]
+
+    def __str__(self) -> str:
+        return f"time-stamp {self.gen_time} of checkpoint {self.checkpoint_id}"
 
 
 class TrustedKey(models.Model):

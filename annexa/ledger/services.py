@@ -17,7 +17,7 @@ from django.utils import timezone
 from annexa.core.tenancy import OrgContext
 from annexa.ledger import format as fmt
 from annexa.ledger import keys, merkle
-from annexa.ledger.models import Checkpoint, LedgerEntry, LedgerHead
+from annexa.ledger.models import Checkpoint, CheckpointTimestamp, LedgerEntry, LedgerHead
 from annexa.ledger.verifier import KeptCheckpoint
 
 ROW_FIELDS = (
@@ -203,8 +203,31 @@ def create_checkpoint(ctx: OrgContext) -> Checkpoint | None:
     """Sign the Merkle root of ``ctx.org``'s ledger as it stands; None if it is still empty.
 
     When nothing was appended since the last checkpoint, that one is returned unchanged. Only
-    the entries added since the last checkpoint are read and re-verified before signing.
+    the entries added since the last checkpoint are read and re-verified before signing. With
+    ANNEXA_TSA_URL, the checkpoint (new, or the last one if it has none yet) is then
+    time-stamped; a TSA failure raises ``LedgerError`` after the checkpoint is committed.
     """
+    checkpoint = _sign_checkpoint(ctx)
+    if checkpoint is not None and settings.TSA_URL:
+        _stamp(checkpoint)
+    return checkpoint
+
+
+def _stamp(checkpoint: Checkpoint) -> None:
+    from annexa.ledger import timestamps
+
+    if CheckpointTimestamp.objects.filter(checkpoint=checkpoint).exists():
+        return
+    try:
+        timestamps.stamp(checkpoint)
+    except timestamps.TimestampError as exc:
+        raise LedgerError(
+            f"the checkpoint of {checkpoint.tree_size} entries is signed but not time-stamped "
+            f"({exc}); the next checkpoint run tries again"
+        ) from None
+
+
+def _sign_checkpoint(ctx: OrgContext) -> Checkpoint | None:
     ctx.require("ledger.checkpoint")
     org = ctx.org
     with transaction.atomic():
@@ -241,10 +264,15 @@ def checkpoint_all() -> tuple[list[Checkpoint], list[str]]:
     for org in Organization.objects.filter(ledger_head__seq__gt=0).order_by("slug"):
         last = latest_checkpoint(org)
         try:
-            checkpoint = create_checkpoint(OrgContext.system(org))
+            checkpoint = _sign_checkpoint(OrgContext.system(org))
         except LedgerError as exc:
             errors.append(f"{org.slug}: {exc}")
             continue
         if checkpoint is not None and checkpoint != last:
             created.append(checkpoint)
+        if checkpoint is not None and settings.TSA_URL:
+            try:
+                _stamp(checkpoint)
+            except LedgerError as exc:
+                errors.append(f"{org.slug}: {exc}")
     return created, errors

@@ -41,6 +41,7 @@ PUBLIC_KEY = "ledger/public_key.pem"
 KEYS_DIR = "ledger/keys/"
 BLOBS_DIR = "blobs/"
 CHUNK_SIZE = 1024 * 1024
+SHA256_OID = "2.16.840.1.101.3.4.2.1"
 
 
 class BundleError(Exception):
@@ -75,6 +76,7 @@ class CheckpointClaim:
     time: str
     signature: str
     key_id: str
+    timestamp: str | None = None  # base64 DER RFC 3161 TimeStampResp over the signed message
 
 
 @dataclass
@@ -95,6 +97,8 @@ class Report:
     latest_root: str | None = None
     timings: dict[str, float] = field(default_factory=dict)  # seconds per phase
     kept_checkpoint: int | None = None  # tree size of the auditor's kept checkpoint, if given
+    timestamps: int = 0  # RFC 3161 time-stamps verified up to the TSA's certificate
+    timestamps_unchecked: int = 0  # time-stamps whose signature was not checked (no TSA CA)
 
     @property
     def ok(self) -> bool:
@@ -118,6 +122,8 @@ class Report:
             "timings": {phase: round(s, 3) for phase, s in self.timings.items()},
             "keys": self.keys,
             "kept_checkpoint": self.kept_checkpoint,
+            "timestamps": self.timestamps,
+            "timestamps_unchecked": self.timestamps_unchecked,
             "bad_entries": self.bad_entries,
             "first_bad_entry": first.as_dict() if first else None,
             "problems": [p.as_dict() for p in self.problems],
@@ -135,6 +141,13 @@ class Report:
             lines.append(f"bundle files checked: {self.files:,}")
         if self.latest_root:
             lines.append(f"latest checkpoint root: {self.latest_root}")
+        if self.timestamps:
+            lines.append(f"RFC 3161 time-stamps verified: {self.timestamps:,}")
+        if self.timestamps_unchecked:
+            lines.append(
+                f"RFC 3161 time-stamps not checked up to the TSA: {self.timestamps_unchecked:,} "
+                "(give the TSA's CA certificate: ANNEXA_TSA_CA_FILE or --tsa-ca)"
+            )
         if self.kept_checkpoint is not None:
             lines.append(f"checked against the kept checkpoint of {self.kept_checkpoint:,} entries")
         if self.ok:
@@ -272,6 +285,25 @@ class ChainWalk:
                 detail = f"not an append-only extension of the checkpoint at {older.tree_size}"
                 self.report.problems.append(Problem("checkpoint", f"at {newer.tree_size}", detail))
 
+    def check_timestamps(
+        self, claims: Sequence[CheckpointClaim], org_uid: str, roots: Sequence | None
+    ) -> None:
+        """Each time-stamp must be over its checkpoint's signed message and, with ``roots``
+        (the TSA's CA certificates), carry a valid TSA signature chaining to one of them."""
+        for claim in claims:
+            if claim.timestamp is None:
+                continue
+            message = fmt.checkpoint_message(
+                org=org_uid, tree_size=claim.tree_size, root_hash=claim.root_hash, time=claim.time
+            )
+            detail = timestamp_problem(claim.timestamp, message, roots)
+            if detail:
+                self.report.problems.append(Problem("timestamp", f"at {claim.tree_size}", detail))
+            elif roots is None:
+                self.report.timestamps_unchecked += 1
+            else:
+                self.report.timestamps += 1
+
     def check_kept(self, kept: KeptCheckpoint, keys: dict[str, Ed25519PublicKey], org_uid: str):
         """A checkpoint the auditor kept: signed by a trusted key, and the first ``tree_size``
         entries of this ledger must still have its root (so the log was only appended to).
@@ -314,7 +346,54 @@ class KeptCheckpoint:
             "time": claim.time,
             "signature": claim.signature,
             "key_id": claim.key_id,
-        }
+        } | ({"timestamp": claim.timestamp} if claim.timestamp else {})
+
+
+# RFC 3161 time-stamps ----------------------------------------------------------------------
+# Checked with the rfc3161-client package, imported only when a time-stamp is checked: the
+# verifier itself keeps needing nothing but the standard library and ``cryptography``.
+
+
+def load_tsa_roots(path: Path) -> list:
+    """The TSA's CA certificate(s) from a PEM file; ``ValueError`` when there is none."""
+    from cryptography import x509
+
+    certificates = x509.load_pem_x509_certificates(Path(path).read_bytes())
+    if not certificates:
+        raise ValueError(f"{path} holds no PEM certificate")
+    return certificates
+
+
+def timestamp_problem(stamp: str, message: bytes, roots: Sequence | None) -> str | None:
+    """Why the base64 TimeStampResp ``stamp`` does not vouch for ``message``, or None.
+
+    Without ``roots`` only the message imprint is compared (the token is about this
+    checkpoint); with them the TSA's signature and certificate chain are verified too.
+    """
+    try:
+        import rfc3161_client
+    except ImportError:
+        return "its RFC 3161 time-stamp cannot be checked: install the rfc3161-client package"
+    try:
+        response = rfc3161_client.decode_timestamp_response(base64.b64decode(stamp, validate=True))
+        imprint = response.tst_info.message_imprint
+    except (binascii.Error, ValueError) as exc:
+        return f"its RFC 3161 time-stamp is unreadable ({exc})"
+    if (
+        imprint.hash_algorithm.dotted_string != SHA256_OID
+        or imprint.message != hashlib.sha256(message).digest()
+    ):
+        return "its RFC 3161 time-stamp is of other data, not of this checkpoint's signed message"
+    if roots is None:
+        return None
+    builder = rfc3161_client.VerifierBuilder()
+    for root in roots:
+        builder = builder.add_root_certificate(root)
+    try:
+        builder.build().verify_message(response, message)
+    except (rfc3161_client.VerificationError, ValueError) as exc:
+        return f"its RFC 3161 time-stamp does not verify with the TSA certificates given ({exc})"
+    return None
 
 
 def read_kept_checkpoint(path: Path) -> KeptCheckpoint:
@@ -351,6 +430,7 @@ def read_claims(raw: list) -> list[CheckpointClaim]:
                 time=str(item["time"]),
                 signature=str(item["signature"]),
                 key_id=str(item["key_id"]),
+                timestamp=None if item.get("timestamp") is None else str(item["timestamp"]),
             )
             for item in raw
         ]
@@ -443,8 +523,13 @@ def verify_bundle(
     consistency: bool = False,
     expected_roots: dict[int, str] | None = None,
     kept: KeptCheckpoint | None = None,
+    tsa_roots: Sequence | None = None,
+    check_timestamps: bool = False,
 ) -> Report:
-    """Verify an export bundle; raises ``BundleError`` when it cannot be read at all."""
+    """Verify an export bundle; raises ``BundleError`` when it cannot be read at all.
+
+    Time-stamps are checked with ``tsa_roots`` (the TSA's CA certificates) up to the TSA, or
+    with ``check_timestamps`` alone only for being about their checkpoints."""
     started = time.monotonic()
     try:
         bundle = zipfile.ZipFile(path)
@@ -473,6 +558,11 @@ def verify_bundle(
         walk.check_expected_roots(expected_roots)
         if kept is not None:
             walk.check_kept(kept, keys, report.org["uid"])
+        if tsa_roots or check_timestamps:
+            stamped = claims + ([kept.claim] if kept is not None else [])
+            walk.check_timestamps(stamped, report.org["uid"], tsa_roots or None)
+        else:
+            report.timestamps_unchecked = sum(1 for c in claims if c.timestamp)
         _check_counts(manifest, report)
     report.seconds = time.monotonic() - started
     return report
@@ -535,6 +625,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         metavar="CHECKPOINT.json",
         help="a signed checkpoint you kept earlier: the bundle's ledger must extend it",
     )
+    parser.add_argument(
+        "--tsa-ca",
+        type=Path,
+        metavar="CA.pem",
+        help="the time-stamping authority's CA certificate(s): check the checkpoints' RFC 3161 "
+        "time-stamps (needs the rfc3161-client package)",
+    )
+    parser.add_argument(
+        "--save-checkpoint",
+        type=Path,
+        metavar="CHECKPOINT.json",
+        help="when the bundle verifies, write its latest checkpoint here to keep for --against",
+    )
     parser.add_argument("--format", choices=("text", "json"), default="text")
     args = parser.parse_args(argv)
     try:
@@ -548,12 +651,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"annexa-verify: --against: {exc}", file=sys.stderr)
         return 2
     try:
+        tsa_roots = load_tsa_roots(args.tsa_ca) if args.tsa_ca else None
+    except (OSError, ValueError) as exc:
+        print(f"annexa-verify: cannot read --tsa-ca: {exc}", file=sys.stderr)
+        return 2
+    try:
         report = verify_bundle(
             args.bundle,
             pinned=pinned,
             consistency=args.consistency,
             expected_roots=dict(args.expect_root),
             kept=kept,
+            tsa_roots=tsa_roots,
         )
     except BundleError as exc:
         print(f"annexa-verify: {exc}", file=sys.stderr)
@@ -562,7 +671,28 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(json.dumps(report.as_dict(), indent=2))
     else:
         print(report.summary())
+    if report.ok and args.save_checkpoint:
+        return _save_checkpoint(args.bundle, report.org["uid"], args.save_checkpoint)
     return 0 if report.ok else 1
+
+
+def _save_checkpoint(bundle: Path, org_uid: str, target: Path) -> int:
+    """The verified bundle's latest checkpoint, as a file to keep (docs: Kept checkpoints)."""
+    with zipfile.ZipFile(bundle) as archive:
+        claims = read_claims(json.loads(archive.read(CHECKPOINTS)))
+    if not claims:
+        print("annexa-verify: the bundle has no checkpoint to save", file=sys.stderr)
+        return 2
+    latest = max(claims, key=lambda c: c.tree_size)
+    document = KeptCheckpoint(org=org_uid, claim=latest).as_dict()
+    try:
+        with open(target, "x", encoding="utf-8") as handle:
+            handle.write(json.dumps(document, indent=2) + "\n")
+    except OSError as exc:
+        print(f"annexa-verify: cannot write --save-checkpoint: {exc}", file=sys.stderr)
+        return 2
+    print(f"saved the checkpoint of {latest.tree_size:,} entries to {target}", file=sys.stderr)
+    return 0
 
 
 if __name__ == "__main__":

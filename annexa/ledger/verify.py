@@ -50,7 +50,8 @@ def trusted_keys(org) -> dict[str, Ed25519PublicKey]:
 
 
 def _claims(org) -> list[CheckpointClaim]:
-    return [c.claim() for c in Checkpoint.objects.for_org(org).order_by("tree_size")]
+    rows = Checkpoint.objects.for_org(org).select_related("timestamp").order_by("tree_size")
+    return [c.claim() for c in rows]
 
 
 def _walk_entries(org, walk: ChainWalk) -> None:
@@ -80,6 +81,20 @@ def _check_blob(sha256: str, seq: int, opener: BlobOpener, report: Report) -> No
         report.problems.append(Problem("blob", sha256, detail))
 
 
+def _check_timestamps(walk: ChainWalk, claims: list, org_uid: str, report: Report) -> None:
+    """RFC 3161 time-stamps: always their imprint; with ANNEXA_TSA_CA_FILE, the TSA's chain."""
+    from annexa.ledger.timestamps import TimestampError, configured_roots
+
+    if not any(c.timestamp for c in claims):
+        return
+    try:
+        roots = configured_roots()
+    except TimestampError as exc:
+        report.problems.append(Problem("timestamp", "all", str(exc)))
+        return
+    walk.check_timestamps(claims, org_uid, roots)
+
+
 def verify_org(
     org,
     blob_opener: BlobOpener,
@@ -103,6 +118,7 @@ def verify_org(
     walk.check_checkpoints(claims, keys, str(org.uid))
     if kept is not None:
         walk.check_kept(kept, keys, str(org.uid))
+    _check_timestamps(walk, claims + ([kept.claim] if kept else []), str(org.uid), report)
     report.timings["entries"] = time.monotonic() - started
     for sha256, seq in sorted(walk.blob_refs.items(), key=lambda item: item[1]):
         _check_blob(sha256, seq, blob_opener, report)

@@ -10,7 +10,12 @@ from django.db import connection
 
 from annexa.ledger.keys import ensure_signing_key
 
-LEDGER_TABLES = ("ledger_ledgerentry", "ledger_checkpoint", "ledger_trustedkey")
+LEDGER_TABLES = (
+    "ledger_ledgerentry",
+    "ledger_checkpoint",
+    "ledger_trustedkey",
+    "ledger_checkpointtimestamp",
+)
 
 
 @pytest.fixture(autouse=True)

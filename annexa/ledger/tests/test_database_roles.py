@@ -20,7 +20,12 @@ pytestmark = pytest.mark.skipif(
     reason="database roles and the append-only triggers exist on PostgreSQL only",
 )
 
-LEDGER_TABLES = ("ledger_ledgerentry", "ledger_checkpoint", "ledger_trustedkey")
+LEDGER_TABLES = (
+    "ledger_ledgerentry",
+    "ledger_checkpoint",
+    "ledger_trustedkey",
+    "ledger_checkpointtimestamp",
+)
 
 
 def documented_sql(owner: str, app: str, database: str) -> tuple[str, str]:
@@ -113,6 +118,7 @@ def test_the_application_role_appends_but_cannot_alter_the_ledger(roles, tmp_pat
     as_owner = Instance(tmp_path / "home", ANNEXA_DATABASE_URL=server.url(owner, database))
     warned = as_owner.ok("verify")
     assert (
-        f"the database role {owner} owns ledger_checkpoint, ledger_ledgerentry, "
+        f"the database role {owner} owns ledger_checkpoint, ledger_checkpointtimestamp, "
+        "ledger_ledgerentry, "
         "ledger_trustedkey: it could disable the append-only triggers"
     ) in " ".join(warned.stderr.split())

@@ -6,7 +6,7 @@ import pytest
 from django.db import DatabaseError, connection, transaction
 
 from annexa.ledger import services
-from annexa.ledger.models import Checkpoint, LedgerEntry
+from annexa.ledger.models import Checkpoint, CheckpointTimestamp, LedgerEntry
 from annexa.ledger.tests.factories import make_trusted_key
 
 pytestmark = pytest.mark.skipif(
@@ -19,7 +19,10 @@ pytestmark = pytest.mark.skipif(
 def ledger(isla):
     for i in range(3):
         services.append(isla.ctx, object_type="t", object_id=str(i), action="a", data={})
-    services.create_checkpoint(isla.ctx)
+    checkpoint = services.create_checkpoint(isla.ctx)
+    CheckpointTimestamp.objects.create(
+        organization=checkpoint.organization, checkpoint=checkpoint, response="AA==", tsa_url="t"
+    )
     make_trusted_key(isla.ctx.org)
     with connection.cursor() as cursor:
         # Run this transaction's deferred FK checks now: PostgreSQL refuses TRUNCATE while
@@ -36,9 +39,12 @@ def ledger(isla):
         "TRUNCATE ledger_ledgerentry CASCADE",
         "UPDATE ledger_checkpoint SET root_hash = repeat('0', 64)",
         "DELETE FROM ledger_checkpoint",
-        "TRUNCATE ledger_checkpoint",
+        "TRUNCATE ledger_checkpoint CASCADE",
         "DELETE FROM ledger_trustedkey",
         "TRUNCATE ledger_trustedkey",
+        "UPDATE ledger_checkpointtimestamp SET response = ''",
+        "DELETE FROM ledger_checkpointtimestamp",
+        "TRUNCATE ledger_checkpointtimestamp",
     ],
 )
 def test_it_refuses_changes_by_sql(ledger, sql):
@@ -57,7 +63,9 @@ def test_it_refuses_changes_through_the_orm(ledger):
     with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
         entry.save()
     with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
-        Checkpoint.objects.for_org(ledger).delete()
+        Checkpoint.objects.for_org(ledger).update(root_hash="0" * 64)
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        CheckpointTimestamp.objects.for_org(ledger).delete()
     assert LedgerEntry.objects.for_org(ledger).get(seq=1).actor == "isla@acme.test"
 
 

@@ -178,3 +178,34 @@ def test_the_standalone_verifier_reports_it_on_an_export(isla, kept, opener, tmp
     )
     assert result.returncode == 1, result.stdout + result.stderr
     assert "checkpoint kept at 6: it covers 6 entries but the ledger holds 4" in result.stdout
+
+
+def test_the_standalone_verifier_saves_a_checkpoint_to_keep(isla, opener, tmp_path):
+    """The auditor keeps the latest checkpoint of a bundle that verified; after the newest
+    entries and their checkpoints are deleted, the next export is checked against it."""
+    _append(isla.ctx, 1, 6)
+    services.create_checkpoint(isla.ctx)
+    first = tmp_path / "first.zip"
+    export_bundle(isla.ctx, first, opener)
+    kept = tmp_path / "kept.json"
+    saved = subprocess.run(
+        [sys.executable, "-c", STANDALONE, str(first), "--save-checkpoint", str(kept)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert saved.returncode == 0, saved.stderr
+    assert "saved the checkpoint of 6 entries" in saved.stderr
+    assert read_kept_checkpoint(kept).claim == isla.ctx.org.ledger_checkpoints.get().claim()
+    _cut_back_to(isla.ctx.org, 5)
+    second = tmp_path / "second.zip"
+    export_bundle(isla.ctx, second, opener)
+    report = verify_bundle(second, kept=read_kept_checkpoint(kept))
+    assert [p.ref for p in report.problems] == ["kept at 6"]
+    again = subprocess.run(
+        [sys.executable, "-c", STANDALONE, str(first), "--save-checkpoint", str(kept)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert again.returncode == 2 and "cannot write --save-checkpoint" in again.stderr
