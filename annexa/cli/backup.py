@@ -38,6 +38,9 @@ def backup(output: Path = OUTPUT_OPTION) -> None:
         f"and {len(manifest['ledger_heads'])} organization(s)' ledger heads"
     )
     err.print("the archive holds the instance's keys: keep it encrypted and access-controlled")
+    from annexa.ledger.export_events import backup_written
+
+    backup_written(output, len(manifest["ledger_heads"]))
     out(str(output))
 
 

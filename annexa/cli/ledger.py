@@ -161,6 +161,9 @@ def export(
         f"{counts['blobs']} blobs, {sum(counts['rows'].values())} rows"
     )
     err.print(f"manifest SHA-256 (give it to the auditor): {summary.manifest_sha256}")
+    from annexa.ledger.export_events import bundle_exported
+
+    bundle_exported(system_ctx(org), output, summary.manifest_sha256, counts)
     out(str(output))
 
 

@@ -39,7 +39,7 @@ from annexa.audits.services import (
     fieldwork,
 )
 from annexa.audits.services.common import CONDUCT
-from annexa.core import pdf
+from annexa.core import pdf, security_log
 from annexa.core.api import IF_MATCH, OrgAPIMixin, if_match
 from annexa.core.limits import body_limit
 from annexa.evidence.uploads import content_of
@@ -292,6 +292,7 @@ class ExportView(OrgAPIMixin, generics.GenericAPIView):
             body = getattr(checklist_io, f"export_{self.fmt}")(audit)
         except pdf.PDFError as exc:
             return pdf.failure_response(request, exc)
+        security_log.export_by(self.ctx, f"the checklist of {audit.reference}", format=self.fmt)
         response = HttpResponse(body, content_type=EXPORTS[self.fmt])
         name = f"checklist-{audit.reference}-{timezone.localdate():%Y-%m-%d}.{self.fmt}"
         response["Content-Disposition"] = f'attachment; filename="{name}"'

@@ -193,3 +193,18 @@ def test_a_checklist_pdf_over_the_time_limit_is_stopped_with_503(
     assert page.status_code == 503 and b"ANNEXA_REPORT_PDF_SECONDS" in page.content
     api = client.get(reverse("audits-api:checklist-pdf", kwargs=kwargs))
     assert api.status_code == 503 and "ANNEXA_REPORT_PDF_SECONDS" in api.json()["detail"]
+
+
+def test_checklist_downloads_are_logged_as_security_events(
+    items, fieldwork_audit, client_for, audrey, caplog
+):
+    caplog.set_level(logging.INFO, logger="annexa.security")
+    kwargs = {"org": "acme", "pk": fieldwork_audit.pk}
+    client = client_for(audrey)
+    assert client.get(reverse("audits:checklist-xlsx", kwargs=kwargs)).status_code == 200
+    assert client.get(reverse("audits-api:checklist-json", kwargs=kwargs)).status_code == 200
+    lines = [r.getMessage() for r in caplog.records if r.name == "annexa.security"]
+    assert [line.split(" format=")[1] for line in lines] == ["xlsx", "json"]
+    reference = fieldwork_audit.reference
+    expected = f"export of the checklist of {reference} from acme by audrey@acme.test"
+    assert all(expected in line for line in lines)

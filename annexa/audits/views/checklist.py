@@ -32,7 +32,7 @@ from annexa.audits.services import (
 from annexa.audits.services.common import CONDUCT
 from annexa.audits.views.common import ObjectMixin, error_text, is_htmx
 from annexa.catalog.choices import Theme
-from annexa.core import pdf, spreadsheets
+from annexa.core import pdf, security_log, spreadsheets
 from annexa.core.limits import body_limit
 from annexa.core.views import OrgViewMixin
 
@@ -323,6 +323,7 @@ class ExportView(OrgViewMixin, ObjectMixin, View):
             body = export(audit)
         except pdf.PDFError as exc:
             return pdf.failure_response(request, exc)
+        security_log.export_by(self.ctx, f"the checklist of {audit.reference}", format=self.fmt)
         response = HttpResponse(body, content_type=EXPORTS[self.fmt])
         response["Content-Disposition"] = f'attachment; filename="{name}"'
         return response

@@ -20,7 +20,7 @@ from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from annexa.core import spreadsheets
+from annexa.core import security_log, spreadsheets
 from annexa.core.api import (
     IF_MATCH,
     PRECONDITION_RESPONSES,
@@ -402,6 +402,7 @@ class SoAExportView(OrgAPIMixin, APIView):
         org = self.ctx.org
         export = services.export_xlsx if self.fmt == "xlsx" else services.export_csv
         name = f"soa-{org.slug}-{timezone.now():%Y-%m-%d}.{self.fmt}"
+        security_log.export_by(self.ctx, "the Statement of Applicability", format=self.fmt)
         return Response(
             export(org), headers={"Content-Disposition": f'attachment; filename="{name}"'}
         )

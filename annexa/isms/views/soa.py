@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.views import View
 from django.views.generic import TemplateView
 
-from annexa.core import spreadsheets
+from annexa.core import security_log, spreadsheets
 from annexa.core.forms import attach_errors
 from annexa.core.limits import body_limit
 from annexa.core.views import OrgViewMixin
@@ -174,6 +174,7 @@ class SoAExportView(OrgViewMixin, View):
         else:
             content, media_type = services.export_xlsx(org), spreadsheets.XLSX_MEDIA_TYPE
         name = f"soa-{org.slug}-{timezone.now():%Y-%m-%d}.{self.fmt}"
+        security_log.export_by(self.ctx, "the Statement of Applicability", format=self.fmt)
         response = HttpResponse(content, content_type=media_type)
         response["Content-Disposition"] = f'attachment; filename="{name}"'
         return response
