@@ -150,7 +150,7 @@ def _print_logins(org, logins: list[dict[str, str]]) -> None:
         table.add_column(column, no_wrap=True, min_width=width)
     table.add_column("who")
     for login in logins:
-        password = "(changed by its user)" if login["password_changed"] else login["password"]
+        password = "(changed by its user)" if login.get("password_changed") else login["password"]
         table.add_row(login["role"], login["email"], password, f"{login['name']}, {login['title']}")
     # Piped into a log (as `make run` may be), the table keeps its full width.
     console = Console(stderr=True, width=None if sys.stderr.isatty() else 200)
