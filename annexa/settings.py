@@ -7,6 +7,7 @@ import dj_database_url
 from annexa import config
 from annexa.connectors import netguard
 from annexa.core import jobs, shared_cache
+from annexa.orgs import mfa
 
 HOME = config.annexa_home()
 SECRET_KEY = config.read_secret_key(HOME) or ""
@@ -32,6 +33,7 @@ INSTALLED_APPS = [
     "annexa.core",
     "allauth",
     "allauth.account",
+    "allauth.mfa",
     "huey.contrib.djhuey",
     "annexa.catalog",
     "annexa.orgs",
@@ -68,6 +70,8 @@ MIDDLEWARE = [
     # Idle and absolute session timeouts (annexa/core/sessions.py); last, so that an outage
     # page knows about htmx.
     "annexa.core.sessions.SessionTimeoutMiddleware",
+    # Roles that require two-factor authentication set it up first (annexa/orgs/mfa.py).
+    "annexa.orgs.mfa.MFARequiredMiddleware",
 ]
 
 ROOT_URLCONF = "annexa.urls"
@@ -169,6 +173,16 @@ ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if BASE_URL.startswith("https:") else "h
 ACCOUNT_ADAPTER = "annexa.orgs.auth.AccountAdapter"
 # How long an invitation link to an organization works (annexa/orgs/services.py).
 INVITATION_DAYS = config.env_int("ANNEXA_INVITATION_DAYS", 7, minimum=1)
+# Two-factor authentication (allauth.mfa): authenticator apps (TOTP), security keys and
+# recovery codes. Required for these roles, "all" or "none" (annexa/orgs/mfa.py).
+MFA_REQUIRED_ROLES = mfa.parse_required_roles(
+    config.env_list("ANNEXA_MFA_REQUIRED_ROLES", list(mfa.DEFAULT_ROLES))
+)
+MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
+MFA_TOTP_ISSUER = "Annexa"
+MFA_PASSKEY_LOGIN_ENABLED = False
+# Security keys need https, except on a development server at http://localhost.
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG
 ACCOUNT_LOGOUT_ON_GET = False
 LOGIN_URL = "account_login"
 # Failed sign-ins and password resets are limited per account and per client address, counted

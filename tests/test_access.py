@@ -31,7 +31,9 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.urls.resolvers import RegexPattern
 
 from annexa.core.tenancy import OrgOwned
+from annexa.core.testing.fixtures import give_totp
 from annexa.orgs.choices import Role
+from annexa.orgs.mfa import role_requires
 from annexa.orgs.models import Membership, Organization, User
 
 # Route families this test does not cover, and why.
@@ -165,6 +167,8 @@ def _populate(org: Organization) -> dict[tuple[int, type], Any]:
 
 def _member(org: Organization, email: str, role: str) -> User:
     user = User.objects.create_user(email)
+    if role_requires(role):
+        give_totp(user)  # two-factor set up, so the pages answer rather than ask for it
     Membership.objects.create(user=user, organization=org, role=role)
     return user
 

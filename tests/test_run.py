@@ -35,6 +35,19 @@ def _fresh_env(home: Path) -> dict[str, str]:
     return env
 
 
+def _post_login(opener, base: str, email: str, password: str):
+    """Fill in the login form (with its CSRF token) and follow where it leads."""
+    page = opener.open(f"{base}/accounts/login/").read().decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    form = {"csrfmiddlewaretoken": token, "login": email, "password": password}
+    request = urllib.request.Request(
+        f"{base}/accounts/login/",
+        data=urllib.parse.urlencode(form).encode(),
+        headers={"Referer": f"{base}/accounts/login/"},
+    )
+    return opener.open(request)
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -101,20 +114,16 @@ def test_it_serves_the_login_page_and_logs_in_with_the_demo_credentials(fresh_ho
         _wait_for(f"{base}/healthz", server)
         jar = CookieJar()
         opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
-        page = opener.open(f"{base}/accounts/login/").read().decode()
-        assert "Log in to Annexa" in page
-        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
-        form = urllib.parse.urlencode(
-            {
-                "csrfmiddlewaretoken": token,
-                "login": manager["email"],
-                "password": manager["password"],
-            }
-        ).encode()
-        request = urllib.request.Request(
-            f"{base}/accounts/login/", data=form, headers={"Referer": f"{base}/accounts/login/"}
-        )
-        dashboard = opener.open(request)
+        assert "Log in to Annexa" in opener.open(f"{base}/accounts/login/").read().decode()
+        landing = _post_login(opener, base, manager["email"], manager["password"])
+        # The ISMS manager's role requires two-factor authentication: the first sign-in
+        # lands on its set-up, before anything else.
+        assert landing.geturl().endswith("/accounts/2fa/")
+        assert "requires two-factor authentication" in landing.read().decode()
+        # A control owner's role does not: the same login form leads to the dashboard.
+        owner = next(login for login in logins if login["role"] == "control_owner")
+        jar.clear()
+        dashboard = _post_login(opener, base, owner["email"], owner["password"])
         assert dashboard.geturl().rstrip("/").endswith("/o/kestrel")
         assert "Kestrel Analytics" in dashboard.read().decode()
     finally:

@@ -6,5 +6,6 @@ from annexa.orgs import views
 
 app_name = "orgs-account"
 urlpatterns = [
+    path("profile/", views.ProfileView.as_view(), name="profile"),
     path("invitations/<str:invitation_token>/", views.InvitationView.as_view(), name="invitation"),
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -14,7 +15,7 @@ from django.views.generic.detail import SingleObjectMixin
 
 from annexa.core.tenancy import OrgContext
 from annexa.core.views import OrgViewMixin
-from annexa.orgs import services
+from annexa.orgs import mfa, services
 from annexa.orgs.choices import Role
 from annexa.orgs.forms import (
     APIKeyForm,
@@ -280,3 +281,28 @@ class InvitationView(View):
 
         messages.success(request, f"Welcome to {membership.organization.name}.")
         return perform_login(request, user, redirect_url=f"/o/{membership.organization.slug}/")
+
+
+class ProfileView(LoginRequiredMixin, TemplateView):
+    """The signed-in person: name, address, two-factor status, organizations; links to change
+    them on allauth's pages."""
+
+    template_name = "orgs/profile.html"
+
+    def get_context_data(self, **kwargs):
+        from allauth.account.models import EmailAddress
+        from allauth.mfa.models import Authenticator
+
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        kinds = set(Authenticator.objects.filter(user=user).values_list("type", flat=True))
+        memberships = user.memberships.select_related("organization")
+        context.update(
+            pending_email=EmailAddress.objects.filter(user=user, verified=False).first(),
+            authenticator_app="totp" in kinds,
+            security_keys="webauthn" in kinds,
+            recovery_codes="recovery_codes" in kinds,
+            memberships=memberships,
+            mfa_required=any(mfa.role_requires(m.role) for m in memberships),
+        )
+        return context

@@ -55,8 +55,16 @@ def page(browser, live_server):
 
 
 def login(page, email: str, password: str) -> None:
+    """Sign in through the login page; a persona with two-factor authentication (see
+    ``fixtures.give_totp``) answers the second step with its authenticator app's code."""
+    from annexa.core.testing.fixtures import totp_code
+
     page.goto("/accounts/login/")
     page.fill("#id_login", email)
     page.fill("#id_password", password)
     page.click("button[type=submit]")
     page.wait_for_load_state("networkidle")
+    if "/accounts/2fa/authenticate/" in page.url:
+        page.fill("#id_code", totp_code())
+        page.click("button[type=submit]")
+        page.wait_for_load_state("networkidle")

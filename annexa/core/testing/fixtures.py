@@ -14,8 +14,46 @@ import pytest
 
 from annexa.core.tenancy import OrgContext
 from annexa.orgs.choices import Role
+from annexa.orgs.mfa import role_requires
 
 PASSWORD = "correct horse battery staple"
+# The authenticator app (TOTP) of every persona whose role requires two-factor authentication
+# (ANNEXA_MFA_REQUIRED_ROLES): they are set up like real people, and a test that signs in
+# through the login page answers the second step with ``totp_code()``.
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+
+def totp_code(secret: str = TOTP_SECRET) -> str:
+    """The authenticator app's current code."""
+    from allauth.mfa.totp.internal.auth import (
+        format_hotp_value,
+        hotp_value,
+        yield_hotp_counters_from_time,
+    )
+
+    counters = list(yield_hotp_counters_from_time())
+    return format_hotp_value(hotp_value(secret, counters[len(counters) // 2]))
+
+
+def signed_in_with_totp(client, user) -> None:
+    """Record in ``client``'s session what a real sign-in with password and authenticator app
+    records (allauth's authentication methods), as ``force_login`` alone does not."""
+    import time
+
+    session = client.session
+    now = time.time()
+    session["account_authentication_methods"] = [
+        {"method": "password", "at": now, "email": user.email},
+        {"method": "mfa", "at": now, "type": "totp"},
+    ]
+    session.save()
+
+
+def give_totp(user) -> None:
+    """Activate an authenticator app (TOTP, ``TOTP_SECRET``) for ``user``."""
+    from allauth.mfa.totp.internal.auth import TOTP
+
+    TOTP.activate(user, TOTP_SECRET)
 
 
 @dataclass
@@ -56,6 +94,8 @@ def make_persona(org, email: str, role: str, full_name: str = "") -> Persona:
     user = User.objects.create(email=email, full_name=full_name, password=_password_hash())
     # Provisioned like `annexa user create` does: the address is verified, so it signs in.
     EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
+    if role_requires(role):
+        give_totp(user)
     membership = Membership.objects.create(user=user, organization=org, role=role)
     return Persona(user=user, membership=membership)
 
@@ -118,6 +158,8 @@ def client_for(client):
 
     def login(persona: Persona):
         client.force_login(persona.user)
+        if role_requires(persona.membership.role):
+            signed_in_with_totp(client, persona.user)
         return client
 
     return login

@@ -1,6 +1,7 @@
 import pytest
 from django.urls import reverse
 
+from annexa.core.testing.fixtures import give_totp
 from annexa.ledger.services import history
 from annexa.orgs import services
 from annexa.orgs.models import APIKey, User
@@ -10,7 +11,9 @@ PAGES = ["orgs_user", "orgs_organization", "orgs_membership", "orgs_apikey"]
 
 @pytest.fixture
 def root(db) -> User:
-    return User.objects.create_superuser("root@example.test")
+    user = User.objects.create_superuser("root@example.test")
+    give_totp(user)  # the admin's staff need two-factor authentication like owners
+    return user
 
 
 @pytest.mark.parametrize("page", PAGES)
@@ -24,6 +27,7 @@ def test_it_shows_people_and_keys_to_superusers(client, root, alice, page):
 @pytest.mark.parametrize("page", PAGES)
 def test_it_hides_them_from_other_staff(client, db, page):
     staff = User.objects.create_user("staff@example.test", is_staff=True)
+    give_totp(staff)
     client.force_login(staff)
     assert client.get(reverse(f"admin:{page}_changelist")).status_code == 403
 

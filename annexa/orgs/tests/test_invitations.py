@@ -13,7 +13,7 @@ from django.utils import timezone
 from typer.testing import CliRunner
 
 from annexa.cli.main import app
-from annexa.core.testing.fixtures import PASSWORD
+from annexa.core.testing.fixtures import PASSWORD, totp_code
 from annexa.ledger.models import LedgerEntry
 from annexa.ledger.services import history
 from annexa.orgs import services
@@ -117,7 +117,9 @@ def test_an_existing_account_logs_in_then_accepts(client, isla, oscar, mailoutbo
         reverse("account_login"),
         {"login": "oscar@globex.test", "password": PASSWORD, "next": link},
     )
-    assert login.status_code == 302 and login.url == link
+    assert login.url == reverse("mfa_authenticate")  # oscar owns globex: second factor
+    second = client.post(reverse("mfa_authenticate"), {"code": totp_code()})
+    assert second.status_code == 302 and second.url == link
     assert b"Accept and join" in client.get(link).content
     assert client.post(link).url == "/o/acme/"
     assert Membership.objects.get(user=oscar.user, organization=isla.ctx.org).role == Role.VIEWER
