@@ -166,18 +166,15 @@ def _print_judged(report: dict[str, Any]) -> None:
         f"{report['kind']}: {evidence['filename']} ({evidence['sha256'][:12]}…) — {state}; "
         f"{report['findings']} finding(s), test run {run}"
     )
+    if report["facts"]:
+        err.print(", ".join(f"{k}: {v}" for k, v in report["facts"].items()), markup=False)
+    from annexa.connectors.mapping import STATUSES
+
     controls = Table(
-        "control",
-        "pass",
-        "fail",
-        "error",
-        "n/a",
-        title="Scanner results per Annex A control (control tests apart)",
+        "control", *STATUSES, title="Scanner results per Annex A control (control tests apart)"
     )
     for control, counts in report["controls"].items():
-        controls.add_row(
-            control, *(str(counts[k]) for k in ("pass", "fail", "error", "not_applicable"))
-        )
+        controls.add_row(control, *(str(counts[k]) for k in STATUSES))
     _stdout_table(controls)
     tests = Table("test", "status", "controls", "reason", title="Control tests")
     for test in report["tests"]:

@@ -60,6 +60,10 @@ class FileKind(abc.ABC):
     def findings(self, stream: BinaryIO, mapper: Mapper) -> Iterator[Finding]:
         return iter(())
 
+    def facts(self, record: Any) -> dict[str, int | str]:
+        """What the tool itself says about the run (shown as is, judged by no test)."""
+        return {}
+
 
 class OpenScapKind(FileKind):
     name = "openscap"
@@ -104,11 +108,13 @@ class LynisKind(FileKind):
         with open(path, "rb") as stream:
             report = lynis.parse(stream)
         host = report.hostname or "unknown host"
+        facts = self.facts(report)
         return Inspection(
             kind=self.name,
             target=host,
             stored_name=_with_extension(filename, "txt", ("log",)),
-            title=f"Lynis report: {host}",
+            title=f"Lynis report: {host} ({facts['warnings']} warnings, "
+            f"{facts['suggestions']} suggestions)",
             records=len(report.tests_executed),
         )
 
@@ -117,6 +123,15 @@ class LynisKind(FileKind):
 
     def findings(self, stream: BinaryIO, mapper: Mapper) -> Iterator[Finding]:
         return mapper.lynis(lynis.parse(stream))
+
+    def facts(self, record: lynis.LynisReport) -> dict[str, int | str]:
+        facts: dict[str, int | str] = {
+            "warnings": len(record.warnings),
+            "suggestions": len(record.suggestions),
+        }
+        if record.number("hardening_index") is not None:
+            facts["hardening index"] = record.number("hardening_index")
+        return facts
 
 
 class OcsfKind(FileKind):
@@ -130,9 +145,11 @@ class OcsfKind(FileKind):
     def inspect(self, path: Path, filename: str) -> Inspection:
         accounts: Counter[str] = Counter()
         count = 0
+        unnamed = False
         with open(path, "rb") as stream:
             for finding in ocsf.iter_findings(stream):
                 count += 1
+                unnamed = unnamed or not finding.account
                 if len(accounts) < 50:
                     accounts[":".join(filter(None, (finding.provider, finding.account)))] += 1
         with open(path, "rb") as stream:
@@ -140,11 +157,15 @@ class OcsfKind(FileKind):
         if count == 0:
             raise FormatError("the OCSF file holds no findings")
         target = accounts.most_common(1)[0][0] if len(accounts) == 1 else "several accounts"
+        if unnamed and len(accounts) == 1:
+            # The findings name no account or cluster (Prowler 5.4 writes none for Kubernetes):
+            # a stream of this file's own, never one stream shared by every cluster.
+            target = f"{target or 'unknown provider'} (not named in the file: {filename})"
         return Inspection(
             kind=self.name,
-            target=target or "unknown account",
+            target=target,
             stored_name=self._stored_name(filename, shape),
-            title=f"OCSF findings: {target or filename}",
+            title=f"OCSF findings: {target}",
             records=count,
         )
 

@@ -30,6 +30,22 @@ from annexa.connectors.formats.xccdf import RuleResult
 
 DATA = Path(__file__).resolve().parent / "data"
 
+# What a tool's finding can say, each shown as what it is. Only pass and fail decide anything;
+# the others are never counted as a pass: manual (the tool asks a person to check), muted (the
+# finding was muted in the tool), not_checked and informational (OpenSCAP evaluated no check),
+# no_finding (a Lynis test ran and raised no warning or suggestion, which is not a pass).
+STATUSES = (
+    "pass",
+    "fail",
+    "error",
+    "not_applicable",
+    "manual",
+    "muted",
+    "not_checked",
+    "informational",
+    "no_finding",
+)
+
 
 @dataclass(frozen=True, slots=True)
 class Finding:
@@ -38,7 +54,7 @@ class Finding:
     tool: str
     rule: str
     title: str
-    status: str  # pass, fail, error, not_applicable
+    status: str  # one of STATUSES
     severity: str
     resource: str
     controls: tuple[str, ...]
@@ -196,14 +212,15 @@ class Mapper:
         return (), f"no Annex A mapping for the Lynis test group {group}"
 
     def lynis(self, report: LynisReport) -> Iterator[Finding]:
-        """One finding per Lynis test: failed when it raised a warning or suggestion, passed
-        when it ran without one, not applicable when it was skipped."""
+        """One finding per Lynis test: failed when it raised a warning or suggestion,
+        ``no_finding`` when it ran without one (Lynis tests also gather facts, so silence is
+        not a pass), not applicable when it was skipped."""
         raised: dict[str, str] = {}
         for notice in [*report.warnings, *report.suggestions]:
             raised.setdefault(notice.test_id, notice.text)
         host = report.hostname
         for test_id in sorted(report.tests_executed | set(raised)):
-            status = "fail" if test_id in raised else "pass"
+            status = "fail" if test_id in raised else "no_finding"
             yield self._lynis_finding(test_id, status, raised.get(test_id, ""), host)
         for test_id in sorted(report.tests_skipped - report.tests_executed - set(raised)):
             yield self._lynis_finding(test_id, "not_applicable", "skipped by Lynis", host)

@@ -16,13 +16,12 @@ from typing import Any, BinaryIO
 
 from annexa.connectors.formats import FormatError
 from annexa.connectors.kinds import FileKind
-from annexa.connectors.mapping import Finding, Mapper
+from annexa.connectors.mapping import STATUSES, Finding, Mapper
 from annexa.monitoring.framework import ControlTest, Outcome, errored
 
 logger = logging.getLogger(__name__)
 
 MAX_UNMAPPED = 500
-STATUSES = ("pass", "fail", "error", "not_applicable")
 Opener = Callable[[], AbstractContextManager[BinaryIO]]
 Progress = Callable[[int], None]
 PROGRESS_EVERY = 10_000
@@ -37,6 +36,8 @@ class Evaluation:
     unmapped: dict[str, str] = field(default_factory=dict)
     # Per control: findings whose tool cites it only through a broad reference (not counted).
     related: dict[str, int] = field(default_factory=dict)
+    # What the tool says about its own run (Lynis: its warning and suggestion counts).
+    facts: dict[str, int | str] = field(default_factory=dict)
     unmapped_findings: int = 0
     findings: int = 0
     records: int = 0
@@ -46,6 +47,7 @@ class Evaluation:
         """JSON-ready (integers and strings only), as the test run keeps it."""
         return {
             "controls": {k: self.controls[k] for k in sorted(self.controls, key=_control_key)},
+            "facts": self.facts,
             "related": {k: self.related[k] for k in sorted(self.related, key=_control_key)},
             "unmapped": [{"rule": r, "reason": why} for r, why in sorted(self.unmapped.items())],
             "unmapped_findings": self.unmapped_findings,
@@ -153,6 +155,7 @@ def evaluate(
                     run.tally(finding)
             with open_content() as stream:
                 for record in kind.records(stream, mapper):
+                    run.result.facts.update(kind.facts(record))
                     run.observe(record)
     except (FormatError, OSError) as exc:
         message = f"the evidence could not be read: {exc}"

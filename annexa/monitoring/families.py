@@ -45,13 +45,15 @@ class LynisTest(ReportTest):
         return report.hostname or "the host"
 
 
+DECIDING = ("pass", "fail", "error")
+
+
 class FindingTest(ResourceTest):
     """A test over mapped tool findings (OpenSCAP rules, OCSF findings)."""
 
     def verdict(self, record: Finding) -> str | None:
-        if record.status == "not_applicable":
-            return None
-        return record.status
+        # Manual, muted, not checked or informational findings decide nothing either way.
+        return record.status if record.status in DECIDING else None
 
     def resource(self, record: Finding) -> str:
         return f"{record.rule} ({record.resource})" if record.resource else record.rule

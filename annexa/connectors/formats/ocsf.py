@@ -23,10 +23,12 @@ FINDING_CLASSES = (2003, 2004)
 _STATUS_CODES = {
     "PASS": "pass",
     "FAIL": "fail",
-    "MANUAL": "not_applicable",
-    "MUTED": "not_applicable",
-    "INFO": "not_applicable",
+    "MANUAL": "manual",  # Prowler cannot check it: a person must
+    "MUTED": "muted",
+    "INFO": "informational",
 }
+# Prowler keeps PASS/FAIL in status_code and marks a muted finding "Suppressed" in status.
+SUPPRESSED = "suppressed"
 _COMPLIANCE_STATUS = {"pass": "pass", "warning": "fail", "fail": "fail"}
 
 
@@ -59,7 +61,10 @@ def _text(value: Any) -> str:
 
 
 def status_of(document: dict) -> str:
-    """pass / fail / not_applicable / error for one finding."""
+    """pass / fail / manual / muted / informational / error for one finding."""
+    marked = document.get("status")
+    if isinstance(marked, str) and marked.strip().lower() == SUPPRESSED:
+        return "muted"
     code = document.get("status_code")
     if isinstance(code, str) and code:
         return _STATUS_CODES.get(code.strip().upper(), "error")
@@ -114,14 +119,23 @@ def normalise(document: dict) -> OcsfFinding:
         raise FormatError("an OCSF finding has neither metadata.event_code nor a title")
     cloud = document.get("cloud")
     cloud = cloud if isinstance(cloud, dict) else {}
+    # Kubernetes findings carry no cloud object: newer Prowler names the cluster in
+    # unmapped.provider_uid, the container profile says it is Kubernetes.
+    extra = document.get("unmapped")
+    extra = extra if isinstance(extra, dict) else {}
+    profiles = _get(document, "metadata", "profiles")
+    provider = _text(cloud.get("provider") or extra.get("provider"))
+    if not provider and isinstance(profiles, list) and "container" in profiles:
+        provider = "kubernetes"
+    account = _text(_get(cloud, "account", "uid") or extra.get("provider_uid"))
     return OcsfFinding(
         check_id=check_id,
         title=title or check_id,
         status=status_of(document),
         severity=_text(document.get("severity")).lower() or "unknown",
         resource=_resource(document),
-        provider=_text(cloud.get("provider")),
-        account=_text(_get(cloud, "account", "uid")),
+        provider=provider,
+        account=account,
         region=_text(cloud.get("region")),
         iso2022=iso2022_of(document),
     )

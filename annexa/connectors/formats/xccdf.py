@@ -33,8 +33,8 @@ _ENDS_EARLY = {
 ISO27001_2013_HREF = "https://www.iso.org/standard/54534.html"
 RULE_PREFIX = "xccdf_org.ssgproject.content_rule_"
 
-# XCCDF result values as Annexa statuses; the others (not selected, not checked,
-# informational) are not results about the system and are left out.
+# XCCDF result values as Annexa statuses; rules the profile did not select are left out.
+# "notchecked" (no automated check) and "informational" are kept as what they are.
 STATUS = {
     "pass": "pass",
     "fixed": "pass",
@@ -42,6 +42,8 @@ STATUS = {
     "error": "error",
     "unknown": "error",
     "notapplicable": "not_applicable",
+    "notchecked": "not_checked",
+    "informational": "informational",
 }
 
 

@@ -204,7 +204,8 @@ class TestIngest:
     def test_it_stores_a_lynis_report_under_an_accepted_name(self, isla):
         item = services.ingest_file(isla.ctx, sample(LYNIS))
         assert item.version.filename == "lynis-report-debian12.dat.txt"
-        assert item.version.evidence.title == "Lynis report: vm"
+        # The title carries Lynis's own counts of the real run: 2 warnings, 44 suggestions.
+        assert item.version.evidence.title == "Lynis report: vm (2 warnings, 44 suggestions)"
 
     def test_it_stores_json_lines_as_text(self, isla, tmp_path):
         lines = tmp_path / "findings.json"

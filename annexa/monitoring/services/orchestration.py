@@ -9,14 +9,13 @@ from typing import Any
 
 from annexa.connectors import services as connectors
 from annexa.connectors.choices import Trigger
+from annexa.connectors.mapping import STATUSES
 from annexa.connectors.models import CollectedItem, CollectionRun, Connector
 from annexa.core.tenancy import OrgContext
 from annexa.monitoring import engine
 from annexa.monitoring.models import TestRun
 from annexa.monitoring.services.evaluation import evaluate_version
 from annexa.monitoring.services.status import refresh
-
-STATUS_KEYS = ("pass", "fail", "error", "not_applicable")
 
 
 @dataclass
@@ -43,6 +42,7 @@ class Judged:
             "test_run": {"uid": str(self.run.uid), "new": self.new_run, "status": self.run.status},
             "controls": control_counts(self.run),
             "related": self.run.summary.get("related", {}),
+            "facts": self.run.summary.get("facts", {}),
             "tests": [
                 {
                     "id": r.test_id,
@@ -64,7 +64,7 @@ def control_counts(run: TestRun) -> dict[str, dict[str, int]]:
     check results that test the control (reviewed mappings only). Annexa's control tests are
     never added in: they are results of another kind, listed apart."""
     counts: dict[str, dict[str, int]] = {
-        control: {key: int(tally.get(key, 0)) for key in STATUS_KEYS}
+        control: {key: int(tally.get(key, 0)) for key in STATUSES}
         for control, tally in run.summary.get("controls", {}).items()
     }
     return {k: counts[k] for k in sorted(counts, key=lambda c: tuple(map(int, c[2:].split("."))))}
