@@ -36,6 +36,7 @@ from annexa.core.tenancy import DEMO_ACTOR, OrgContext
 DATA_FILE = Path(__file__).resolve().parent / "data" / "demo.json"
 # How many items of each grade the closed audit shows (the rest conform).
 GRADES = {"major_nc": 1, "minor_nc": 2, "observation": 2, "ofi": 2, "not_audited": 2}
+COLLECTED_AT = dt.time(10, 0)
 GAP_REASON = "Accepted for this cycle by the ISMS manager: covered by the next programme."
 
 
@@ -64,7 +65,7 @@ def build_audits_demo(ctx: OrgContext, people: dict[str, Any]) -> dict[str, Any]
         programme = _programme(ctx, people, data["programme"])
         closed = _audit_ahead_of(programme, MilestoneKind.STAGE_2)
         current = _audit_ahead_of(programme, MilestoneKind.SURVEILLANCE_1)
-        _close_completed(ctx, auditor, closed, data)
+        _close_completed(ctx, auditor, closed, data, people)
         _start_fieldwork(ctx, auditor, current, data)
         findings = build_findings_demo(ctx, people, closed)
         build_reviews_demo(ctx, people)
@@ -137,7 +138,16 @@ def _auditees(people: list) -> list:
 # --- the closed audit ------------------------------------------------------------------------
 
 
-def _close_completed(manager: OrgContext, auditor: OrgContext, audit: Audit, data: dict) -> None:
+def _close_completed(
+    manager: OrgContext, auditor: OrgContext, audit: Audit, data: dict, people: dict
+) -> None:
+    """Record every result, raise the findings, close fieldwork, issue the report, close.
+
+    The closing rules hold: every nonconformity on the checklist has its finding before
+    fieldwork closes, and the report is issued before the audit closes.
+    """
+    from annexa.findings.demo import raise_findings
+
     spec = data["completed"]
     if audit.status == AuditStatus.PLANNED:
         changes = {
@@ -156,9 +166,19 @@ def _close_completed(manager: OrgContext, auditor: OrgContext, audit: Audit, dat
         for item in items:
             if not item.result:
                 _record(auditor, item, plan[item.pk], audit.actual_start, data)
+        raise_findings(manager, people, audit)
         fieldwork.close_fieldwork(auditor, audit)
     if audit.status == AuditStatus.REPORTING:
+        _issue_report(auditor, audit)
         audit_service.transition(auditor, audit, AuditStatus.CLOSED)
+
+
+def _issue_report(auditor: OrgContext, audit: Audit) -> None:
+    """The lead auditor issues the report (once)."""
+    from annexa.reports import services as reports
+
+    if reports.latest_issued(audit) is None:
+        reports.issue(auditor, audit)
 
 
 def _owners(audit: Audit) -> list:
@@ -259,8 +279,19 @@ def _store(auditor: OrgContext, item: ChecklistItem, key: str, day: dt.date, cha
         chunks=[content],
         title=title,
         effective_date=day,
+        collected_at=collected_on(day),
         **subject,
     )
+
+
+def collected_on(day: dt.date) -> dt.datetime:
+    """When the demo's auditor collected evidence on ``day``: that morning, never in the future.
+
+    The demo is built in one go, but its evidence was taken on the audit's days: dated today,
+    it would postdate the report of an audit that ended months ago.
+    """
+    morning = dt.datetime.combine(day, COLLECTED_AT, tzinfo=timezone.get_current_timezone())
+    return min(morning, timezone.now())
 
 
 def _sample(auditor: OrgContext, item: ChecklistItem, version, spec: dict) -> None:

@@ -1,5 +1,7 @@
-"""The findings part of ``annexa demo``: findings of every grade from a completed audit, with
-corrective actions in various states (one overdue, one verified effective and closed).
+"""The findings part of ``annexa demo``: the finding of every graded checklist item of a
+completed audit, and a corrective action for every nonconformity, in various states (one
+overdue, one verified effective and closed, the others under way). The words (the requirement
+as we put it, the gap's nature, the action) are the audits demo's, per checklist subject.
 
 Every step goes through the services as the person who would do it (the lead auditor raises,
 someone independent opens and closes, the control owner works the actions, the auditor reviews
@@ -17,34 +19,35 @@ from django.utils import timezone
 
 from annexa.core.tenancy import DEMO_ACTOR, OrgContext
 from annexa.findings import services
-from annexa.findings.choices import NONCONFORMITIES, FindingGrade, GapNature
+from annexa.findings.choices import NONCONFORMITIES, FindingGrade, FindingStatus
 from annexa.findings.models import Finding
-from annexa.findings.services.raising import ITEM_AUDIT_STATUSES, RAISING_AUDIT_STATUSES
+from annexa.findings.services.raising import RAISING_AUDIT_STATUSES
 
 GRADES = (FindingGrade.MAJOR_NC, FindingGrade.MINOR_NC, FindingGrade.OBSERVATION, FindingGrade.OFI)
-NATURES = {FindingGrade.MAJOR_NC: GapNature.MISSING, FindingGrade.MINOR_NC: GapNature.INEFFECTIVE}
+# What a finding raised without a checklist item says (when the audit has no item of a grade).
 WORDING = {
-    FindingGrade.MAJOR_NC: (
-        "The organization committed to apply this control to every system in scope and to keep "
-        "records showing that it does.",
-        "No record shows the control being applied to the production systems during the "
-        "period examined, and the people interviewed could not describe how it is done.",
-    ),
-    FindingGrade.MINOR_NC: (
-        "The organization committed to carry out this activity on a fixed schedule and to keep "
-        "the records.",
-        "One of the sampled periods has no record; the other records are complete and on time.",
-    ),
-    FindingGrade.OBSERVATION: (
-        "The organization expects the activity to keep working when its usual owner is absent.",
-        "Only one person knows how the activity is done and the procedure is not written down.",
-    ),
-    FindingGrade.OFI: (
-        "The activity meets its requirement today.",
-        "The same evidence is assembled by hand every month; an export from the tool would "
-        "save time and leave less room for error.",
-    ),
+    FindingGrade.MAJOR_NC: "No record shows the control being applied to the production systems "
+    "during the period examined, and the people interviewed could not describe how it is done.",
+    FindingGrade.MINOR_NC: "One of the sampled periods has no record; the other records are "
+    "complete and on time.",
+    FindingGrade.OBSERVATION: "Only one person knows how the activity is done and the procedure "
+    "is not written down.",
+    FindingGrade.OFI: "The same evidence is assembled by hand every month; an export from the "
+    "tool would save time and leave less room for error.",
 }
+
+
+def texts(subject_id: str, grade: str) -> dict:
+    """The demo's words for the finding of ``subject_id`` with ``grade``: the requirement in
+    our words, the gap's nature and the corrective action (``audits/data/demo.json``), else
+    the fallback of the grade."""
+    from annexa.audits.demo import demo_data
+
+    data = demo_data()
+    written = data["completed"]["items"].get(subject_id)
+    if written is not None and written["result"] == grade:
+        return written
+    return data["fallback"][grade]
 
 
 @dataclass
@@ -81,45 +84,57 @@ def _owner_of(finding: Finding, people: dict):
 
 
 def build_findings_demo(ctx: OrgContext, people: dict, audit) -> FindingsDemo:
-    """Raise the demo's findings from ``audit`` (a completed audit with checklist results)."""
-    existing = list(Finding.objects.filter(raised_in=audit).order_by("number"))
-    if existing:
-        actions = [a for f in existing for a in f.corrective_actions.order_by("number")]
-        return FindingsDemo(findings=existing, actions=actions)
+    """Raise and open the demo's findings from ``audit`` (``raise_findings``) and work their
+    corrective actions; a second run changes nothing."""
+    findings = raise_findings(ctx, people, audit)
+    actions = [a for f in findings for a in f.corrective_actions.order_by("number")]
+    if actions:
+        return FindingsDemo(findings=findings, actions=actions)
+    with transaction.atomic():
+        demo = FindingsDemo(findings=findings, created=True)
+        _act(ctx, people, demo)
+    return demo
+
+
+def raise_findings(ctx: OrgContext, people: dict, audit) -> list[Finding]:
+    """The finding of every graded checklist item of ``audit`` (one of each grade raised
+    directly where no item has it), raised by the lead auditor and opened by someone
+    independent. Only what is missing is raised, so a second call changes nothing."""
     team = [m.user for m in audit.team_members.select_related("user").order_by("role")]
     raiser = _ctx(ctx.org, audit.lead_auditor or (team[0] if team else ctx.user))
     with transaction.atomic():
-        demo = FindingsDemo(created=True)
-        for grade in GRADES:
-            demo.findings.append(_raise(ctx, raiser, audit, grade))
-        demo.findings = [
+        if not Finding.objects.filter(raised_in=audit).exists():
+            for grade in GRADES:
+                if not audit.checklist_items.filter(result=grade, removed=False).exists():
+                    _raise_directly(ctx, raiser, audit, grade)
+        items = audit.checklist_items.filter(
+            result__in=GRADES, removed=False, findings__isnull=True
+        ).order_by("order", "id")
+        for item in items:
+            _raise(raiser, item)
+        for finding in Finding.objects.filter(raised_in=audit, status=FindingStatus.DRAFT):
             services.open_finding(_independent(finding, _deciders(people)), finding)
-            for finding in demo.findings
-        ]
-        _act(ctx, people, demo)
-    return demo
+    return list(Finding.objects.filter(raised_in=audit).order_by("number"))
 
 
 def _deciders(people: dict) -> list:
     return [people.get("isms_manager"), people.get("owner"), people.get("auditor")]
 
 
-def _raise(ctx: OrgContext, raiser: OrgContext, audit, grade: str) -> Finding:
-    requirement_statement, statement = WORDING[grade]
-    item = (
-        audit.checklist_items.filter(result=grade, removed=False, findings__isnull=True)
-        .order_by("order", "id")
-        .first()
+def _raise(raiser: OrgContext, item) -> Finding:
+    """The finding of ``item``: its analysis as the statement, our requirement and nature."""
+    spec = texts(item.subject_id, item.result)
+    return services.raise_from_checklist_item(
+        raiser,
+        item,
+        requirement_statement=spec["requirement"],
+        statement=item.analysis or WORDING[item.result],
+        nature=spec.get("nature", ""),
     )
-    nature = NATURES.get(grade, "")
-    if item is not None and audit.status in ITEM_AUDIT_STATUSES:
-        return services.raise_from_checklist_item(
-            raiser,
-            item,
-            requirement_statement=requirement_statement,
-            statement=item.analysis or statement,
-            nature=nature,
-        )
+
+
+def _raise_directly(ctx: OrgContext, raiser: OrgContext, audit, grade: str) -> Finding:
+    spec = texts("", grade)
     subject = audit.scope_controls.order_by("control__sort_key").first()
     evidence = [_demo_evidence(ctx, grade)] if grade in NONCONFORMITIES else []
     return services.raise_finding(
@@ -127,9 +142,9 @@ def _raise(ctx: OrgContext, raiser: OrgContext, audit, grade: str) -> Finding:
         audit=audit if audit.status in RAISING_AUDIT_STATUSES else None,
         grade=grade,
         control=subject.control if subject is not None else "A.5.1",
-        requirement_statement=requirement_statement,
-        statement=statement,
-        nature=nature,
+        requirement_statement=spec["requirement"],
+        statement=WORDING[grade],
+        nature=spec.get("nature", ""),
         evidence=evidence,
     )
 
@@ -144,35 +159,26 @@ def _demo_evidence(ctx: OrgContext, grade: str):
 
 
 def _act(ctx: OrgContext, people: dict, demo: FindingsDemo) -> None:
+    """A corrective action for every nonconformity: the first major one overdue, the first
+    minor one verified effective and closed, the others under way; observations acknowledged;
+    and one action from the management review."""
     from annexa.actions import services as actions
 
-    major, minor, observation, _ofi = demo.findings
     today = timezone.localdate()
-    overdue = actions.create_action(
-        _ctx(ctx.org, _owner_of(major, people)),
-        finding=major,
-        correction="Applied the control by hand to the two systems found without it.",
-        plan="Add the control to the build template of every production system and check it "
-        "in the monthly configuration review.",
-        owner=_owner_of(major, people),
-        due_date=today - dt.timedelta(days=20),
-    )
-    owner_ctx = _ctx(ctx.org, overdue.owner)
-    actions.start_action(owner_ctx, overdue)
-    actions.set_root_cause(
-        owner_ctx,
-        overdue,
-        "New systems are built from a template that predates the control.",
-        [
-            {"why": "Why were two systems without the control?", "because": "They were new."},
-            {"why": "Why did new systems lack it?", "because": "The build template lacks it."},
-        ],
-    )
-    demo.actions.append(overdue)
-    demo.actions.append(_verified_and_closed(ctx, people, minor, today))
-    closer = _independent(minor, _deciders(people))
-    services.close_finding(closer, minor, note="The corrective action was verified effective.")
-    services.acknowledge_finding(_ctx(ctx.org, people["it"]), observation, "We will document it.")
+    by_grade = {g: [f for f in demo.findings if f.grade == g] for g in GRADES}
+    for number, finding in enumerate(by_grade[FindingGrade.MAJOR_NC]):
+        due = today - dt.timedelta(days=20) if number == 0 else today + dt.timedelta(days=30)
+        demo.actions.append(_under_way(ctx, people, finding, due))
+    for number, finding in enumerate(by_grade[FindingGrade.MINOR_NC]):
+        if number == 0:
+            demo.actions.append(_verified_and_closed(ctx, people, finding, today))
+            closer = _independent(finding, _deciders(people))
+            note = "The corrective action was verified effective."
+            services.close_finding(closer, finding, note=note)
+        else:
+            demo.actions.append(_under_way(ctx, people, finding, today + dt.timedelta(days=30)))
+    for observation in by_grade[FindingGrade.OBSERVATION]:
+        services.acknowledge_finding(_ctx(ctx.org, people["it"]), observation, "We will act on it.")
     demo.actions.append(
         actions.create_action(
             ctx,
@@ -186,29 +192,49 @@ def _act(ctx: OrgContext, people: dict, demo: FindingsDemo) -> None:
     )
 
 
+def _under_way(ctx: OrgContext, people: dict, finding: Finding, due: dt.date):
+    """The finding's corrective action, started, with its root cause."""
+    from annexa.actions import services as actions
+
+    spec = texts(finding.subject_id, finding.grade)["action"]
+    owner = _owner_of(finding, people)
+    action = actions.create_action(
+        _ctx(ctx.org, owner),
+        finding=finding,
+        correction=spec["correction"],
+        plan=spec["plan"],
+        owner=owner,
+        due_date=due,
+    )
+    owner_ctx = _ctx(ctx.org, owner)
+    actions.start_action(owner_ctx, action)
+    return actions.set_root_cause(owner_ctx, action, spec["root_cause"], spec.get("five_whys", ()))
+
+
 def _verified_and_closed(ctx: OrgContext, people: dict, finding: Finding, today):
     from annexa.actions import services as actions
 
+    spec = texts(finding.subject_id, finding.grade)["action"]
     owner = _owner_of(finding, people)
     owner_ctx = _ctx(ctx.org, owner)
     action = actions.create_action(
         owner_ctx,
         finding=finding,
-        correction="Produced the missing record from the system's own log.",
-        plan="Add a calendar reminder and a second person who checks the record monthly.",
+        correction=spec["correction"],
+        plan=spec["plan"],
         owner=owner,
         due_date=today + dt.timedelta(days=10),
     )
     actions.start_action(owner_ctx, action)
-    actions.set_root_cause(owner_ctx, action, "The task relied on memory; nobody checked it.")
-    actions.implement_action(owner_ctx, action, "Reminder and second check in place.")
+    actions.set_root_cause(owner_ctx, action, spec["root_cause"])
+    actions.implement_action(owner_ctx, action, spec["implemented"])
     reviewer = next(u for u in (people["auditor"], people["isms_manager"]) if u != owner)
     actions.record_review(
         _ctx(ctx.org, reviewer),
         action,
         method="document_review",
         conclusion="effective",
-        notes="The records of the months since the fix are complete and checked.",
+        notes=spec["review"],
     )
     closer = next(u for u in (people["isms_manager"], people["owner"]) if u != owner)
     return actions.close_action(_ctx(ctx.org, closer), action, "Verified effective.")

@@ -21,7 +21,7 @@ from annexa.audits.models import Audit, ChecklistItem, IndependenceOverride, Sam
 from annexa.catalog.choices import Theme
 from annexa.core.tenancy import OrgContext
 from annexa.evidence.models import EvidenceVersion
-from annexa.findings.choices import FindingGrade, FindingStatus
+from annexa.findings.choices import NONCONFORMITIES, FindingGrade, FindingStatus
 from annexa.findings.models import Finding
 from annexa.isms.models import ScopeStatement
 from annexa.reports.choices import Conclusion
@@ -30,6 +30,8 @@ from annexa.reports.models import ReportSettings
 # Most serious first: the executive summary lists findings in this order.
 GRADE_ORDER: tuple[str, ...] = tuple(FindingGrade.values)
 SIGNIFICANT_LIMIT = 5
+# Checklist results that say nothing was found: no result yet, or not audited.
+UNEXAMINED = (ChecklistResult.BLANK, ChecklistResult.NOT_AUDITED)
 SECTIONS: tuple[str, ...] = (
     "Introduction",
     "Executive summary",
@@ -74,6 +76,9 @@ class EvidenceRef:
     size: int
     media_type: str
     stored_at: dt.datetime
+    # Collected after the audit's fieldwork ended: the report marks it "received after
+    # fieldwork", since the auditor could not have examined it during fieldwork.
+    after_fieldwork: bool = False
 
 
 @dataclass(frozen=True)
@@ -103,6 +108,7 @@ class FindingRow:
     evidence: list[EvidenceRef]
     auditees: list[Person]
     checklist_order: int | None
+    checklist_uid: str | None = None
 
 
 @dataclass(frozen=True)
@@ -158,13 +164,24 @@ class Limitation:
 
 @dataclass(frozen=True)
 class GradeCount:
+    """One grade: the findings raised with it and the checklist items recorded with it."""
+
     grade: str
     label: str
     count: int
+    items: int = 0
 
 
 @dataclass(frozen=True)
 class Summary:
+    """Every count the report states, taken once from the checklist and the findings.
+
+    ``items_total`` counts the items still on the checklist; it is split into
+    ``items_assessed`` (a result other than "not audited"), ``items_not_audited`` and
+    ``items_pending`` (no result yet). ``unraised`` lists the nonconformities recorded on the
+    checklist that have no finding yet (closing fieldwork refuses them; a draft may have some).
+    """
+
     conclusion: str
     conclusion_label: str
     conclusion_text: str
@@ -172,6 +189,10 @@ class Summary:
     significant: list[FindingRow]
     items_total: int
     items_assessed: int
+    items_not_audited: int = 0
+    items_pending: int = 0
+    items_removed: int = 0
+    unraised: list[ChecklistRow] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -279,7 +300,7 @@ def build(
     if audit.organization_id != ctx.org.pk:
         raise ValueError("this audit belongs to another organization")
     audit = _audit(audit.pk)
-    versions: dict[int, EvidenceRef] = {}
+    versions = _Versions(audit.actual_end)
     checklist = [_checklist_row(item, versions) for item in audit.checklist_items.all()]
     findings = sorted(
         (_finding_row(f, versions) for f in audit.findings_raised.all()),
@@ -297,7 +318,7 @@ def build(
         limitations=_limitations(audit, checklist, samples, settings),
         checklist=checklist,
         samples=samples,
-        manifest=sorted(versions.values(), key=lambda v: (v.title.lower(), v.version, v.uid)),
+        manifest=sorted(versions.refs.values(), key=lambda v: (v.title.lower(), v.version, v.uid)),
         charts=_charts(checklist, findings),
         generated_at=at or timezone.now(),
         issue_number=issue_number,
@@ -388,11 +409,24 @@ def _subject(requirement, control) -> Subject:
     return Subject("requirement", requirement.id, requirement.title, f"Clause {requirement.clause}")
 
 
-def _evidence(versions, seen: dict[int, EvidenceRef]) -> list[EvidenceRef]:
+class _Versions:
+    """The evidence versions the report cites, each made into one ``EvidenceRef``."""
+
+    def __init__(self, fieldwork_end: dt.date | None) -> None:
+        self.fieldwork_end = fieldwork_end
+        self.refs: dict[int, EvidenceRef] = {}
+
+    def after_fieldwork(self, collected: dt.datetime) -> bool:
+        if self.fieldwork_end is None:
+            return False
+        return timezone.localdate(collected) > self.fieldwork_end
+
+
+def _evidence(versions, seen: _Versions) -> list[EvidenceRef]:
     refs = []
     for version in versions:
-        if version.pk not in seen:
-            seen[version.pk] = EvidenceRef(
+        if version.pk not in seen.refs:
+            seen.refs[version.pk] = EvidenceRef(
                 uid=str(version.uid),
                 evidence_uid=str(version.evidence.uid),
                 title=version.evidence.title,
@@ -402,12 +436,13 @@ def _evidence(versions, seen: dict[int, EvidenceRef]) -> list[EvidenceRef]:
                 size=version.size,
                 media_type=version.media_type,
                 stored_at=version.collected_at,
+                after_fieldwork=seen.after_fieldwork(version.collected_at),
             )
-        refs.append(seen[version.pk])
+        refs.append(seen.refs[version.pk])
     return refs
 
 
-def _checklist_row(item: ChecklistItem, seen: dict[int, EvidenceRef]) -> ChecklistRow:
+def _checklist_row(item: ChecklistItem, seen: _Versions) -> ChecklistRow:
     return ChecklistRow(
         uid=str(item.uid),
         order=item.order,
@@ -423,7 +458,7 @@ def _checklist_row(item: ChecklistItem, seen: dict[int, EvidenceRef]) -> Checkli
     )
 
 
-def _finding_row(finding: Finding, seen: dict[int, EvidenceRef]) -> FindingRow:
+def _finding_row(finding: Finding, seen: _Versions) -> FindingRow:
     item = finding.checklist_item
     return FindingRow(
         uid=str(finding.uid),
@@ -441,6 +476,7 @@ def _finding_row(finding: Finding, seen: dict[int, EvidenceRef]) -> FindingRow:
         evidence=_evidence(finding.evidence.all(), seen),
         auditees=sorted((_person(u) for u in finding.auditees.all()), key=lambda p: p.email),
         checklist_order=item.order if item else None,
+        checklist_uid=str(item.uid) if item else None,
     )
 
 
@@ -476,10 +512,11 @@ def conclude(findings: list[FindingRow], checklist: list[ChecklistRow]) -> tuple
 
     A major nonconformity means the audited scope does not conform; minor ones alone mean it
     conforms once they are corrected; without nonconformities it conforms. With nothing
-    assessed yet there is no conclusion to draw.
+    assessed yet there is no conclusion to draw. A nonconformity counts whether it is a
+    finding or only a checklist result (the report counts both the same way, ``_grade_counts``).
     """
-    grades = Counter(f.grade for f in findings)
-    assessed = [r for r in checklist if r.result and not r.removed]
+    grades = {g.grade: max(g.count, g.items) for g in _grade_counts(findings, checklist)}
+    assessed = [r for r in checklist if _assessed(r)]
     if grades[FindingGrade.MAJOR_NC]:
         majors = _plural(
             grades[FindingGrade.MAJOR_NC], "major nonconformity", "major nonconformities"
@@ -510,23 +547,34 @@ def _plural(count: int, one: str, many: str) -> str:
     return f"{count} {one if count == 1 else many}"
 
 
+def _assessed(row: ChecklistRow) -> bool:
+    """On the checklist with a result that says what was found ("not audited" says nothing)."""
+    return not row.removed and row.result not in UNEXAMINED
+
+
 def _summary(findings: list[FindingRow], checklist: list[ChecklistRow]) -> Summary:
     conclusion, text = conclude(findings, checklist)
     live = [r for r in checklist if not r.removed]
+    raised = {f.checklist_uid for f in findings if f.grade in NONCONFORMITIES}
     return Summary(
         conclusion=conclusion,
         conclusion_label=Conclusion(conclusion).label,
         conclusion_text=text,
-        counts=_grade_counts(findings),
+        counts=_grade_counts(findings, checklist),
         significant=findings[:SIGNIFICANT_LIMIT],
         items_total=len(live),
-        items_assessed=sum(1 for r in live if r.result),
+        items_assessed=sum(1 for r in live if _assessed(r)),
+        items_not_audited=sum(1 for r in live if r.result == ChecklistResult.NOT_AUDITED),
+        items_pending=sum(1 for r in live if r.result == ChecklistResult.BLANK),
+        items_removed=len(checklist) - len(live),
+        unraised=[r for r in live if r.result in NONCONFORMITIES and r.uid not in raised],
     )
 
 
-def _grade_counts(findings: list[FindingRow]) -> list[GradeCount]:
+def _grade_counts(findings: list[FindingRow], checklist: list[ChecklistRow]) -> list[GradeCount]:
     counts = Counter(f.grade for f in findings)
-    return [GradeCount(g.value, g.label, counts[g.value]) for g in FindingGrade]
+    items = Counter(r.result for r in checklist if not r.removed)
+    return [GradeCount(g.value, g.label, counts[g.value], items[g.value]) for g in FindingGrade]
 
 
 def _guidance(settings: ReportSettings) -> Guidance:
@@ -566,7 +614,7 @@ def _limitations(
 
 
 def _unexamined(row: ChecklistRow) -> bool:
-    return row.removed or row.result in (ChecklistResult.NOT_AUDITED, ChecklistResult.BLANK)
+    return row.removed or row.result in UNEXAMINED
 
 
 def _not_examined(row: ChecklistRow) -> Limitation:
@@ -615,5 +663,5 @@ def _charts(checklist: list[ChecklistRow], findings: list[FindingRow]) -> Charts
     return Charts(
         by_clause=[ChartGroup(label, dict(by_clause[label])) for label in clause_order],
         by_theme=[ChartGroup(label, dict(by_theme[label])) for label in theme_order],
-        findings_by_grade=_grade_counts(findings),
+        findings_by_grade=_grade_counts(findings, checklist),
     )

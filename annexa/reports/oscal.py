@@ -51,14 +51,14 @@ import json
 from typing import Any
 
 from annexa.actions.poam import METHODS, OSCAL_VERSION, _clean, stable_uuid, target_id, timestamp
-from annexa.audits.choices import ChecklistResult
 from annexa.findings.choices import NONCONFORMITIES
+from annexa.reports import data
 from annexa.reports.data import AuditReport, ChecklistRow, EvidenceRef, FindingRow, Person, Subject
 
 MEDIA_TYPE = "application/json"
 # The namespace of the properties Annexa defines (OSCAL's own names need none).
 NS = "urn:annexa:oscal"
-UNEXAMINED = (ChecklistResult.BLANK, ChecklistResult.NOT_AUDITED)
+UNEXAMINED = data.UNEXAMINED
 ROLES = [
     {"id": "prepared-for", "title": "Organization whose ISMS was audited"},
     {"id": "lead-auditor", "title": "Lead auditor"},
@@ -252,6 +252,8 @@ class _Document:
                     _prop("audit-reference", audit.reference),
                     _prop("conclusion", summary.conclusion),
                     _prop("items-assessed", f"{summary.items_assessed} of {summary.items_total}"),
+                    _prop("items-not-audited", summary.items_not_audited),
+                    _prop("items-without-result", summary.items_pending),
                 ),
                 "local-definitions": {"components": [self.isms()]},
                 "reviewed-controls": self.reviewed_controls(),
@@ -343,7 +345,9 @@ class _Document:
                     "href": f"#{resource_uuid}",
                     "description": _line(f"{ref.title} version {ref.version} ({ref.filename})"),
                     "props": _props(
-                        _prop("sha256", ref.sha256), _prop("collected", timestamp(ref.stored_at))
+                        _prop("sha256", ref.sha256),
+                        _prop("collected", timestamp(ref.stored_at)),
+                        _prop("received-after-fieldwork", "true" if ref.after_fieldwork else ""),
                     ),
                 }
             )

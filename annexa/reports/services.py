@@ -177,6 +177,15 @@ def issue(ctx: OrgContext, audit: Audit) -> IssuedReport:
     return issued
 
 
+def closing_blockers(audit: Audit) -> list[str]:
+    """What the report rules leave to do before ``audit`` closes: its report must be issued."""
+    if IssuedReport.objects.filter(audit=audit).exists():
+        return []
+    return [
+        f"The report of {audit.reference} has not been issued: issue it before the audit closes."
+    ]
+
+
 def _next_number(audit: Audit) -> int:
     latest = IssuedReport.objects.filter(audit=audit).aggregate(n=Max("number"))["n"]
     return (latest or 0) + 1

@@ -28,8 +28,8 @@ HAND_WRITTEN = {
 }
 CONCLUSION = (
     "The ISMS remains suitable and adequate for Kestrel's business. It is effective, with two "
-    "reservations: the overdue corrective action on build templates, and the lack of an "
-    "independent test of the product's security, both addressed by the decisions below."
+    "reservations: the overdue corrective action on production access reviews, and the lack "
+    "of an independent test of the product's security, both addressed by the decisions below."
 )
 
 

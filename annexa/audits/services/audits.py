@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -59,6 +59,7 @@ EDITABLE = (
     "auditees",
 )
 SCOPE_STATUSES = (AuditStatus.PLANNED, AuditStatus.PREPARING)
+_CLOSE_CHECKS: list[Callable[[Audit], list[str]]] = []
 
 
 # --- reading ---------------------------------------------------------------------------------
@@ -360,6 +361,8 @@ def blockers(audit: Audit, to_status: str) -> list[str]:
             f"{audit.reference} is {audit.status}: {where}. Statuses move forward one step at "
             "a time; an ISMS manager can reopen an audit."
         ]
+    if to_status == AuditStatus.CLOSED:
+        return closing_blockers(audit)
     if audit.status != AuditStatus.PREPARING:
         return []
     problems = []
@@ -370,6 +373,31 @@ def blockers(audit: Audit, to_status: str) -> list[str]:
             f"Independence conflict: {conflict.user.email} {conflict.conflict.description}. "
             "Change the team or record a justification."
         )
+    return problems
+
+
+def register_close_check(check: Callable[[Audit], list[str]]) -> None:
+    """Add a rule an audit must meet before it closes (``check`` says what is missing).
+
+    Apps above audits register theirs when Django starts: the reports app requires an issued
+    report.
+    """
+    if check not in _CLOSE_CHECKS:
+        _CLOSE_CHECKS.append(check)
+
+
+def closing_blockers(audit: Audit) -> list[str]:
+    """Why ``audit`` cannot close yet: nonconformities without their finding, and the checks
+    registered by the apps above (an issued report)."""
+    from annexa.audits.services.fieldwork import unraised_nonconformities
+
+    problems = [
+        f"{item.subject_id} (item {item.order}): {why} but no nonconformity was raised from "
+        "it: raise its finding before the audit closes."
+        for item, why in unraised_nonconformities(audit)
+    ]
+    for check in _CLOSE_CHECKS:
+        problems += check(audit)
     return problems
 
 

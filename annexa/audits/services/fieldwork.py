@@ -31,6 +31,7 @@ from annexa.audits.services.common import CONDUCT, clean_text, record, reject_un
 from annexa.core.tenancy import OrgContext
 
 OBJECT_TYPE = "checklist_item"
+WITHDRAWN = "withdrawn"  # the findings app's status of a finding that no longer stands
 TEXT_FIELDS = ("examined", "analysis", "verification", "auditees_other", "notes")
 EDITABLE = ("result", "methods", "auditees", "evidence", *TEXT_FIELDS)
 MAX_TEXT = 20_000
@@ -391,7 +392,52 @@ def fieldwork_blockers(audit: Audit) -> list[str]:
             f"{open_requests.count()} evidence request(s) are still open: wait for the evidence "
             "or cancel them with a reason."
         )
+    problems += [
+        f"{item.subject_id} (item {item.order}): {why} but no nonconformity was raised from it: "
+        "raise its finding (or change the result) before fieldwork closes."
+        for item, why in unraised_nonconformities(audit)
+    ]
     return problems
+
+
+def unraised_nonconformities(audit: Audit) -> list[tuple[ChecklistItem, str]]:
+    """The items that show a nonconformity without having their finding, with why.
+
+    An item needs a (not withdrawn) finding graded as a nonconformity when its result is a
+    nonconformity, or when one of its statistical samples has more deviations than its rule
+    allows: otherwise the report would count a nonconformity that no corrective action treats.
+    """
+    from annexa.audits.services import sampling
+
+    items = (
+        ChecklistItem.objects.filter(audit=audit, removed=False)
+        .prefetch_related("samples__records")
+        .order_by("order", "id")
+    )
+    raised = set(
+        ChecklistItem.objects.filter(audit=audit, findings__grade__in=NONCONFORMITY_RESULTS)
+        .exclude(findings__status=WITHDRAWN)
+        .values_list("pk", flat=True)
+    )
+    found = []
+    for item in items:
+        if item.pk in raised:
+            continue
+        if item.result in NONCONFORMITY_RESULTS:
+            found.append((item, f"the result is a {item.get_result_display().lower()}"))
+            continue
+        for sample in item.samples.all():
+            counted = sampling.summary(sample, list(sample.records.all()))
+            if counted.allowed is not None and counted.deviations > counted.allowed:
+                found.append(
+                    (
+                        item,
+                        f"its sample has {counted.deviations} deviation(s) where "
+                        f"{counted.allowed} are allowed",
+                    )
+                )
+                break
+    return found
 
 
 def close_fieldwork(ctx: OrgContext, audit: Audit) -> Audit:

@@ -6,12 +6,14 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
 
 from annexa.audits.choices import TeamRole
 from annexa.audits.models import Audit, ChecklistItem
 from annexa.audits.services import audits as service
 from annexa.audits.services import independence, next_cycle
 from annexa.audits.services import programme as programme_service
+from annexa.reports.models import IssuedReport
 
 from .conftest import ledger_actions
 
@@ -70,8 +72,14 @@ def test_it_moves_forward_one_step_at_a_time_and_records_it(programme, isla, aud
     independence.add_team_member(isla.ctx, audit, audrey.user, TeamRole.LEAD)
     with pytest.raises(ValidationError, match="next status is preparing"):
         service.transition(audrey.ctx, audit, "fieldwork")
-    for status in ("preparing", "fieldwork", "reporting", "closed"):
+    for status in ("preparing", "fieldwork", "reporting"):
         audit = service.transition(audrey.ctx, audit, status)
+    with pytest.raises(ValidationError, match="report of IA-2026-01 has not been issued"):
+        service.transition(audrey.ctx, audit, "closed")
+    IssuedReport.objects.create(
+        organization=audit.organization, audit=audit, number=1, issued_at=timezone.now()
+    )
+    audit = service.transition(audrey.ctx, audit, "closed")
     assert audit.actual_start is not None and audit.actual_end is not None
     with pytest.raises(ValidationError, match="it is closed"):
         service.transition(audrey.ctx, audit, "planned")

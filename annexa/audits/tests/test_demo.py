@@ -73,7 +73,43 @@ def test_it_builds_an_approved_programme_with_a_closed_audit_of_every_grade(buil
     results = Counter(sample.records.values_list("result", flat=True))
     assert results == {SampleRecordResult.CONFORMING: 16, SampleRecordResult.DEVIATION: 2}
     grades = sorted(f.grade for f in demo["findings"].findings)
-    assert grades == ["major_nc", "minor_nc", "observation", "ofi"]
+    assert grades == [
+        "major_nc",
+        "minor_nc",
+        "minor_nc",
+        "observation",
+        "observation",
+        "ofi",
+        "ofi",
+    ]
+    _assert_consistent(audit)
+
+
+def _assert_consistent(audit: Audit) -> None:
+    """What issue 12 asks of the demo's closed audit: nothing in it contradicts itself."""
+    from annexa.findings.models import Finding
+    from annexa.reports.models import IssuedReport
+
+    graded = audit.checklist_items.filter(
+        removed=False, result__in=["major_nc", "minor_nc", "observation", "ofi"]
+    )
+    for item in graded:
+        finding = Finding.objects.get(checklist_item=item)
+        assert finding.grade == item.result and finding.raised_in == audit
+        assert finding.statement == item.analysis
+        # The requirement line is the one written for this subject, not a generic sentence.
+        assert finding.requirement_statement != "" and (
+            item.subject_id not in ("A.5.15", "A.5.16", "5.2.f")
+            or "Kestrel" in finding.requirement_statement
+        )
+        if finding.is_nonconformity:
+            assert finding.corrective_actions.exists(), finding.reference
+    natures = dict(Finding.objects.filter(raised_in=audit).values_list("control_id", "nature"))
+    assert natures["A.5.15"] == "no_longer_functioning"  # "the review lapsed", not "never"
+    report = IssuedReport.objects.get(audit=audit)
+    cited = [v for item in audit.checklist_items.all() for v in item.evidence.all()]
+    assert cited and all(v.collected_at < report.issued_at for v in cited)
+    assert all(v.collected_at.date() <= audit.actual_end for v in cited)
 
 
 def test_it_leaves_one_audit_in_fieldwork(built):

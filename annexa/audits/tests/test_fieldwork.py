@@ -188,3 +188,71 @@ def test_it_serialises_truly_concurrent_saves(transactional_db, items, audrey, i
     winner = next(text for text, outcome in outcomes.items() if outcome == "saved")
     stored = ChecklistItem.objects.get(pk=item.pk)
     assert (stored.examined, stored.version) == (winner, 2)
+
+
+def _assess_all(items, audrey, nonconforming: str, proof) -> None:
+    """Every item conforming except ``nonconforming``, a minor nonconformity."""
+    for subject, item in items.items():
+        changes = {"result": "conforming", "methods": ["document_review"]}
+        if subject == nonconforming:
+            changes = {**changes, "result": MINOR, "examined": "x", "verification": "y"}
+            changes["evidence"] = [proof]
+        fieldwork.save_fieldwork(audrey.ctx, item, changes)
+
+
+def test_a_nonconformity_needs_its_finding_before_fieldwork_or_the_audit_closes(
+    items, audrey, isla, fieldwork_audit
+):
+    """Issue 12: a nonconformity on the checklist that was never raised has no corrective
+    action; closing fieldwork (and closing the audit) refuses it, and a withdrawn finding does
+    not count."""
+    from annexa.audits.services import audits
+    from annexa.findings import services as findings
+
+    _assess_all(items, audrey, "A.8.5", store_text(audrey.ctx, "proof"))
+    with pytest.raises(ValidationError) as caught:
+        fieldwork.close_fieldwork(audrey.ctx, fieldwork_audit)
+    assert caught.value.messages == [
+        f"A.8.5 (item {items['A.8.5'].order}): the result is a minor nonconformity but no "
+        "nonconformity was raised from it: raise its finding (or change the result) before "
+        "fieldwork closes."
+    ]
+    assert any("A.8.5" in p for p in audits.closing_blockers(fieldwork_audit))
+    finding = findings.raise_from_checklist_item(audrey.ctx, items["A.8.5"])
+    findings.withdraw_finding(isla.ctx, finding, "Raised by mistake.")
+    with pytest.raises(ValidationError, match=r"A\.8\.5 \(item"):
+        fieldwork.close_fieldwork(audrey.ctx, fieldwork_audit)
+
+
+def test_a_sample_with_more_deviations_than_allowed_needs_a_finding(items, audrey):
+    """A conforming result does not hide a statistical sample that failed its rule."""
+    from decimal import Decimal
+
+    from annexa.audits.choices import SamplingRule
+    from annexa.audits.services import sampling
+    from annexa.findings import services as findings
+
+    _assess_all(items, audrey, "", None)
+    item = items["A.5.15"]
+    text = "".join(f"joiner-{i:03d}\n" for i in range(60)).encode()
+    rule = sampling.Rule(
+        kind=SamplingRule.STATISTICAL, confidence=Decimal("90"), tolerable=Decimal("20")
+    )
+    population = sampling.Population(data=text, filename="joiners.txt")
+    sample = sampling.create_sample(audrey.ctx, item, population, rule, "issue-12")
+    records = list(sample.records.order_by("population_index"))
+    for number, entry in enumerate(records):
+        result = "deviation" if number < 2 else "conforming"
+        sampling.record_result(audrey.ctx, entry, result, "late" if number < 2 else "")
+    assert sampling.summary(sample).allowed == 0
+    [(blocked, why)] = fieldwork.unraised_nonconformities(item.audit)
+    assert blocked.pk == item.pk and why == "its sample has 2 deviation(s) where 0 are allowed"
+    # A conforming item has no finding to raise: the auditor records the nonconformity the
+    # sample shows, then raises it.
+    proof = store_text(audrey.ctx, "sample results")
+    changes = {"result": MINOR, "examined": "Sample", "verification": "Tested", "evidence": [proof]}
+    fieldwork.save_fieldwork(audrey.ctx, ChecklistItem.objects.get(pk=item.pk), changes)
+    findings.raise_from_checklist_item(audrey.ctx, item)
+    assert fieldwork.unraised_nonconformities(item.audit) == []
+    audit = fieldwork.close_fieldwork(audrey.ctx, item.audit)
+    assert audit.status == AuditStatus.REPORTING

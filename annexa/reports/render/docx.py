@@ -139,8 +139,8 @@ def _summary(document, report: AuditReport) -> None:
     paragraph = document.add_paragraph()
     paragraph.add_run(f"{s.conclusion_label}. ").bold = True
     paragraph.add_run(s.conclusion_text)
-    document.add_paragraph(f"{s.items_assessed} of {s.items_total} checklist items have a result.")
-    _table(document, ("Grade", "Findings"), [(g.label, g.count) for g in s.counts], (120, 54))
+    document.add_paragraph(" ".join(rows.summary_lines(report)))
+    _table(document, rows.GRADE_HEADER, rows.grade_rows(report), (94, 40, 40))
     if s.significant:
         document.add_heading("Most significant findings", level=2)
         for f in s.significant:

@@ -66,7 +66,7 @@ def _manifest(report: AuditReport) -> SafeString:
     return mark_safe(  # noqa: S308 - every text goes through text()  # nosec B308
         "".join(
             f"<p>{rows.entry(n)}&emsp;{text(e.title)} v{e.version} · {text(e.filename)} · "
-            f"{e.size:,} bytes · {e.stored_at:%Y-%m-%d %H:%M} "
+            f"{e.size:,} bytes · {text(rows.stored(e))} "
             f'<span class="hash">{text(e.sha256)}</span></p>\n'
             for n, e in enumerate(report.manifest, start=1)
         )
@@ -79,6 +79,8 @@ def render_html(report: AuditReport) -> str:
         "charts": charts(report),
         "introduction": field_rows(rows.introduction_fields(report)),
         "guidance": field_rows(rows.guidance_fields(report)),
+        "summary_lines": rows.summary_lines(report),
+        "grades": table_rows(rows.grade_rows(report)),
         "citation_note": rows.CITATION_NOTE,
         "findings": [
             (f, paragraphs(rows.finding_fields(report, f, separator="; "))) for f in report.findings

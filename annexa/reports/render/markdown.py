@@ -68,8 +68,8 @@ def _introduction(report: AuditReport) -> list[str]:
 def _summary(report: AuditReport) -> list[str]:
     s = report.summary
     lines = ["## Executive summary", "", f"**{s.conclusion_label}.** {s.conclusion_text}", ""]
-    lines += [f"{s.items_assessed} of {s.items_total} checklist items have a result.", ""]
-    lines += _table(("Grade", "Findings"), [(g.label, g.count) for g in s.counts])
+    lines += [" ".join(text(line) for line in rows.summary_lines(report)), ""]
+    lines += _table(rows.GRADE_HEADER, rows.grade_rows(report))
     if s.significant:
         lines += ["### Most significant findings", ""]
         lines += [

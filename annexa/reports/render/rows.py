@@ -24,13 +24,50 @@ MANIFEST_HEADER = (
     "Version",
     "File",
     "Size (bytes)",
-    "Stored at",
+    "Collected at",
     "SHA-256",
 )
 CITATION_NOTE = (
     "Evidence is cited by its entry in Annex 3, the evidence manifest (E-number and the first "
     f"{SHORT_HASH} characters of its SHA-256); the manifest gives the full SHA-256."
 )
+GRADE_HEADER = ("Grade", "Findings", "Checklist items")
+# Said of evidence collected after the audit's fieldwork ended (``EvidenceRef.after_fieldwork``).
+AFTER_FIELDWORK = "received after fieldwork"
+
+
+def _plural(count: int, one: str, many: str) -> str:
+    return f"{count} {one if count == 1 else many}"
+
+
+def summary_lines(report: AuditReport) -> list[str]:
+    """The executive summary's sentences on the checklist, in every format the same."""
+    s = report.summary
+    total = _plural(s.items_total, "checklist item was", "checklist items were")
+    lines = [f"{s.items_assessed} of {total} assessed."]
+    if s.items_not_audited:
+        lines.append(
+            f"{_plural(s.items_not_audited, 'item was', 'items were')} not audited; the audit "
+            "limitations say why."
+        )
+    if s.items_pending:
+        lines.append(f"{_plural(s.items_pending, 'item has', 'items have')} no result yet.")
+    if s.items_removed:
+        lines.append(
+            f"{_plural(s.items_removed, 'item was', 'items were')} removed from the checklist."
+        )
+    if s.unraised:
+        listed = ", ".join(f"{r.subject.id} (item {r.order})" for r in s.unraised)
+        lines.append(
+            f"{_plural(len(s.unraised), 'nonconformity', 'nonconformities')} recorded on the "
+            f"checklist {'has' if len(s.unraised) == 1 else 'have'} no finding yet: {listed}."
+        )
+    return lines
+
+
+def grade_rows(report: AuditReport) -> list[tuple[str, str, str]]:
+    """Per grade: the findings raised and the checklist items recorded with it."""
+    return [(g.label, str(g.count), str(g.items)) for g in report.summary.counts]
 
 
 def people(persons: list[Person]) -> str:
@@ -45,7 +82,14 @@ def entry(number: int) -> str:
 def citation(report: AuditReport, ref: EvidenceRef) -> str:
     """``E12 Access review v2 (3f5a0c9e1b27)``: the manifest entry a finding cites."""
     number = entry(report.manifest_numbers[ref.uid])
-    return f"{number} {ref.title} v{ref.version} ({ref.sha256[:SHORT_HASH]})"
+    late = f", {AFTER_FIELDWORK}" if ref.after_fieldwork else ""
+    return f"{number} {ref.title} v{ref.version} ({ref.sha256[:SHORT_HASH]}{late})"
+
+
+def stored(ref: EvidenceRef) -> str:
+    """When the evidence was collected, marked when that was after fieldwork."""
+    late = f" ({AFTER_FIELDWORK})" if ref.after_fieldwork else ""
+    return f"{ref.stored_at:%Y-%m-%d %H:%M}{late}"
 
 
 def chunks(rows: list, size: int = CHUNK_ROWS) -> list[list]:
@@ -126,7 +170,7 @@ def manifest_rows(report: AuditReport) -> list[tuple[str, ...]]:
             str(e.version),
             e.filename,
             str(e.size),
-            f"{e.stored_at:%Y-%m-%d %H:%M}",
+            stored(e),
             e.sha256,
         )
         for number, e in enumerate(report.manifest, start=1)

@@ -109,7 +109,7 @@ def test_the_demo_report_loads_in_trestle_with_its_findings_and_evidence(demo):
     assert props(result)["conclusion"] == report.summary.conclusion
 
     # Every finding, with its title, target and grade.
-    assert len(report.findings) == 4
+    assert len(report.findings) == 7  # every graded checklist item of the demo has its finding
     by_uuid = {f["uuid"]: f for f in result["findings"]}
     assert list(by_uuid) == [stable_uuid("finding", f.uid) for f in report.findings]
     observations = {o["uuid"]: o for o in result["observations"]}
