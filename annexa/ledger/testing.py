@@ -8,8 +8,6 @@ role in a hardened deployment. Loaded from conftest.py; nothing in production im
 
 from __future__ import annotations
 
-LEDGER_TABLES = ("ledger_ledgerentry", "ledger_checkpoint", "ledger_trustedkey")
-
 
 def _wrap_flush() -> None:
     from django.db.backends.postgresql.operations import DatabaseOperations
@@ -22,7 +20,9 @@ def _wrap_flush() -> None:
         statements = original(
             self, style, tables, reset_sequences=reset_sequences, allow_cascade=allow_cascade
         )
-        guarded = [self.quote_name(t) for t in tables if t in LEDGER_TABLES]
+        from annexa.ledger.guards import TABLES
+
+        guarded = [self.quote_name(t) for t in tables if t in TABLES]
         if not statements or not guarded:
             return statements
         disable = [f"ALTER TABLE {t} DISABLE TRIGGER USER;" for t in guarded]
