@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from annexa.audits.choices import ChecklistResult, SampleRecordResult, TeamRole
 from annexa.audits.models import Audit, ChecklistItem, IndependenceOverride, Sample
+from annexa.audits.services import sampling
 from annexa.catalog.choices import Theme
 from annexa.core.tenancy import OrgContext
 from annexa.evidence.models import EvidenceVersion
@@ -151,6 +152,13 @@ class SampleRow:
     confidence_level: str
     tolerable_deviation_rate: str
     records: list[SelectedRecord]
+    item_uid: str = ""
+    deviations: int = 0
+    allowed: int | None = None  # deviations a statistical rule allows; None for judgement
+
+    @property
+    def over_allowance(self) -> bool:
+        return self.allowed is not None and self.deviations > self.allowed
 
 
 @dataclass(frozen=True)
@@ -312,7 +320,7 @@ def build(
         organization=Organization(uid=str(ctx.org.uid), name=ctx.org.name, slug=ctx.org.slug),
         audit=_audit_info(audit),
         scope=_scope(ctx.org),
-        summary=_summary(findings, checklist),
+        summary=_summary(findings, checklist, samples),
         guidance=_guidance(settings),
         findings=findings,
         limitations=_limitations(audit, checklist, samples, settings),
@@ -486,6 +494,7 @@ def _percent(value) -> str:
 
 def _sample_row(sample: Sample) -> SampleRow:
     item = sample.item
+    counted = sampling.summary(sample, list(sample.records.all()))
     return SampleRow(
         uid=str(sample.uid),
         checklist_order=item.order,
@@ -504,6 +513,9 @@ def _sample_row(sample: Sample) -> SampleRow:
             SelectedRecord(r.population_index, r.label, r.result, r.get_result_display(), r.note)
             for r in sample.records.all()
         ],
+        item_uid=str(item.uid),
+        deviations=counted.deviations,
+        allowed=counted.allowed,
     )
 
 
@@ -552,10 +564,13 @@ def _assessed(row: ChecklistRow) -> bool:
     return not row.removed and row.result not in UNEXAMINED
 
 
-def _summary(findings: list[FindingRow], checklist: list[ChecklistRow]) -> Summary:
+def _summary(
+    findings: list[FindingRow], checklist: list[ChecklistRow], samples: list[SampleRow]
+) -> Summary:
     conclusion, text = conclude(findings, checklist)
     live = [r for r in checklist if not r.removed]
     raised = {f.checklist_uid for f in findings if f.grade in NONCONFORMITIES}
+    failed = {s.item_uid for s in samples if s.over_allowance}
     return Summary(
         conclusion=conclusion,
         conclusion_label=Conclusion(conclusion).label,
@@ -567,7 +582,11 @@ def _summary(findings: list[FindingRow], checklist: list[ChecklistRow]) -> Summa
         items_not_audited=sum(1 for r in live if r.result == ChecklistResult.NOT_AUDITED),
         items_pending=sum(1 for r in live if r.result == ChecklistResult.BLANK),
         items_removed=len(checklist) - len(live),
-        unraised=[r for r in live if r.result in NONCONFORMITIES and r.uid not in raised],
+        unraised=[
+            r
+            for r in live
+            if (r.result in NONCONFORMITIES or r.uid in failed) and r.uid not in raised
+        ],
     )
 
 
@@ -647,6 +666,9 @@ def _sampling_limit(sample: SampleRow) -> Limitation:
         detail += (
             f" {_plural(untested, 'selected record was', 'selected records were')} not tested."
         )
+    if sample.deviations or sample.allowed is not None:
+        detail += f" {_plural(sample.deviations, 'deviation was', 'deviations were')} found"
+        detail += "." if sample.allowed is None else f"; the rule allows {sample.allowed}."
     return Limitation("sampling", f"{sample.subject.id} {sample.subject.title}", detail)
 
 

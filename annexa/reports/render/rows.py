@@ -60,7 +60,8 @@ def summary_lines(report: AuditReport) -> list[str]:
         listed = ", ".join(f"{r.subject.id} (item {r.order})" for r in s.unraised)
         lines.append(
             f"{_plural(len(s.unraised), 'nonconformity', 'nonconformities')} recorded on the "
-            f"checklist {'has' if len(s.unraised) == 1 else 'have'} no finding yet: {listed}."
+            f"checklist (a result, or a sample with more deviations than its rule allows) "
+            f"{'has' if len(s.unraised) == 1 else 'have'} no finding yet: {listed}."
         )
     return lines
 
