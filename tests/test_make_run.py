@@ -80,6 +80,11 @@ def _soa_entry(opener, base: str, control: str) -> tuple[dict, str]:
         return json.loads(response.read()), response.headers["ETag"]
 
 
+def _changes(home: Path) -> list[tuple[int, str, str]]:
+    """The ledger without sign-ins (a person's logins are recorded as ``account`` entries)."""
+    return [entry for entry in _ledger(home) if entry[2] != "account"]
+
+
 def _ledger(home: Path) -> list[tuple[int, str, str]]:
     with sqlite3.connect(f"file:{home / 'annexa.sqlite3'}?mode=ro", uri=True) as db:
         return db.execute("SELECT seq, actor, object_type FROM ledger_ledgerentry").fetchall()
@@ -122,7 +127,7 @@ def test_a_second_make_run_keeps_a_persons_edit_and_blames_nobody(tmp_path):
             },
         )
         assert opener.open(request).status == 200
-        after_edit = _ledger(home)
+        after_edit = _changes(home)
         assert [actor for _s, actor, _t in after_edit[len(built) :]] == [manager["email"]]
     finally:
         _stop(first)
@@ -145,7 +150,7 @@ def test_a_second_make_run_keeps_a_persons_edit_and_blames_nobody(tmp_path):
         opener, _csrf = _login(base, manager["email"], manager["password"])
         entry, _etag = _soa_entry(opener, base, "A.5.1")
         assert entry["justification"] == edited
-        assert _ledger(home) == after_edit  # the restart wrote nothing
+        assert _changes(home) == after_edit  # the restart wrote nothing
     finally:
         _stop(second)
     output = first_log.read_text() + second_log.read_text()

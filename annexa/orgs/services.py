@@ -511,7 +511,7 @@ def find_invitation(token: str, *, lock: bool = False) -> Invitation:
     """The pending invitation of ``token``, or ``InvitationRefused`` saying why not."""
     rows = Invitation.objects.select_related("organization", "invited_by")
     if lock:
-        rows = rows.select_for_update()
+        rows = rows.select_for_update(of=("self",))
     invitation = rows.filter(token_hash=hash_invitation_token(token or "")).first()
     status = "unknown" if invitation is None else invitation.status
     if status != "pending":
