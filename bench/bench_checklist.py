@@ -125,11 +125,13 @@ def _worker(runs: int) -> dict:
 
 
 def _organization():
+    from annexa.core.testing.fixtures import give_totp
     from annexa.orgs.choices import Role
     from annexa.orgs.models import Membership, Organization, User
 
     org = Organization.objects.create(name="Bench Ltd", slug="bench")
     auditor = User.objects.create_user("auditor@bench.test")
+    give_totp(auditor)  # auditors need two-factor authentication before any page
     Membership.objects.create(user=auditor, organization=org, role=Role.AUDITOR)
     return org, auditor
 
@@ -179,6 +181,7 @@ def _page(org, auditor, runs: int) -> dict:
     from annexa.audits.services import checklist
     from annexa.audits.tests.fieldwork_fixtures import attach_bulk_evidence, build_audit
     from annexa.core.tenancy import OrgContext
+    from annexa.core.testing.fixtures import signed_in_with_totp
 
     requirements, controls = _scope()
     audit = build_audit(
@@ -192,6 +195,7 @@ def _page(org, auditor, runs: int) -> dict:
     attach_bulk_evidence(audit, EVIDENCE)
     client = Client()
     client.force_login(auditor)
+    signed_in_with_totp(client, auditor)
     url = reverse("audits:checklist", kwargs={"org": org.slug, "pk": audit.pk})
     first = client.get(url)
     if first.status_code != 200:

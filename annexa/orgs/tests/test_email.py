@@ -115,3 +115,24 @@ def test_it_records_a_sign_in_in_the_ledger(client, vera, acme):
     entry = LedgerEntry.objects.get(organization=acme, object_type="account", action="login")
     assert entry.actor == "vera@acme.test"
     assert PASSWORD not in entry.data
+
+
+def test_the_migration_verifies_provisioned_addresses_only(db):
+    """Accounts from before verification was required: an address the administrator
+    provisioned becomes verified; one its user made primary without verifying stays not."""
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("annexa.orgs.migrations.0003_verified_addresses")
+    provisioned = User.objects.create_user("cli@acme.test")
+    visited = User.objects.create_user("visited@acme.test")  # allauth synced an unverified row
+    EmailAddress.objects.create(user=visited, email=visited.email, verified=False, primary=False)
+    attacker = User.objects.create_user(VICTIM)  # made primary on the e-mail page, never verified
+    EmailAddress.objects.create(user=attacker, email="own@acme.test", verified=False)
+    EmailAddress.objects.create(user=attacker, email=VICTIM, verified=False, primary=True)
+    migration.verify_provisioned(apps, None)
+    for user in (provisioned, visited):
+        assert EmailAddress.objects.get(user=user, email=user.email).verified
+        assert EmailAddress.objects.get(user=user, primary=True).email == user.email
+    assert not EmailAddress.objects.get(email=VICTIM).verified
