@@ -69,3 +69,5 @@ urlpatterns = [
 
 # The styled 500 page, and 503/507 for a database outage or a full disk outside a view.
 handler500 = "annexa.core.errors.server_error"
+# Under /api/, a URL that matches no route answers JSON like every other API error.
+handler404 = "annexa.core.errors.not_found"

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from django.db import models
+from drf_spectacular.plumbing import build_array_type, build_basic_type
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
-from rest_framework import parsers, permissions, status
+from rest_framework import metadata, pagination, parsers, permissions, serializers, status
 from rest_framework.exceptions import APIException, ParseError, ValidationError
 from rest_framework.response import Response
 
@@ -20,6 +22,67 @@ class JSONParser(parsers.JSONParser):
             return super().parse(stream, media_type, parser_context)
         except RecursionError:
             raise ParseError("JSON parse error - the document is nested too deeply.") from None
+
+
+class TextField(serializers.CharField):
+    """DRF's CharField, refusing a number or other non-text with 400: DRF stores ``0`` as
+    ``"0"``, so a client sending the wrong field or type got a silent success."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class ModelSerializer(serializers.ModelSerializer):
+    """DRF's ModelSerializer with ``TextField`` for the models' text columns."""
+
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.CharField: TextField,
+        models.TextField: TextField,
+    }
+
+
+# A JSON array of objects, for views that answer a list without a serializer.
+OBJECT_LIST = build_array_type(build_basic_type(OpenApiTypes.OBJECT))
+
+
+class LimitOffsetPagination(pagination.LimitOffsetPagination):
+    """DRF's ``?limit=&offset=`` paging, refusing a value that is not a whole number ≥ 0 with
+    400 (DRF quietly falls back to the first page, so ``?offset=abc`` looked like it worked)."""
+
+    def get_limit(self, request):
+        self._check_whole_number(request, self.limit_query_param)
+        return super().get_limit(request)
+
+    def get_offset(self, request):
+        self._check_whole_number(request, self.offset_query_param)
+        return super().get_offset(request)
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            parameter["schema"]["minimum"] = 0
+        return parameters
+
+    @staticmethod
+    def _check_whole_number(request, name: str) -> None:
+        values = request.query_params.getlist(name)
+        if len(values) > 1:
+            raise ValidationError({name: f"Send {name} once."})
+        if values and not (values[0].isascii() and values[0].isdigit()):
+            raise ValidationError({name: f"{name} must be a whole number (0 or more)."})
+
+
+class Metadata(metadata.SimpleMetadata):
+    """OPTIONS answers: DRF's, without the form of a write whose view takes no body (no
+    serializer class), which DRF would try to build and answer 500."""
+
+    def determine_actions(self, request, view):
+        if hasattr(view, "get_serializer_class") and view.get_serializer_class() is None:
+            return {}
+        return super().determine_actions(request, view)
 
 
 class OrgPermission(permissions.BasePermission):

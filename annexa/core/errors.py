@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template import loader
+from django.views import defaults
 
 logger = logging.getLogger("annexa.errors")
 
@@ -170,3 +171,11 @@ def server_error(request: HttpRequest) -> HttpResponse:
         if response is not None:
             return response
     return render_failure(request, *SERVER_ERROR)
+
+
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """``handler404``: JSON under ``/api/`` (an API client reads ``detail``, not a page), else
+    Django's page. Covers URLs no route matches, such as ``/api/v1/orgs/a,b/``."""
+    if wants_json(request):
+        return JsonResponse({"detail": "Not found."}, status=404)
+    return defaults.page_not_found(request, exception)

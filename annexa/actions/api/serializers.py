@@ -31,7 +31,7 @@ class OrgPKField(serializers.PrimaryKeyRelatedField):
 
 
 class RevisionSerializer(serializers.ModelSerializer):
-    recorded_by = serializers.EmailField(source="recorded_by.email", default=None)
+    recorded_by = serializers.EmailField(source="recorded_by.email", default=None, allow_null=True)
 
     class Meta:
         model = PlanRevision
@@ -64,11 +64,11 @@ class ReviewSerializer(serializers.ModelSerializer):
 
 class ActionSerializer(serializers.ModelSerializer):
     reference = serializers.CharField(read_only=True)
-    finding = serializers.CharField(source="finding.reference", default=None)
+    finding = serializers.CharField(source="finding.reference", default=None, allow_null=True)
     control = serializers.CharField(source="control_id")
     requirement = serializers.CharField(source="requirement_id")
     owner = serializers.EmailField(source="owner.email")
-    closed_by = serializers.EmailField(source="closed_by.email", default=None)
+    closed_by = serializers.EmailField(source="closed_by.email", default=None, allow_null=True)
     overdue = serializers.SerializerMethodField()
     days_overdue = serializers.SerializerMethodField()
     revisions = RevisionSerializer(many=True)

@@ -135,7 +135,7 @@ class ActionViewSet(OrgAPIMixin, viewsets.ModelViewSet):
         return Response(services.automated_results(self.get_object()).as_data())
 
     @extend_schema(responses=HistoryEntrySerializer(many=True))
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None)
     def history(self, request, **kwargs) -> Response:
         current = self.get_object()
         rows = history.rows(self.ctx.org, services.OBJECT_TYPE, current.uid)

@@ -97,6 +97,7 @@ class ItemRequestsView(OrgAPIMixin, generics.GenericAPIView):
 
     queryset = ChecklistItem.objects.all()
     serializer_class = EvidenceRequestNewSerializer
+    pagination_class = None  # the whole list, unpaged
     parser_classes = [JSONParser, FormParser]
     permission_required = CONDUCT
 
@@ -124,6 +125,7 @@ class AuditRequestsView(OrgAPIMixin, generics.GenericAPIView):
 
     queryset = Audit.objects.all()
     serializer_class = EvidenceRequestSerializer
+    pagination_class = None  # the whole list, unpaged
 
     @extend_schema(responses=EvidenceRequestSerializer(many=True))
     def get(self, request, **kwargs) -> Response:
@@ -137,6 +139,7 @@ class MyRequestsView(OrgAPIMixin, generics.GenericAPIView):
 
     queryset = EvidenceRequest.objects.all()
     serializer_class = EvidenceRequestSerializer
+    pagination_class = None  # the whole list, unpaged
 
     @extend_schema(
         parameters=[OpenApiParameter("status", OpenApiTypes.STR, enum=RequestStatus.values)],
@@ -145,6 +148,10 @@ class MyRequestsView(OrgAPIMixin, generics.GenericAPIView):
     def get(self, request, **kwargs) -> Response:
         found = requests.requests_of(self.ctx.org).filter(assignee=self.ctx.user)
         wanted = request.query_params.get("status", "")
+        if wanted and wanted not in RequestStatus.values:
+            raise serializers.ValidationError(
+                {"status": f"one of {', '.join(RequestStatus.values)}"}
+            )
         if wanted:
             found = found.filter(status=wanted)
         return Response(listing(found, {"today": timezone.localdate()}))

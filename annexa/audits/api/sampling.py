@@ -147,6 +147,7 @@ class ItemSamplesView(OrgAPIMixin, generics.GenericAPIView):
 
     queryset = ChecklistItem.objects.all()
     serializer_class = SampleDrawSerializer
+    pagination_class = None  # the whole list, unpaged
     parser_classes = [JSONParser, MultiPartParser, FormParser]
     permission_required = CONDUCT
 

@@ -83,7 +83,7 @@ class ProgrammeAuditSerializer(serializers.ModelSerializer):
 class ProgrammeSerializer(serializers.ModelSerializer):
     """A programme; ``milestones`` maps kind → date (write any of them to move it)."""
 
-    approved_by = MemberEmailField(read_only=True)
+    approved_by = MemberEmailField(read_only=True, allow_null=True)
     milestones = serializers.SerializerMethodField()
     audits = ProgrammeAuditSerializer(many=True, read_only=True)
     years = serializers.IntegerField(write_only=True, required=False, min_value=1, max_value=10)
@@ -185,8 +185,8 @@ class TeamMemberSerializer(serializers.Serializer):
 
 
 class OverrideSerializer(serializers.ModelSerializer):
-    auditor = MemberEmailField(read_only=True)
-    recorded_by = MemberEmailField(read_only=True)
+    auditor = MemberEmailField(read_only=True, allow_null=True)
+    recorded_by = MemberEmailField(read_only=True, allow_null=True)
 
     class Meta:
         model = IndependenceOverride
@@ -312,7 +312,7 @@ class CopySerializer(serializers.Serializer):
 class RequirementOwnerSerializer(serializers.ModelSerializer):
     requirement = serializers.CharField(source="requirement_id")
     user = MemberEmailField()
-    updated_by = MemberEmailField(read_only=True)
+    updated_by = MemberEmailField(read_only=True, allow_null=True)
 
     class Meta:
         model = RequirementOwner

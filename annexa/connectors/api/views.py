@@ -18,7 +18,7 @@ from annexa.connectors.api.serializers import (
 from annexa.connectors.models import CollectionRun, Connector
 from annexa.connectors.schema import ConfigInvalid, describe
 from annexa.connectors.uploads import uploaded_path
-from annexa.core.api import OrgAPIMixin
+from annexa.core.api import OBJECT_LIST, OrgAPIMixin
 from annexa.core.limits import body_limit
 from annexa.evidence.uploads import limit_uploads
 from annexa.monitoring import services as monitoring
@@ -129,7 +129,7 @@ class CollectionRunAPI(OrgAPIMixin, generics.RetrieveAPIView):
 class PluginsAPI(OrgAPIMixin, APIView):
     """The connector plugins this installation offers, with their configuration fields."""
 
-    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(responses={200: OBJECT_LIST})
     def get(self, request, *args, **kwargs):
         plugins = []
         for name, plugin in registry.plugins().items():

@@ -21,8 +21,12 @@ class FindingSerializer(serializers.ModelSerializer):
     control = serializers.CharField(source="control_id", read_only=True)
     evidence = serializers.SerializerMethodField()
     auditees = serializers.SerializerMethodField()
-    raised_in = serializers.CharField(source="raised_in.reference", default=None, read_only=True)
-    closed_in = serializers.CharField(source="closed_in.reference", default=None, read_only=True)
+    raised_in = serializers.CharField(
+        source="raised_in.reference", default=None, read_only=True, allow_null=True
+    )
+    closed_in = serializers.CharField(
+        source="closed_in.reference", default=None, read_only=True, allow_null=True
+    )
     raised_by = serializers.SerializerMethodField()
     opened_by = serializers.SerializerMethodField()
     acknowledged_by = serializers.SerializerMethodField()

@@ -169,7 +169,7 @@ class FindingViewSet(OrgAPIMixin, viewsets.ModelViewSet):
         return self._fresh(finding)
 
     @extend_schema(responses=s.HistoryEntrySerializer(many=True))
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None)
     def history(self, request, **kwargs) -> Response:
         """Every ledger entry about the finding, oldest first."""
         finding = self.get_object()

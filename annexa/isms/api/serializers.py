@@ -7,6 +7,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from annexa.core import api
 from annexa.isms.choices import ImplementationStatus, ObjectiveStatus
 from annexa.isms.models import (
     ContextIssue,
@@ -53,7 +54,7 @@ class MemberEmailField(serializers.Field):
         return user
 
 
-class ContextIssueSerializer(serializers.ModelSerializer):
+class ContextIssueSerializer(api.ModelSerializer):
     class Meta:
         model = ContextIssue
         fields = [
@@ -69,7 +70,7 @@ class ContextIssueSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "uid", "created_at", "updated_at"]
 
 
-class InterestedPartySerializer(serializers.ModelSerializer):
+class InterestedPartySerializer(api.ModelSerializer):
     class Meta:
         model = InterestedParty
         fields = [
@@ -105,7 +106,9 @@ class SoAEntrySerializer(serializers.ModelSerializer):
         source="status", choices=ImplementationStatus.choices, required=False
     )
     control_owner = MemberEmailField()
-    updated_by = serializers.EmailField(source="updated_by.email", read_only=True, default=None)
+    updated_by = serializers.EmailField(
+        source="updated_by.email", read_only=True, default=None, allow_null=True
+    )
 
     class Meta:
         model = SoAEntry
@@ -144,8 +147,12 @@ class ScopeUnitSerializer(serializers.Serializer):
 class ScopeStatementSerializer(serializers.ModelSerializer):
     in_scope = ScopeUnitSerializer(many=True, read_only=True)
     exclusions = ScopeExclusionSerializer(many=True, read_only=True)
-    created_by = serializers.EmailField(source="created_by.email", read_only=True, default=None)
-    approved_by = serializers.EmailField(source="approved_by.email", read_only=True, default=None)
+    created_by = serializers.EmailField(
+        source="created_by.email", read_only=True, default=None, allow_null=True
+    )
+    approved_by = serializers.EmailField(
+        source="approved_by.email", read_only=True, default=None, allow_null=True
+    )
 
     class Meta:
         model = ScopeStatement
@@ -165,8 +172,12 @@ class ScopeStatementSerializer(serializers.ModelSerializer):
 
 
 class ScopeVersionSummarySerializer(serializers.ModelSerializer):
-    created_by = serializers.EmailField(source="created_by.email", read_only=True, default=None)
-    approved_by = serializers.EmailField(source="approved_by.email", read_only=True, default=None)
+    created_by = serializers.EmailField(
+        source="created_by.email", read_only=True, default=None, allow_null=True
+    )
+    approved_by = serializers.EmailField(
+        source="approved_by.email", read_only=True, default=None, allow_null=True
+    )
 
     class Meta:
         model = ScopeStatement
@@ -182,8 +193,8 @@ class ScopeOverviewSerializer(serializers.Serializer):
 class ScopeWriteSerializer(serializers.Serializer):
     """A new version: ``units`` are the uids of the organization's units in scope."""
 
-    text = serializers.CharField()
-    boundaries = serializers.CharField(required=False, allow_blank=True, default="")
+    text = api.TextField()
+    boundaries = api.TextField(required=False, allow_blank=True, default="")
     units = serializers.ListField(child=serializers.UUIDField(), required=False, default=list)
     exclusions = ScopeExclusionSerializer(many=True, required=False, default=list)
 
@@ -257,7 +268,9 @@ class ObjectiveMeasurementSerializer(serializers.ModelSerializer):
     value = serializers.DecimalField(
         max_digits=14, decimal_places=4, required=False, allow_null=True, normalize_output=True
     )
-    recorded_by = serializers.EmailField(source="recorded_by.email", read_only=True, default=None)
+    recorded_by = serializers.EmailField(
+        source="recorded_by.email", read_only=True, default=None, allow_null=True
+    )
 
     class Meta:
         model = ObjectiveMeasurement
@@ -276,7 +289,9 @@ class ObjectiveSerializer(serializers.ModelSerializer):
         max_digits=14, decimal_places=4, required=False, allow_null=True, normalize_output=True
     )
     status = serializers.ChoiceField(choices=ObjectiveStatus.choices, required=False)
-    updated_by = serializers.EmailField(source="updated_by.email", read_only=True, default=None)
+    updated_by = serializers.EmailField(
+        source="updated_by.email", read_only=True, default=None, allow_null=True
+    )
     latest_measurement = serializers.SerializerMethodField()
     trend = serializers.SerializerMethodField(
         help_text="improving, worsening or unchanged between the last two values; null before"

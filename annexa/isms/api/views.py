@@ -325,7 +325,12 @@ class ObjectiveViewSet(
         request=s.ObjectiveMeasurementSerializer,
         responses={201: s.ObjectiveMeasurementSerializer},
     )
-    @action(detail=True, methods=["get", "post"], serializer_class=s.ObjectiveMeasurementSerializer)
+    @action(
+        detail=True,
+        methods=["get", "post"],
+        serializer_class=s.ObjectiveMeasurementSerializer,
+        pagination_class=None,
+    )
     def measurements(self, request, *args, **kwargs) -> Response:
         """The objective's measurements, oldest first; POST records a new one."""
         objective = self.get_object()

@@ -5,12 +5,12 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from annexa.core.api import OrgAPIMixin
+from annexa.core.api import OBJECT_LIST, OrgAPIMixin
 from annexa.monitoring import loader
 from annexa.monitoring import status as derivation
 from annexa.monitoring.api.serializers import (
@@ -22,6 +22,7 @@ from annexa.monitoring.api.serializers import (
     TestRunSerializer,
     control_view,
 )
+from annexa.monitoring.choices import ControlStatus
 from annexa.monitoring.models import ControlStatusChange, Notification, TestResult, TestRun
 from annexa.monitoring.services import notifications
 
@@ -29,9 +30,17 @@ from annexa.monitoring.services import notifications
 class ControlStatusListAPI(OrgAPIMixin, APIView):
     """Every Annex A control with its derived status (``?status=failing`` filters)."""
 
-    @extend_schema(operation_id="monitoring_controls_list", responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(
+        operation_id="monitoring_controls_list",
+        parameters=[OpenApiParameter("status", OpenApiTypes.STR, enum=ControlStatus.values)],
+        responses={200: OBJECT_LIST},
+    )
     def get(self, request, *args, **kwargs):
         wanted = request.query_params.get("status")
+        if wanted and wanted not in ControlStatus.values:
+            raise serializers.ValidationError(
+                {"status": f"one of {', '.join(ControlStatus.values)}"}
+            )
         views = derivation.derive(self.ctx.org).values()
         return Response([control_view(v) for v in views if not wanted or v.status == wanted])
 
@@ -110,7 +119,7 @@ class StatusChangesAPI(OrgAPIMixin, generics.ListAPIView):
 class TestCatalogAPI(OrgAPIMixin, APIView):
     """Every control test with its metadata."""
 
-    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(responses={200: OBJECT_LIST})
     def get(self, request, *args, **kwargs):
         return Response([cls.metadata() for cls in loader.all_tests().values()])
 

@@ -38,8 +38,8 @@ class ReviewInputSerializer(serializers.ModelSerializer):
 class ReviewDecisionSerializer(serializers.ModelSerializer):
     reference = serializers.CharField()
     kind = serializers.CharField()
-    owner = serializers.EmailField(source="owner.email", default=None)
-    action = serializers.CharField(source="action.reference", default=None)
+    owner = serializers.EmailField(source="owner.email", default=None, allow_null=True)
+    action = serializers.CharField(source="action.reference", default=None, allow_null=True)
 
     class Meta:
         model = ReviewDecision
@@ -49,12 +49,14 @@ class ReviewDecisionSerializer(serializers.ModelSerializer):
 
 class ManagementReviewSerializer(serializers.ModelSerializer):
     status = serializers.CharField()
-    chair = serializers.EmailField(source="chair.email", default=None)
+    chair = serializers.EmailField(source="chair.email", default=None, allow_null=True)
     attendees = serializers.SerializerMethodField()
     external_attendees = serializers.ListField(
         child=serializers.CharField(), source="external_list"
     )
-    signed_off_by = serializers.EmailField(source="signed_off_by.email", default=None)
+    signed_off_by = serializers.EmailField(
+        source="signed_off_by.email", default=None, allow_null=True
+    )
     minutes = serializers.SerializerMethodField()
     sign_off_blockers = serializers.SerializerMethodField()
     inputs = serializers.SerializerMethodField()

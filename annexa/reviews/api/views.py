@@ -135,7 +135,7 @@ class ReviewViewSet(OrgAPIMixin, viewsets.ModelViewSet):
         request=s.ReviewDecisionWriteSerializer,
         responses={201: s.ReviewDecisionSerializer},
     )
-    @action(detail=True, methods=["get", "post"])
+    @action(detail=True, methods=["get", "post"], pagination_class=None)
     def decisions(self, request, **kwargs) -> Response:
         """The decisions; POST records one (``track`` to make it a corrective action now)."""
         review = self.get_object()
