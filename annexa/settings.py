@@ -261,12 +261,51 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = True
 
+# Shared by every worker process: Redis with ANNEXA_REDIS_URL, else the database.
+CACHES = shared_cache.build_caches()
+
+# Sessions: in the database, ended after ANNEXA_SESSION_IDLE_MINUTES without activity or
+# ANNEXA_SESSION_MAX_HOURS after sign-in (annexa/core/sessions.py).
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+SESSION_IDLE_SECONDS, SESSION_MAX_SECONDS = config.session_timeouts()
+SESSION_COOKIE_AGE = SESSION_MAX_SECONDS
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = config.env_bool("ANNEXA_SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+if SESSION_COOKIE_SECURE:
+    # __Host- cookies: only over HTTPS, only for this host, path / (no Domain can widen them).
+    SESSION_COOKIE_NAME = "__Host-sessionid"
+    CSRF_COOKIE_NAME = "__Host-csrftoken"
+
+# HTTPS (docs/deploy.md "Production settings"). Behind a TLS proxy, ANNEXA_TRUST_PROXY_HTTPS
+# makes X-Forwarded-Proto: https mark the request secure, so links built from requests
+# (password reset, calendar feed) are https:// — the proxy must set or strip that header.
+SECURE_SSL_REDIRECT = config.env_bool("ANNEXA_SSL_REDIRECT", False)
+if config.env_bool("ANNEXA_TRUST_PROXY_HTTPS", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_HSTS_SECONDS, SECURE_HSTS_INCLUDE_SUBDOMAINS, SECURE_HSTS_PRELOAD = config.hsts()
+# Preloading is submitted for a registered domain (example.com), not for the host Annexa runs
+# on (annexa.example.com): it is the domain owner's decision, so check --deploy does not ask.
+SILENCED_SYSTEM_CHECKS = ["security.W021"]
+# /healthz answers the load balancer over plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# No inline script anywhere (behaviour lives in static .js files). Inline style attributes
+# are still allowed: the templates carry many style="" attributes.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    },
+}
 
 EMAIL_BACKEND = config.env_dotted_path(
     "ANNEXA_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
