@@ -25,6 +25,7 @@ from annexa.audits.choices import (
     AuditStatus,
     ChecklistResult,
     RequestStatus,
+    SamplingRule,
 )
 from annexa.audits.models import Audit, AuditTeamMember, ChecklistItem
 from annexa.audits.services.common import CONDUCT, clean_text, record, reject_unknown
@@ -406,38 +407,35 @@ def unraised_nonconformities(audit: Audit) -> list[tuple[ChecklistItem, str]]:
     An item needs a (not withdrawn) finding graded as a nonconformity when its result is a
     nonconformity, or when one of its statistical samples has more deviations than its rule
     allows: otherwise the report would count a nonconformity that no corrective action treats.
+    Two queries, whatever the checklist's size (three when it has statistical samples).
     """
+    from annexa.audits.models import Sample
     from annexa.audits.services import sampling
 
-    items = (
-        ChecklistItem.objects.filter(audit=audit, removed=False)
-        .prefetch_related("samples__records")
-        .order_by("order", "id")
+    raised = ChecklistItem.objects.filter(
+        audit=audit, findings__grade__in=NONCONFORMITY_RESULTS
+    ).exclude(findings__status=WITHDRAWN)
+    live = ChecklistItem.objects.filter(audit=audit, removed=False).exclude(pk__in=raised)
+    found = {
+        item.pk: (item, f"the result is a {item.get_result_display().lower()}")
+        for item in live.filter(result__in=NONCONFORMITY_RESULTS)
+    }
+    samples = (
+        Sample.objects.filter(item__in=live.exclude(result__in=NONCONFORMITY_RESULTS))
+        .filter(rule=SamplingRule.STATISTICAL)
+        .select_related("item")
+        .prefetch_related("records")
+        .order_by("created_at", "id")
     )
-    raised = set(
-        ChecklistItem.objects.filter(audit=audit, findings__grade__in=NONCONFORMITY_RESULTS)
-        .exclude(findings__status=WITHDRAWN)
-        .values_list("pk", flat=True)
-    )
-    found = []
-    for item in items:
-        if item.pk in raised:
-            continue
-        if item.result in NONCONFORMITY_RESULTS:
-            found.append((item, f"the result is a {item.get_result_display().lower()}"))
-            continue
-        for sample in item.samples.all():
-            counted = sampling.summary(sample, list(sample.records.all()))
-            if counted.allowed is not None and counted.deviations > counted.allowed:
-                found.append(
-                    (
-                        item,
-                        f"its sample has {counted.deviations} deviation(s) where "
-                        f"{counted.allowed} are allowed",
-                    )
-                )
-                break
-    return found
+    for sample in samples:
+        counted = sampling.summary(sample, list(sample.records.all()))
+        if counted.allowed is not None and counted.deviations > counted.allowed:
+            why = (
+                f"its sample has {counted.deviations} deviation(s) where {counted.allowed} "
+                "are allowed"
+            )
+            found.setdefault(sample.item_id, (sample.item, why))
+    return sorted(found.values(), key=lambda entry: (entry[0].order, entry[0].pk))
 
 
 def close_fieldwork(ctx: OrgContext, audit: Audit) -> Audit:
