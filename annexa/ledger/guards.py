@@ -191,4 +191,5 @@ def restrict_app_role(owner_conn, app_role: str) -> None:
     with owner_conn.cursor() as cursor:
         for table in _existing(cursor):
             for grantee in (owner_conn.ops.quote_name(app_role), "PUBLIC"):
+                # nosemgrep: raw-sql-string-formatting - our TABLES and a quoted role name
                 cursor.execute(f"REVOKE UPDATE, DELETE, TRUNCATE ON {table} FROM {grantee}")
