@@ -193,21 +193,10 @@ def test_hostile_files_are_refused_or_neutralised(route, world, client):
             _assert_neutralised(client, version, item)
 
 
-# Upload views (another change owns them) that list DRF's own JSONParser in parser_classes and
-# so miss annexa.core.api.JSONParser's RecursionError → 400: the body answers 500.
-NESTED_JSON_FAILURES = {
-    name: "parser_classes uses rest_framework.parsers.JSONParser, not annexa.core.api.JSONParser"
-    for name in ("audits-api:checklist-item-samples", "connectors-api:ingest")
-}
-
-
 @pytest.mark.parametrize(
     "route", [r for r in UPLOAD_ROUTES if r.text.startswith("api/")], ids=lambda r: r.name
 )
-def test_deeply_nested_json_is_refused(route, world, client, request):
-    if route.name in NESTED_JSON_FAILURES:
-        reason = NESTED_JSON_FAILURES[route.name]
-        request.node.add_marker(pytest.mark.xfail(strict=True, reason=reason))
+def test_deeply_nested_json_is_refused(route, world, client):
     org, objects, _owner, api_key = world
     entries, versions = _counts()
     response = client.post(

@@ -14,7 +14,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
 from rest_framework.exceptions import ValidationError
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from annexa.audits.api.checklist_serializers import (
@@ -40,7 +40,7 @@ from annexa.audits.services import (
 )
 from annexa.audits.services.common import CONDUCT
 from annexa.core import pdf, security_log
-from annexa.core.api import IF_MATCH, OrgAPIMixin, if_match
+from annexa.core.api import IF_MATCH, JSONParser, OrgAPIMixin, if_match
 from annexa.core.limits import body_limit
 from annexa.evidence.uploads import content_of
 

@@ -6,7 +6,7 @@ from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers, status
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from annexa.audits.api.checklist import service_errors
@@ -14,7 +14,7 @@ from annexa.audits.choices import RequestStatus
 from annexa.audits.models import Audit, ChecklistItem, EvidenceRequest
 from annexa.audits.services import fieldwork, requests
 from annexa.audits.services.common import CONDUCT, member_by_email
-from annexa.core.api import OrgAPIMixin
+from annexa.core.api import JSONParser, OrgAPIMixin
 from annexa.core.limits import body_limit
 from annexa.evidence.uploads import content_of
 

@@ -6,7 +6,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import ValidationError
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from annexa.audits import sampling as rules
@@ -15,7 +15,7 @@ from annexa.audits.choices import SamplingRule
 from annexa.audits.models import ChecklistItem, Sample, SampleRecord
 from annexa.audits.services import sampling
 from annexa.audits.services.common import CONDUCT
-from annexa.core.api import OrgAPIMixin
+from annexa.core.api import JSONParser, OrgAPIMixin
 from annexa.core.limits import body_limit
 from annexa.evidence.models import EvidenceVersion
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -18,7 +18,7 @@ from annexa.connectors.api.serializers import (
 from annexa.connectors.models import CollectionRun, Connector
 from annexa.connectors.schema import ConfigInvalid, describe
 from annexa.connectors.uploads import uploaded_path
-from annexa.core.api import OBJECT_LIST, OrgAPIMixin
+from annexa.core.api import OBJECT_LIST, JSONParser, OrgAPIMixin
 from annexa.core.limits import body_limit
 from annexa.evidence.uploads import limit_uploads
 from annexa.monitoring import services as monitoring

@@ -6,10 +6,10 @@ from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers, status
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
-from annexa.core.api import OrgAPIMixin
+from annexa.core.api import JSONParser, OrgAPIMixin
 from annexa.core.limits import body_limit
 from annexa.evidence import services
 from annexa.evidence.api.serializers import (
