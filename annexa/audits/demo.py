@@ -174,11 +174,19 @@ def _close_completed(
 
 
 def _issue_report(auditor: OrgContext, audit: Audit) -> None:
-    """The lead auditor issues the report (once)."""
+    """The report goes through review before it is issued (once): the lead auditor submits
+    and reviews it, the audit programme's approver approves it, the lead auditor issues it."""
     from annexa.reports import services as reports
 
-    if reports.latest_issued(audit) is None:
-        reports.issue(auditor, audit)
+    if reports.latest_issued(audit) is not None:
+        return
+    review = reports.open_review(audit) or reports.submit_for_review(auditor, audit)
+    if review.reviewed_at is None:
+        review = reports.mark_reviewed(auditor, audit)
+    if review.approved_at is None:
+        approver = member_ctx(audit.organization, audit.programme.approved_by)
+        reports.approve(approver, audit)
+    reports.issue(auditor, audit)
 
 
 def _owners(audit: Audit) -> list:

@@ -26,7 +26,7 @@ from annexa.findings.choices import NONCONFORMITIES, FindingGrade, FindingStatus
 from annexa.findings.models import Finding
 from annexa.isms.models import ScopeStatement
 from annexa.reports.choices import Conclusion
-from annexa.reports.models import ReportSettings
+from annexa.reports.models import ReportReview, ReportSettings
 
 # Most serious first: the executive summary lists findings in this order.
 GRADE_ORDER: tuple[str, ...] = tuple(FindingGrade.values)
@@ -280,6 +280,7 @@ class AuditReport:
     generated_at: dt.datetime
     issue_number: int | None = None
     generated_by: str = ""
+    approval: str = "Not yet submitted for review."
     sections: tuple[str, ...] = field(default=SECTIONS)
     annexes: tuple[str, ...] = field(default=ANNEXES)
 
@@ -303,8 +304,12 @@ def build(
     *,
     at: dt.datetime | None = None,
     issue_number: int | None = None,
+    review: ReportReview | None = None,
 ) -> AuditReport:
-    """The report of ``audit`` as its data stands; ``at`` fixes the generation time."""
+    """The report of ``audit`` as its data stands; ``at`` fixes the generation time.
+
+    ``review`` is the review of the version being issued; a draft shows the open review's state.
+    """
     if audit.organization_id != ctx.org.pk:
         raise ValueError("this audit belongs to another organization")
     audit = _audit(audit.pk)
@@ -331,7 +336,32 @@ def build(
         generated_at=at or timezone.now(),
         issue_number=issue_number,
         generated_by=ctx.actor,
+        approval=approval_line(review or _open_review(audit)),
     )
+
+
+def _open_review(audit: Audit) -> ReportReview | None:
+    reviews = ReportReview.objects.filter(audit=audit, report__isnull=True)
+    return reviews.select_related("submitted_by", "reviewed_by", "approved_by").first()
+
+
+def _who(user) -> str:
+    return (user.get_full_name() or user.email) if user else "the system"
+
+
+def approval_line(review: ReportReview | None) -> str:
+    """The front matter's line on the report's review: who reviewed and approved it, and when."""
+    if review is None:
+        return "Not yet submitted for review."
+    if review.reviewed_at is None:
+        return (
+            f"Submitted for review on {review.submitted_at:%Y-%m-%d} by "
+            f"{_who(review.submitted_by)}; not yet reviewed by the lead auditor."
+        )
+    reviewed = f"Reviewed by {_who(review.reviewed_by)} on {review.reviewed_at:%Y-%m-%d}"
+    if review.approved_at is None:
+        return f"{reviewed}; not yet approved."
+    return f"{reviewed}, approved by {_who(review.approved_by)} on {review.approved_at:%Y-%m-%d}."
 
 
 def _audit(pk: int) -> Audit:

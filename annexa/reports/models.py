@@ -100,3 +100,56 @@ class IssuedReportFile(OrgOwned):
 
     def __str__(self) -> str:
         return f"{self.format} of {self.report}"
+
+
+class ReportReview(OrgOwned):
+    """The review of one version of an audit's report, before it may be issued.
+
+    Submitted for review (by the lead auditor or the ISMS manager), marked reviewed by the
+    audit's lead auditor, approved by the audit programme's approver (the owner role when the
+    programme names none); only then may the report be issued. Issuing links the review to the
+    issued version (``report``) and the next version starts a new review.
+    """
+
+    audit = models.ForeignKey(
+        "audits.Audit", on_delete=models.CASCADE, related_name="report_reviews"
+    )
+    report = models.OneToOneField(
+        IssuedReport, null=True, blank=True, on_delete=models.PROTECT, related_name="review"
+    )
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    submitted_at = models.DateTimeField()
+    # A review and an approval must keep naming their person: the user row cannot be deleted.
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["audit_id", "-submitted_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["audit"],
+                condition=models.Q(report__isnull=True),
+                name="reports_review_one_open_per_audit",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Review of the report of audit {self.audit_id} ({self.state})"
+
+    @property
+    def state(self) -> str:
+        if self.report_id:
+            return "issued"
+        if self.approved_at:
+            return "approved"
+        if self.reviewed_at:
+            return "reviewed"
+        return "submitted"

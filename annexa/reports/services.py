@@ -21,9 +21,10 @@ from annexa.core.tenancy import OrgContext
 from annexa.evidence import services as evidence
 from annexa.evidence.services import open_version
 from annexa.ledger import services as ledger
+from annexa.orgs.choices import Role
 from annexa.reports import data, render
 from annexa.reports.choices import Classification, ReportFormat
-from annexa.reports.models import IssuedReport, IssuedReportFile, ReportSettings
+from annexa.reports.models import IssuedReport, IssuedReportFile, ReportReview, ReportSettings
 
 OBJECT_TYPE = "report"
 MANAGE = "audit.manage"  # owner and ISMS manager
@@ -125,9 +126,10 @@ def issue(ctx: OrgContext, audit: Audit) -> IssuedReport:
     """
     require_issuer(ctx, audit)
     _check_org(ctx, audit)
+    review = _approved_review(audit)
     issued_at = timezone.now().replace(microsecond=0)
     number = _next_number(audit)
-    report = data.build(ctx, audit, at=issued_at, issue_number=number)
+    report = data.build(ctx, audit, at=issued_at, issue_number=number, review=review)
     try:
         bodies = {fmt: render.render(report, fmt) for fmt in ReportFormat.values}
     except render.RenderError as exc:
@@ -137,6 +139,8 @@ def issue(ctx: OrgContext, audit: Audit) -> IssuedReport:
         locked = Audit.objects.select_for_update().get(pk=audit.pk)
         if _next_number(locked) != number:
             raise ReportError("another version of this report was issued meanwhile; issue again")
+        if _approved_review(locked).pk != review.pk:
+            raise ReportError("the report's review changed meanwhile; issue again")
         issued = IssuedReport.objects.create(
             organization=ctx.org,
             audit=locked,
@@ -160,6 +164,8 @@ def issue(ctx: OrgContext, audit: Audit) -> IssuedReport:
                 organization=ctx.org, report=issued, format=fmt, version=version
             )
             files[fmt] = {"evidence_version": str(version.uid), "sha256": version.sha256}
+        review.report = issued
+        review.save(update_fields=["report"])
         ledger.append(
             ctx,
             object_type=OBJECT_TYPE,
@@ -171,10 +177,149 @@ def issue(ctx: OrgContext, audit: Audit) -> IssuedReport:
                 "number": number,
                 "issued_at": issued_at.isoformat(),
                 "conclusion": report.summary.conclusion,
+                "reviewed_by": review.reviewed_by.email,
+                "approved_by": review.approved_by.email,
                 "files": files,
             },
         )
     return issued
+
+
+# --- review and approval before issue -------------------------------------------------------
+
+
+def open_review(audit: Audit) -> ReportReview | None:
+    """The review of the next version of ``audit``'s report, or ``None`` before it is submitted."""
+    return (
+        ReportReview.objects.filter(audit=audit, report__isnull=True)
+        .select_related("submitted_by", "reviewed_by", "approved_by")
+        .first()
+    )
+
+
+def _approved_review(audit: Audit) -> ReportReview:
+    review = open_review(audit)
+    if review is None:
+        raise ReportError(
+            f"the report of {audit.reference} has not been submitted for review: submit it, "
+            "have the lead auditor review it and the audit programme's approver approve it"
+        )
+    if review.reviewed_at is None:
+        raise ReportError(
+            f"the report of {audit.reference} awaits the lead auditor's review; "
+            "it can be issued once reviewed and approved"
+        )
+    if review.approved_at is None:
+        raise ReportError(
+            f"the report of {audit.reference} is reviewed but not approved yet: the audit "
+            "programme's approver approves it before it is issued"
+        )
+    return review
+
+
+def submit_for_review(ctx: OrgContext, audit: Audit) -> ReportReview:
+    """Submit the next version of the report for review (the lead auditor or ISMS manager)."""
+    require_issuer(ctx, audit)
+    _check_org(ctx, audit)
+    with transaction.atomic():
+        locked = Audit.objects.select_for_update().get(pk=audit.pk)
+        if open_review(locked) is not None:
+            raise ReportError(
+                f"the report of {locked.reference} is already submitted for review; "
+                "the lead auditor reviews it next"
+            )
+        review = ReportReview.objects.create(
+            organization=ctx.org, audit=locked, submitted_by=ctx.user, submitted_at=timezone.now()
+        )
+        _record_step(ctx, locked, review, "submit", "submitted")
+    return review
+
+
+def mark_reviewed(ctx: OrgContext, audit: Audit) -> ReportReview:
+    """The audit's lead auditor marks the submitted report reviewed."""
+    _check_org(ctx, audit)
+    lead = audit.lead_auditor
+    if lead is None:
+        raise PermissionDenied(
+            f"{audit.reference} has no lead auditor: name one in the audit team, who then "
+            "reviews the report"
+        )
+    if ctx.user is None or ctx.user != lead:
+        raise PermissionDenied(
+            f"only the lead auditor of {audit.reference} ({lead.email}) may mark its report "
+            "reviewed"
+        )
+    return _step(ctx, audit, "review")
+
+
+def approver_label(audit: Audit) -> str:
+    """Who approves the report: the person who approved the audit programme, or the owners."""
+    approver = audit.programme.approved_by
+    return approver.email if approver else "an owner of the organization"
+
+
+def _may_approve(ctx: OrgContext, audit: Audit) -> bool:
+    if ctx.user is None:
+        return False
+    approver = audit.programme.approved_by_id
+    if approver is not None:
+        return ctx.user.pk == approver
+    return ctx.role == Role.OWNER
+
+
+def approve(ctx: OrgContext, audit: Audit) -> ReportReview:
+    """The audit programme's approver approves the reviewed report; then it may be issued."""
+    _check_org(ctx, audit)
+    if not _may_approve(ctx, audit):
+        raise PermissionDenied(
+            f"only the audit programme's approver ({approver_label(audit)}) may approve the "
+            f"report of {audit.reference}"
+        )
+    return _step(ctx, audit, "approve")
+
+
+def _step(ctx: OrgContext, audit: Audit, step: str) -> ReportReview:
+    with transaction.atomic():
+        locked = Audit.objects.select_for_update().get(pk=audit.pk)
+        review = open_review(locked)
+        if review is None:
+            raise ReportError(
+                f"the report of {locked.reference} has not been submitted for review yet"
+            )
+        now = timezone.now()
+        if step == "review":
+            if review.reviewed_at is not None:
+                raise ReportError(f"the report of {locked.reference} is already reviewed")
+            review.reviewed_by, review.reviewed_at = ctx.user, now
+            fields, done = ["reviewed_by", "reviewed_at"], "reviewed"
+        else:
+            if review.reviewed_at is None:
+                raise ReportError(
+                    f"the report of {locked.reference} must be reviewed by the lead auditor "
+                    "before it is approved"
+                )
+            if review.approved_at is not None:
+                raise ReportError(f"the report of {locked.reference} is already approved")
+            review.approved_by, review.approved_at = ctx.user, now
+            fields, done = ["approved_by", "approved_at"], "approved"
+        review.save(update_fields=fields)
+        _record_step(ctx, locked, review, step, done)
+    return review
+
+
+def _record_step(ctx: OrgContext, audit: Audit, review: ReportReview, action: str, done: str):
+    ledger.append(
+        ctx,
+        object_type=OBJECT_TYPE,
+        object_id=str(audit.uid),
+        action=action,
+        data={
+            "audit": audit.reference,
+            "review": str(review.uid),
+            f"{done}_by": ctx.actor,
+            f"{done}_at": getattr(review, f"{done}_at").isoformat(),
+        },
+    )
 
 
 def closing_blockers(audit: Audit) -> list[str]:

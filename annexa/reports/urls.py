@@ -12,6 +12,11 @@ urlpatterns = [
     path("audits/<int:pk>/preview/", views.PreviewView.as_view(), name="preview"),
     path("audits/<int:pk>/draft/<str:report_format>/", views.DraftView.as_view(), name="draft"),
     path("audits/<int:pk>/issue/", views.IssueView.as_view(), name="issue"),
+    path(
+        "audits/<int:pk>/review/<str:step>/",
+        views.ReviewStepView.as_view(),
+        name="review-step",
+    ),
     path("audits/<int:pk>/settings/", views.SettingsView.as_view(), name="settings"),
     path(
         "audits/<int:pk>/issued/<int:number>/<str:report_format>/",

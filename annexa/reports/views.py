@@ -4,7 +4,7 @@ Thin: parse, call ``services``, render."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
@@ -55,13 +55,15 @@ class ReportView(AuditReportMixin, DetailView):
         issued = (
             IssuedReport.objects.for_org(self.ctx.org)
             .filter(audit=audit)
-            .select_related("issued_by")
+            .select_related("issued_by", "review__reviewed_by", "review__approved_by")
             .prefetch_related("files__version")
         )
         context.update(
             formats=ReportFormat.choices,
             issued=issued,
             can_issue=services.can_issue(self.ctx, audit),
+            review=services.open_review(audit),
+            approver=services.approver_label(audit),
             settings_form=kwargs.get("settings_form")
             or ReportSettingsForm(instance=ReportSettings.for_audit(audit)),
         )
@@ -120,6 +122,32 @@ class IssueView(AuditReportMixin, DetailView):
             messages.error(request, str(exc))
         else:
             messages.success(request, f"{audit.reference}: report version {issued.number} issued.")
+        return redirect("reports:audit", org=self.ctx.org.slug, pk=audit.pk)
+
+
+REVIEW_STEPS = {
+    "submit": (services.submit_for_review, "report submitted for review"),
+    "review": (services.mark_reviewed, "report marked reviewed"),
+    "approve": (services.approve, "report approved; it may now be issued"),
+}
+
+
+class ReviewStepView(AuditReportMixin, DetailView):
+    """One step of the review before issue: submit, review (lead auditor), approve."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        if kwargs["step"] not in REVIEW_STEPS:
+            raise Http404("no such review step")
+        audit = self.get_object()
+        step, done = REVIEW_STEPS[kwargs["step"]]
+        try:
+            step(self.ctx, audit)
+        except (services.ReportError, PermissionDenied) as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, f"{audit.reference}: {done}.")
         return redirect("reports:audit", org=self.ctx.org.slug, pk=audit.pk)
 
 

@@ -3,7 +3,7 @@
 from rest_framework import serializers
 
 from annexa.reports.choices import Classification
-from annexa.reports.models import IssuedReport, IssuedReportFile, ReportSettings
+from annexa.reports.models import IssuedReport, IssuedReportFile, ReportReview, ReportSettings
 
 
 class IssuedFileSerializer(serializers.ModelSerializer):
@@ -33,3 +33,30 @@ class ReportSettingsSerializer(serializers.ModelSerializer):
     class Meta:
         model = ReportSettings
         fields = ["intended_readers", "distribution", "classification", "retention", "limitations"]
+
+
+def _email(source: str) -> serializers.EmailField:
+    return serializers.EmailField(source=f"{source}.email", allow_null=True, default=None)
+
+
+class ReportReviewSerializer(serializers.ModelSerializer):
+    """The review of the next version: submitted, reviewed by the lead, approved; then issued."""
+
+    audit = serializers.CharField(source="audit.reference")
+    submitted_by = _email("submitted_by")
+    reviewed_by = _email("reviewed_by")
+    approved_by = _email("approved_by")
+
+    class Meta:
+        model = ReportReview
+        fields = [
+            "uid",
+            "audit",
+            "state",
+            "submitted_by",
+            "submitted_at",
+            "reviewed_by",
+            "reviewed_at",
+            "approved_by",
+            "approved_at",
+        ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -13,7 +13,11 @@ from rest_framework.views import APIView
 from annexa.audits.models import Audit
 from annexa.core.api import OrgAPIMixin
 from annexa.reports import services
-from annexa.reports.api.serializers import IssuedReportSerializer, ReportSettingsSerializer
+from annexa.reports.api.serializers import (
+    IssuedReportSerializer,
+    ReportReviewSerializer,
+    ReportSettingsSerializer,
+)
 from annexa.reports.downloads import file_response
 from annexa.reports.models import IssuedReport, ReportSettings
 
@@ -73,6 +77,41 @@ class IssueView(AuditAPIMixin, APIView):
         except services.ReportError as exc:
             return _problem(exc, status.HTTP_409_CONFLICT)
         return Response(IssuedReportSerializer(issued).data, status=status.HTTP_201_CREATED)
+
+
+STEPS = {
+    "submit": services.submit_for_review,
+    "review": services.mark_reviewed,
+    "approve": services.approve,
+}
+
+
+class ReviewView(AuditAPIMixin, APIView):
+    """The review of the report's next version (404 before it is submitted)."""
+
+    @extend_schema(responses=ReportReviewSerializer)
+    def get(self, request, org, pk):
+        review = services.open_review(self.audit())
+        if review is None:
+            raise Http404("the report has not been submitted for review")
+        return Response(ReportReviewSerializer(review).data)
+
+
+class ReviewStepView(AuditAPIMixin, APIView):
+    """A step before issue: ``submit`` (lead auditor or ISMS manager), ``review`` (the lead
+    auditor), ``approve`` (the audit programme's approver). 403 names who may take it."""
+
+    @extend_schema(request=None, responses={200: ReportReviewSerializer})
+    def post(self, request, org, pk, step):
+        if step not in STEPS:
+            raise Http404("no such review step; use submit, review or approve")
+        try:
+            review = STEPS[step](self.ctx, self.audit())
+        except PermissionDenied as exc:
+            return _problem(exc, status.HTTP_403_FORBIDDEN)
+        except services.ReportError as exc:
+            return _problem(exc, status.HTTP_409_CONFLICT)
+        return Response(ReportReviewSerializer(review).data)
 
 
 class IssuedFileView(AuditAPIMixin, APIView):

@@ -85,6 +85,7 @@ def render_docx(report: AuditReport) -> bytes:
         f"{report.organization.name} · {report.guidance.classification_label} · "
         f"{report.version_label} · generated {report.generated_at:%Y-%m-%d %H:%M} UTC"
     )
+    document.add_paragraph(report.approval)
     _introduction(document, report)
     _summary(document, report)
     _guidance(document, report)

@@ -38,6 +38,8 @@ def render_markdown(report: AuditReport) -> str:
         f"{text(report.organization.name)} · {report.guidance.classification_label} · "
         f"{report.version_label} · generated {report.generated_at:%Y-%m-%d %H:%M} UTC",
         "",
+        text(report.approval),
+        "",
         *_introduction(report),
         *_summary(report),
         *_guidance(report),

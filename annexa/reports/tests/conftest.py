@@ -26,6 +26,29 @@ def audit_with_note(org, notes: str):
     return audit
 
 
+def review_and_approve(audit) -> None:
+    """Take the next version of ``audit``'s report through review so that it may be issued.
+
+    Its lead auditor submits and reviews it; the audit programme's approver approves it (an
+    owner of the organization when the programme names none, made a member when it has none).
+    """
+    from annexa.audits.tests.factories import member
+    from annexa.core.tenancy import OrgContext
+    from annexa.orgs.choices import Role
+    from annexa.orgs.models import Membership
+    from annexa.reports import services
+
+    org = audit.organization
+    lead = OrgContext.member(org, audit.lead_auditor)
+    services.submit_for_review(lead, audit)
+    services.mark_reviewed(lead, audit)
+    approver = audit.programme.approved_by
+    if approver is None:
+        owner = Membership.objects.filter(organization=org, role=Role.OWNER).first()
+        approver = owner.user if owner else member(org, Role.OWNER)
+    services.approve(OrgContext.member(org, approver), audit)
+
+
 @pytest.fixture(autouse=True)
 def fast_password_hashing(settings):
     """Personas get passwords; Argon2 costs most of a second each, which tests do not need."""

@@ -10,7 +10,7 @@ from django.utils import timezone
 from annexa.audits.tests.factories import make_audit
 from annexa.evidence.tests.factories import make_version
 from annexa.orgs.models import Organization
-from annexa.reports.models import IssuedReport, IssuedReportFile, ReportSettings
+from annexa.reports.models import IssuedReport, IssuedReportFile, ReportReview, ReportSettings
 
 
 def make_settings(org: Organization) -> ReportSettings:
@@ -31,9 +31,20 @@ def make_issued_file(org: Organization) -> IssuedReportFile:
     )
 
 
+def make_review(org: Organization) -> ReportReview:
+    return ReportReview.objects.create(
+        organization=org, audit=make_audit(org), submitted_at=timezone.now()
+    )
+
+
 FACTORIES = {
+    ReportReview: make_review,
     ReportSettings: make_settings,
     IssuedReport: make_issued,
     IssuedReportFile: make_issued_file,
 }
-ROUTE_KWARGS = {"number": lambda org: 1, "report_format": lambda org: "md"}
+ROUTE_KWARGS = {
+    "number": lambda org: 1,
+    "report_format": lambda org: "md",
+    "step": lambda org: "submit",
+}

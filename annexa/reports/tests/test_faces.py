@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from annexa.cli.main import app
 from annexa.reports import services
 from annexa.reports.models import IssuedReport
-from annexa.reports.tests.conftest import audit_with_note
+from annexa.reports.tests.conftest import audit_with_note, review_and_approve
 
 
 @pytest.fixture
@@ -30,6 +30,7 @@ def test_it_lets_only_managers_and_the_lead_issue_from_the_page(
         response = client_for(persona).post(_url("reports:issue", audit))
         assert response.status_code == 403, persona.user.email
     assert not IssuedReport.objects.exists()
+    review_and_approve(audit)
     client = client_for(isla)
     assert client.post(_url("reports:issue", audit)).status_code == 302
     issued = IssuedReport.objects.get(audit=audit)
@@ -47,6 +48,7 @@ def test_it_lets_only_managers_and_the_lead_issue_from_the_page(
 def test_it_issues_and_lists_through_the_api(audit, client_for, isla, vera):
     client = client_for(isla)
     base = f"/api/v1/orgs/acme/reports/audits/{audit.pk}"
+    review_and_approve(audit)
     created = client.post(f"{base}/issue/")
     assert created.status_code == 201
     listed = client.get(f"{base}/issued/").json()
@@ -81,6 +83,7 @@ def test_it_writes_drafts_and_issued_bytes_from_the_cli(audit, isla, tmp_path):
     assert missing.exit_code == 1 and "no audit" in missing.stderr
     none_yet = run(str(audit.uid), "--org", "acme", "--issued", "-o", str(target))
     assert none_yet.exit_code == 1 and "no issued report" in none_yet.stderr
+    review_and_approve(audit)
     issued = services.issue(isla.ctx, audit)
     pdf = tmp_path / "issued.pdf"
     done = run(audit.reference, "--org", "acme", "--issued", "--format", "pdf", "-o", str(pdf))

@@ -16,6 +16,7 @@ from annexa.ledger.verify import verify_org
 from annexa.reports import services
 from annexa.reports.choices import ReportFormat
 from annexa.reports.models import IssuedReport
+from annexa.reports.tests.conftest import review_and_approve
 
 FROZEN = ("pdf", "docx", "html", "md")
 
@@ -31,6 +32,7 @@ def test_it_stores_every_format_and_the_ledger_hashes_the_exact_bytes(demo, stor
     personas, audit = demo
     ctx = personas["isms_manager"].ctx
     assert services.latest_issued(audit).number == 1  # issued by the demo before it closed
+    review_and_approve(audit)
     issued = services.issue(ctx, audit)
     assert issued.number == 2
     assert {f.format for f in issued.files.all()} == set(ReportFormat.values)
@@ -66,6 +68,7 @@ def test_it_stores_every_format_and_the_ledger_hashes_the_exact_bytes(demo, stor
     assert not report.ok
     assert [p.ref for p in report.of_kind("blob")] == [sha]
 
+    review_and_approve(audit)
     second = services.issue(personas["auditor"].ctx, audit)  # the demo's lead auditor
     assert second.number == 3
 
@@ -73,6 +76,7 @@ def test_it_stores_every_format_and_the_ledger_hashes_the_exact_bytes(demo, stor
 def test_it_refuses_issuing_to_anyone_but_the_lead_and_the_managers(demo):
     personas, audit = demo
     issued = IssuedReport.objects.filter(audit=audit).count()
+    review_and_approve(audit)
     for key in ("viewer", "it"):
         with pytest.raises(PermissionDenied):
             services.issue(personas[key].ctx, audit)
