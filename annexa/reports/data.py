@@ -346,7 +346,7 @@ def _open_review(audit: Audit) -> ReportReview | None:
 
 
 def _who(user) -> str:
-    return (user.get_full_name() or user.email) if user else "the system"
+    return _person(user).label if user else "the system"
 
 
 def approval_line(review: ReportReview | None) -> str:

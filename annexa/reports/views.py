@@ -58,8 +58,15 @@ class ReportView(AuditReportMixin, DetailView):
             .select_related("issued_by", "review__reviewed_by", "review__approved_by")
             .prefetch_related("files__version")
         )
+        # OSCAL needs a checklist (its reviewed controls): not offered for an audit without one.
+        has_checklist = audit.checklist_items.filter(removed=False).exists()
+        formats = [
+            (value, label)
+            for value, label in ReportFormat.choices
+            if value != ReportFormat.OSCAL or has_checklist
+        ]
         context.update(
-            formats=ReportFormat.choices,
+            formats=formats,
             issued=issued,
             can_issue=services.can_issue(self.ctx, audit),
             review=services.open_review(audit),
