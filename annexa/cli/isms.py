@@ -181,5 +181,53 @@ def import_sheet(
         out("\n".join(report.changed))
 
 
+@soa_app.command("approve")
+def approve(
+    org: Annotated[str, typer.Option("--org", help="Organization slug.")],
+    user: Annotated[str, typer.Option("--user", help="The approving owner or ISMS manager.")],
+    note: Annotated[str, typer.Option("--note", help="What this version changes, or why.")] = "",
+) -> None:
+    """Approve the SoA as it stands as its next version (exit 2 when nothing changed)."""
+    setup()
+    from django.core.exceptions import PermissionDenied, ValidationError
+
+    from annexa.isms.services import soa_document
+
+    ctx = _context(org, user)
+    try:
+        approval = soa_document.approve_soa(ctx, note)
+    except PermissionDenied as exc:
+        fail(str(exc))
+    except ValidationError as exc:
+        fail(" ".join(exc.messages), 2)
+    err.print(f"{ctx.org.slug}: SoA version {approval.number} approved by {ctx.user.email}")
+
+
+@soa_app.command("document")
+def document(
+    org: Annotated[str, typer.Option("--org", help="Organization slug.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="The file to write.")],
+    output_format: Annotated[str, typer.Option("--format", help="pdf or docx")] = "pdf",
+) -> None:
+    """Write the SoA as a controlled document: front page, controls, change history."""
+    if output_format not in ("pdf", "docx"):
+        fail(f"--format must be pdf or docx, not {output_format!r}", 2)
+    if not output.parent.is_dir():
+        fail(f"{output.parent}: no such directory", 2)
+    setup()
+    from annexa.isms.services import soa_document
+
+    organization = get_org(org)
+    try:
+        data, name = soa_document.render(organization, output_format)
+    except soa_document.SoADocumentError as exc:
+        fail(str(exc))
+    try:
+        output.write_bytes(data)
+    except OSError as exc:
+        fail(f"cannot write {output}: {exc.strerror}")
+    err.print(f"wrote the SoA of {organization.slug} as {name} to {output} ({len(data):,} bytes)")
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(soa_app, name="soa")

@@ -4,7 +4,7 @@ information security objectives."""
 from annexa.isms.models.context import ContextIssue, InterestedParty
 from annexa.isms.models.objectives import Objective, ObjectiveMeasurement
 from annexa.isms.models.scope import OrgUnit, ScopeStatement
-from annexa.isms.models.soa import SoAEntry
+from annexa.isms.models.soa import SoAApproval, SoAEntry
 
 __all__ = [
     "ContextIssue",
@@ -13,5 +13,6 @@ __all__ = [
     "ObjectiveMeasurement",
     "OrgUnit",
     "ScopeStatement",
+    "SoAApproval",
     "SoAEntry",
 ]

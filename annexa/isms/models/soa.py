@@ -61,3 +61,35 @@ class SoAEntry(OrgOwned):
     def is_decided(self) -> bool:
         """An entry is decided once someone justified its inclusion or exclusion."""
         return bool(self.justification.strip())
+
+
+class SoAApproval(OrgOwned):
+    """One approved version of the Statement of Applicability (the controlled document).
+
+    ``number`` counts per organization from 1. ``snapshot_sha256`` hashes every entry's decision
+    at approval, so a document can tell whether the SoA still reads as approved. ``ledger_seq``
+    is the ledger entry of the approval: the change history of version *n* is the SoA's ledger
+    entries between the approvals *n − 1* and *n*.
+    """
+
+    number = models.PositiveIntegerField()
+    # An approval must keep naming its approver: the user row cannot be deleted under it.
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    approved_at = models.DateTimeField()
+    note = models.TextField(blank=True)
+    snapshot_sha256 = models.CharField(max_length=64)
+    ledger_seq = models.BigIntegerField()
+
+    class Meta:
+        ordering = ["organization_id", "-number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "number"], name="isms_soa_approval_number_unique"
+            )
+        ]
+        verbose_name = "SoA approval"
+
+    def __str__(self) -> str:
+        return f"SoA version {self.number}"
