@@ -16,6 +16,7 @@ from annexa.isms.models import (
     ObjectiveMeasurement,
     OrgUnit,
     ScopeStatement,
+    SoAApproval,
     SoAEntry,
 )
 from annexa.isms.progress import Progress, progress_of
@@ -349,3 +350,15 @@ class ObjectiveSerializer(serializers.ModelSerializer):
 
 class ObjectiveWithdrawSerializer(serializers.Serializer):
     reason = serializers.CharField(help_text="Why the objective no longer applies.")
+
+
+class SoAApproveSerializer(serializers.Serializer):
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+
+
+class SoAApprovalSerializer(serializers.ModelSerializer):
+    approved_by = serializers.EmailField(source="approved_by.email")
+
+    class Meta:
+        model = SoAApproval
+        fields = ["uid", "number", "approved_by", "approved_at", "note", "snapshot_sha256"]

@@ -22,5 +22,7 @@ urlpatterns = [
     path("soa/export.xlsx", views.SoAExportXLSXView.as_view(), name="soa-export-xlsx"),
     path("soa/export.csv", views.SoAExportCSVView.as_view(), name="soa-export-csv"),
     path("soa/import", views.SoAImportView.as_view(), name="soa-import"),
+    path("soa/approve", views.SoAApproveView.as_view(), name="soa-approve"),
+    path("soa/document.<str:fmt>", views.SoADocumentView.as_view(), name="soa-document"),
     *router.urls,
 ]

@@ -458,3 +458,40 @@ class SoAImportView(OrgAPIMixin, generics.GenericAPIView):
                 status=status.HTTP_400_BAD_REQUEST,
             )
         return Response({"changed": report.changed, "unchanged": report.unchanged})
+
+
+class SoAApproveView(OrgAPIMixin, APIView):
+    """Approve the SoA as it stands as its next version (the SoA document names it)."""
+
+    permission_required = PERMISSION
+
+    @extend_schema(request=s.SoAApproveSerializer, responses={201: s.SoAApprovalSerializer})
+    def post(self, request, **kwargs) -> Response:
+        from annexa.isms.services import soa_document
+
+        serializer = s.SoAApproveSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        with service_errors():
+            approval = soa_document.approve_soa(self.ctx, serializer.validated_data["note"])
+        return Response(s.SoAApprovalSerializer(approval).data, status=status.HTTP_201_CREATED)
+
+
+class SoADocumentView(OrgAPIMixin, APIView):
+    """The SoA as a controlled document: ``pdf`` or ``docx``, with front page and history."""
+
+    @extend_schema(responses={200: OpenApiTypes.BINARY})
+    def get(self, request, fmt: str, **kwargs):
+        from django.http import Http404
+
+        from annexa.core.pdf import failure_response
+        from annexa.isms.services import soa_document
+        from annexa.reports.downloads import file_response
+
+        if fmt not in soa_document.FORMATS:
+            raise Http404("no such format; use pdf or docx")
+        try:
+            content, name = soa_document.render(self.ctx.org, fmt)
+        except soa_document.SoADocumentError as exc:
+            return failure_response(request, exc)
+        security_log.export_by(self.ctx, "the Statement of Applicability", format=fmt)
+        return file_response(content, name, fmt)

@@ -17,6 +17,7 @@ from annexa.isms.models import (
     ObjectiveMeasurement,
     OrgUnit,
     ScopeStatement,
+    SoAApproval,
     SoAEntry,
 )
 from annexa.isms.services import ensure_soa
@@ -102,7 +103,21 @@ def make_measurement(org: Organization) -> ObjectiveMeasurement:
     )
 
 
+def make_soa_approval(org: Organization) -> SoAApproval:
+    from annexa.audits.tests.factories import member
+
+    return SoAApproval.objects.create(
+        organization=org,
+        number=SoAApproval.objects.for_org(org).count() + 1,
+        approved_by=member(org),
+        approved_at=dt.datetime(2026, 3, 31, 12, tzinfo=dt.UTC),
+        snapshot_sha256="0" * 64,
+        ledger_seq=0,
+    )
+
+
 FACTORIES = {
+    SoAApproval: make_soa_approval,
     ScopeStatement: make_scope,
     OrgUnit: make_unit,
     ContextIssue: make_issue,

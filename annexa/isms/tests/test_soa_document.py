@@ -109,3 +109,26 @@ def test_the_cli_approves_and_writes_the_document(soa, isla, colin, tmp_path):
     assert "Board review" in _docx_text(target.read_bytes())
     bad = run("document", "--org", "acme", "--format", "xlsx", "-o", str(target))
     assert bad.exit_code == 2 and "--format must be pdf or docx" in bad.stderr
+
+
+def test_the_page_and_the_api_approve_and_download(soa, isla, vera, client_for, api):
+    from django.urls import reverse
+
+    approve = reverse("isms:soa-approve", kwargs={"org": "acme"})
+    assert client_for(vera).post(approve, {"note": "x"}).status_code == 403
+    page = client_for(isla).post(approve, {"note": "Approved by the board."}, follow=True)
+    assert "SoA version 1 approved." in page.content.decode()
+    again = client_for(isla).post(approve, follow=True)
+    assert "Nothing changed since version 1" in again.content.decode()
+    download = client_for(vera).get(reverse("isms:soa-document-docx", kwargs={"org": "acme"}))
+    assert download.status_code == 200
+    assert "Approved by the board." in _docx_text(download.content)
+
+    update_soa_entry(isla.ctx, "A.5.15", DECIDED)
+    refused = api(vera).post("/api/v1/orgs/acme/soa/approve", {"note": "x"}, format="json")
+    assert refused.status_code == 403
+    created = api(isla).post("/api/v1/orgs/acme/soa/approve", {"note": "v2"}, format="json")
+    assert created.status_code == 201 and created.json()["number"] == 2
+    pdf = api(vera).get("/api/v1/orgs/acme/soa/document.pdf")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    assert api(vera).get("/api/v1/orgs/acme/soa/document.xlsx").status_code == 404

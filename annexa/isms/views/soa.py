@@ -180,6 +180,42 @@ class SoAExportView(OrgViewMixin, View):
         return response
 
 
+class SoADocumentView(OrgViewMixin, View):
+    """The SoA as a controlled document (``fmt`` is ``pdf`` or ``docx``)."""
+
+    fmt = "pdf"
+
+    def get(self, request, **kwargs):
+        from annexa.core.pdf import failure_response
+        from annexa.isms.services import soa_document
+        from annexa.reports.downloads import file_response
+
+        try:
+            content, name = soa_document.render(self.ctx.org, self.fmt)
+        except soa_document.SoADocumentError as exc:
+            return failure_response(request, exc)
+        security_log.export_by(self.ctx, "the Statement of Applicability", format=self.fmt)
+        return file_response(content, name, self.fmt)
+
+
+class SoAApproveView(OrgViewMixin, View):
+    """Approve the SoA as it stands as its next version (owner or ISMS manager)."""
+
+    permission_required = "isms.change"
+    http_method_names = ["post"]
+
+    def post(self, request, **kwargs):
+        from annexa.isms.services import soa_document
+
+        try:
+            approval = soa_document.approve_soa(self.ctx, request.POST.get("note", ""))
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, f"SoA version {approval.number} approved.")
+        return redirect("isms:soa", org=self.ctx.org.slug)
+
+
 @body_limit(soa_io.MAX_IMPORT_BYTES)
 class SoAImportView(OrgViewMixin, TemplateView):
     """Upload an XLSX sheet; every row valid or nothing changes (errors listed by row)."""
