@@ -66,3 +66,12 @@ def checklist_panel(context, audit) -> dict:
         "progress": checklist_rows.progress(audit),
         "requests": requests.counts(audit),
     }
+
+
+@register.filter
+def method_labels(methods) -> str:
+    """A checklist item's audit methods as a person reads them: "Document review, Interview"."""
+    from annexa.audits.choices import AuditMethod
+
+    labels = dict(AuditMethod.choices)
+    return ", ".join(str(labels.get(m, m)) for m in methods or ())
