@@ -78,6 +78,18 @@ def test_it_reports_a_bad_five_whys_row(client_for, colin, action):
     assert response.status_code == 400 and "why before because" in response.text
 
 
+def test_it_refuses_a_null_character_in_the_root_cause_with_a_message(client_for, colin, action):
+    # PostgreSQL cannot store it: without the check the save ends in a server error.
+    response = client_for(colin).post(
+        url("root-cause", pk=action.pk),
+        {"root_cause": "Exempt\x00", "op": "save"},
+        headers=HTMX,
+    )
+    assert response.status_code == 400 and "Remove the null character" in response.text
+    action.refresh_from_db()
+    assert action.root_cause == ""
+
+
 def test_it_walks_the_steps_and_keeps_the_owner_from_reviewing(
     client_for, colin, audrey, isla, action
 ):

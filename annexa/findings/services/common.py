@@ -19,12 +19,15 @@ MAX_TEXT = 20_000
 
 def clean_text(value: object, field: str, *, required: bool = False, limit: int = MAX_TEXT) -> str:
     """Trimmed text with ``\\n`` line ends; an error naming ``field`` when it is not text,
-    too long, or empty while ``required``."""
+    holds a null character (which PostgreSQL cannot store), is too long, or is empty while
+    ``required``."""
     if value is None:
         value = ""
     if not isinstance(value, str):
         raise ValidationError({field: "Expected text."})
     text = value.replace("\r\n", "\n").replace("\r", "\n").strip()
+    if "\x00" in text:
+        raise ValidationError({field: "Remove the null character: it cannot be stored."})
     if required and not text:
         raise ValidationError({field: "This is required."})
     if len(text) > limit:

@@ -8,25 +8,128 @@
     return (value || "").split(/[\s,]+/).filter(Boolean).map(Number);
   }
 
+  // Every refusal is visible. htmx swaps no 4xx/5xx answer by default, so a refused action
+  // used to look like a broken button. Here, an HTML fragment meant for the target (a form
+  // re-rendered with its errors) is swapped in; anything else (JSON {"detail"}, plain text, a
+  // whole error page, an answer to a request that swaps nothing) becomes an alert next to the
+  // element that sent the request.
+  var REFUSAL_CLASS = "htmx-refusal";
+
+  function isFullPage(text) {
+    return /^\s*(<!doctype|<html[\s>])/i.test(text);
+  }
+
+  function isFragment(text) {
+    return /^\s*</.test(text) && !isFullPage(text);
+  }
+
+  function textOf(node) {
+    return (node && node.textContent || "").replace(/\s+/g, " ").trim();
+  }
+
+  // The message a person should read in a refusal: the JSON "detail", the alerts and errors
+  // of an HTML answer (else its heading and first paragraph, else its title), or plain text.
+  function refusalMessage(xhr) {
+    var body = xhr.responseText || "";
+    var type = xhr.getResponseHeader("Content-Type") || "";
+    var message = "";
+    if (type.indexOf("json") >= 0) {
+      try {
+        var data = JSON.parse(body);
+        message = typeof data.detail === "string" ? data.detail : JSON.stringify(data.detail || data);
+      } catch (e) {
+        message = body;
+      }
+    } else if (/^\s*</.test(body)) {
+      var doc = new DOMParser().parseFromString(body, "text/html");
+      var parts = [];
+      doc.querySelectorAll("[role=alert], .errors, .errorlist").forEach(function (node) {
+        var text = textOf(node);
+        if (text && !parts.some(function (seen) { return seen.indexOf(text) >= 0; })) {
+          parts.push(text);
+        }
+      });
+      if (!parts.length) {
+        var main = doc.querySelector("main") || doc.body;
+        [main && main.querySelector("h1"), main && main.querySelector("p")].forEach(function (node) {
+          if (textOf(node)) parts.push(textOf(node));
+        });
+      }
+      message = parts.join(" ") || textOf(doc.querySelector("title"));
+    } else {
+      message = body.trim();
+    }
+    if (message.length > 600) message = message.slice(0, 600) + "…";
+    var status = xhr.status ? "HTTP " + xhr.status + (xhr.statusText ? " " + xhr.statusText : "") : "";
+    return message || ("The server refused this request (" + status + ").");
+  }
+
+  function clearRefusal(elt) {
+    var next = elt && elt.nextElementSibling;
+    if (next && next.classList.contains(REFUSAL_CLASS)) next.remove();
+  }
+
+  function showRefusal(elt, message) {
+    var alert = document.createElement("p");
+    alert.className = "errors " + REFUSAL_CLASS;
+    alert.setAttribute("role", "alert");
+    alert.setAttribute("aria-live", "assertive");
+    alert.textContent = message;
+    if (elt && elt.isConnected && elt !== document.body) {
+      clearRefusal(elt);
+      elt.insertAdjacentElement("afterend", alert);
+    } else {
+      // No element to stand next to: the page-level slot the outage messages use.
+      var slot = document.getElementById("server-error");
+      if (!slot) return;
+      slot.replaceChildren(alert);
+    }
+  }
+
+  function swapsNothing(detail) {
+    var elt = detail.elt;
+    var holder = elt && elt.closest && elt.closest("[hx-swap]");
+    var swap = holder ? holder.getAttribute("hx-swap") || "" : "";
+    return /^\s*none\b/.test(swap) || !detail.target;
+  }
+
   document.addEventListener("htmx:beforeSwap", function (event) {
-    var xhr = event.detail.xhr;
-    if (!xhr) return;
+    var detail = event.detail;
+    var xhr = detail.xhr;
+    if (!xhr || xhr.status < 400) return;
     // A failing server (500, database down 503, storage full 507) answers an htmx request with
-    // a message retargeted to #server-error (core/errors.py); htmx swaps no error response
-    // unless told to here.
+    // a message retargeted to #server-error (core/errors.py).
     if ([500, 503, 507].indexOf(xhr.status) >= 0 &&
         xhr.getResponseHeader("HX-Retarget") === "#server-error") {
-      event.detail.shouldSwap = true;
-      event.detail.isError = false;
+      detail.shouldSwap = true;
+      detail.isError = false;
       return;
     }
-    // data-swap-status="409 422": a form answered with these statuses (a validation error, a
-    // stale version) shows the answer in place.
-    var holder = event.detail.elt && event.detail.elt.closest("[data-swap-status]");
-    if (holder && statuses(holder.getAttribute("data-swap-status")).indexOf(xhr.status) >= 0) {
-      event.detail.shouldSwap = true;
-      event.detail.isError = false;
+    var body = xhr.responseText || "";
+    var type = xhr.getResponseHeader("Content-Type") || "";
+    // A 4xx HTML fragment for the target (a form with its errors, a stale version): in place.
+    // data-swap-status="409 422" on a container still forces it for those statuses.
+    var holder = detail.elt && detail.elt.closest && detail.elt.closest("[data-swap-status]");
+    var listed = holder && statuses(holder.getAttribute("data-swap-status")).indexOf(xhr.status) >= 0;
+    if (!swapsNothing(detail) && xhr.status < 500 && type.indexOf("html") >= 0 &&
+        (listed || isFragment(body))) {
+      clearRefusal(detail.elt);
+      detail.shouldSwap = true;
+      detail.isError = false;
+      return;
     }
+    detail.shouldSwap = false;
+    showRefusal(detail.elt, refusalMessage(xhr));
+  });
+
+  // The server was not reached at all (network down, request blocked).
+  document.addEventListener("htmx:sendError", function (event) {
+    showRefusal(event.detail.elt, "The server could not be reached: check the connection and try again.");
+  });
+
+  // A new attempt clears the alert an earlier refusal left next to the same element.
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    clearRefusal(event.detail.elt);
   });
 
   // data-remove-before-request="#id": remove that element when this element sends a request.
