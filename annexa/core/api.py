@@ -34,6 +34,19 @@ class TextField(serializers.CharField):
         return super().to_internal_value(data)
 
 
+class StrictBooleanField(serializers.BooleanField):
+    """``true`` or ``false`` only (JSON booleans, or those two words from a form post): DRF's
+    BooleanField also takes 0/1 and words such as "off", so a client sending the wrong type got
+    a silent success."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool):
+            return data
+        if isinstance(data, str) and data in ("true", "false"):
+            return data == "true"
+        self.fail("invalid", input=data)
+
+
 class ModelSerializer(serializers.ModelSerializer):
     """DRF's ModelSerializer with ``TextField`` for the models' text columns."""
 

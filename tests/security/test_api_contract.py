@@ -91,3 +91,13 @@ def test_nullable_people_are_described_as_nullable(schema):
     components = schema["components"]["schemas"]
     for component, name in (("SoAEntry", "updated_by"), ("Programme", "approved_by")):
         assert components[component]["properties"][name].get("nullable"), (component, name)
+
+
+@pytest.mark.parametrize("value", [0, 1, "off", "yes"])
+def test_monitoring_settings_take_json_booleans_only(api, value):
+    url = "/api/v1/orgs/acme/monitoring/settings/"
+    refused = api.patch(url, {"open_draft_nonconformity": value}, content_type="application/json")
+    assert refused.status_code == 400 and "open_draft_nonconformity" in refused.json()
+    accepted = api.patch(url, {"open_draft_nonconformity": True}, content_type="application/json")
+    assert accepted.status_code == 200, accepted.content
+    assert accepted.json()["open_draft_nonconformity"] is True

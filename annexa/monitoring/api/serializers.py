@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from annexa.core.api import StrictBooleanField
 from annexa.monitoring.models import ControlStatusChange, Notification, TestResult, TestRun
 from annexa.monitoring.services import notifications
 
@@ -117,12 +118,12 @@ class SettingsSerializer(serializers.Serializer):
     webhook_secret = serializers.CharField(
         required=False, allow_blank=True, write_only=True, trim_whitespace=False, max_length=500
     )
-    clear_secret = serializers.BooleanField(required=False, default=False, write_only=True)
+    clear_secret = StrictBooleanField(required=False, default=False, write_only=True)
     webhook_secret_set = serializers.SerializerMethodField()
     webhook_secret_mask = serializers.SerializerMethodField()
-    notify_email = serializers.BooleanField(required=False)
-    notify_recovery = serializers.BooleanField(required=False)
-    open_draft_nonconformity = serializers.BooleanField(required=False)
+    notify_email = StrictBooleanField(required=False)
+    notify_recovery = StrictBooleanField(required=False)
+    open_draft_nonconformity = StrictBooleanField(required=False)
 
     def get_webhook_secret_set(self, row) -> bool:
         return bool(row.webhook_secret)
