@@ -97,9 +97,17 @@ class ReviewForm(forms.Form):
         label="New plan (when not effective)",
     )
 
-    def __init__(self, *args, org, **kwargs) -> None:
+    def __init__(self, *args, org, automated_results: bool = True, **kwargs) -> None:
+        """``automated_results``: whether the control's automated tests ran since the fix.
+        Without them the automated method is not offered (the service refuses it); no method
+        is chosen in advance either way: the reviewer says which one they used."""
         super().__init__(*args, **kwargs)
         self.fields["evidence"].queryset = versions_of(org)
+        self.fields["method"].choices = [("", "— choose the method you used —")] + [
+            (value, label)
+            for value, label in ReviewMethod.choices
+            if automated_results or value != ReviewMethod.AUTOMATED_TEST
+        ]
 
 
 class CloseForm(forms.Form):

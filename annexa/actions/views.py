@@ -71,8 +71,9 @@ class ActionDetailView(OrgViewMixin, DetailView):
         context = super().get_context_data(**kwargs)
         action, ctx = self.object, self.ctx
         is_owner = ctx.user is not None and action.owner_id == ctx.user.pk
+        automated = services.automated_results(action)
         context.update(
-            automated=services.automated_results(action),
+            automated=automated,
             revisions=action.revisions.select_related("recorded_by").order_by("-number"),
             reviews=action.reviews.select_related("reviewer").prefetch_related("evidence"),
             history=history.rows(ctx.org, services.OBJECT_TYPE, action.uid),
@@ -87,7 +88,12 @@ class ActionDetailView(OrgViewMixin, DetailView):
         )
         context.setdefault("implement_form", ImplementForm())
         context.setdefault(
-            "review_form", ReviewForm(org=ctx.org, initial={"reviewed_on": timezone.localdate()})
+            "review_form",
+            ReviewForm(
+                org=ctx.org,
+                automated_results=bool(automated.results),
+                initial={"reviewed_on": timezone.localdate()},
+            ),
         )
         context.setdefault("close_form", CloseForm())
         return context

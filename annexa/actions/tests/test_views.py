@@ -179,3 +179,22 @@ def test_it_shows_the_numbers_on_the_dashboard(client_for, vera, action, isla):
     page = client_for(vera).get(reverse("isms:dashboard", kwargs={"org": "acme"}))
     assert page.status_code == 200
     assert "Overdue corrective actions" in page.text and "Show overdue actions" in page.text
+
+
+def test_the_review_form_offers_only_methods_it_accepts_and_chooses_none(
+    client_for, audrey, implemented, acme
+):
+    from annexa.actions.tests.test_review import make_result
+
+    def method_options() -> str:
+        page = client_for(audrey).get(url("detail", pk=implemented.pk))
+        start = page.text.index('name="method"')
+        return page.text[start : page.text.index("</select>", start)]
+
+    # No automated test ran since the fix: the method the service refuses is not offered.
+    options = method_options()
+    assert 'value="automated_test"' not in options and 'value="document_review"' in options
+    assert "selected" not in options.replace('value="" selected', "")
+    make_result(acme, "accounts_mfa_enabled", "pass", implemented.implemented_at)
+    options = method_options()
+    assert 'value="automated_test"' in options and 'value="" selected' in options
