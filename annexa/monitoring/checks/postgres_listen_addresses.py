@@ -7,7 +7,7 @@ from annexa.connectors.postgres import facts
 from annexa.monitoring.families import PostgresTest
 from annexa.monitoring.framework import Outcome, failed, passed
 
-WILDCARDS = frozenset({"*", "0.0.0.0", "::"})  # noqa: S104 - values we look for
+WILDCARDS = frozenset({"*", "0.0.0.0", "::"})  # noqa: S104 - values we look for  # nosec B104
 
 
 class PostgresListenAddresses(PostgresTest):
