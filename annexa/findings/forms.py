@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 
 from annexa.core.forms import attach_errors as core_attach_errors
 from annexa.findings import guidance
-from annexa.findings.choices import FindingGrade, GapNature
+from annexa.findings.choices import NONCONFORMITIES, FindingGrade, GapNature
 
 
 def members_of(org):
@@ -50,7 +50,14 @@ class FindingForm(forms.Form):
         label="Finding statement",
         help_text=guidance.STATEMENT_HINT,
     )
-    nature = forms.ChoiceField(choices=GapNature.choices, required=False, label="Nature of the gap")
+    nature = forms.ChoiceField(
+        choices=GapNature.choices,
+        required=False,
+        label="Nature of the gap",
+        help_text="Only for a nonconformity.",
+        # annexa.js shows the field only while the grade is a nonconformity.
+        widget=forms.Select(attrs={"data-show-when": "grade=" + " ".join(sorted(NONCONFORMITIES))}),
+    )
     evidence = VersionChoiceField(queryset=None, required=False, label="Objective evidence")
     auditees = forms.ModelMultipleChoiceField(queryset=None, required=False, label="Auditees")
     reason = forms.CharField(
@@ -66,6 +73,14 @@ class FindingForm(forms.Form):
             del self.fields["reason"]  # a new finding has no earlier grade to explain
         self.fields["evidence"].queryset = versions_of(org)
         self.fields["auditees"].queryset = members_of(org)
+
+    def clean(self) -> dict:
+        data = super().clean()
+        # Only a nonconformity has a gap nature: a nature left over from a grade changed on the
+        # page (or sent without the script that hides the field) is dropped, not refused.
+        if "grade" in self.fields and data.get("grade") not in NONCONFORMITIES:
+            data["nature"] = ""
+        return data
 
     @classmethod
     def initial_from(cls, values: dict) -> dict:

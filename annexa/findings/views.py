@@ -11,7 +11,7 @@ from django.views.generic import DetailView, FormView, ListView
 
 from annexa.core.views import LifecycleStepMixin, OrgViewMixin
 from annexa.findings import guidance, history, services
-from annexa.findings.choices import FINAL, FindingGrade, FindingStatus
+from annexa.findings.choices import FINAL, NONCONFORMITIES, FindingGrade, FindingStatus
 from annexa.findings.filters import filter_findings
 from annexa.findings.forms import AcknowledgeForm, CloseForm, FindingForm, ReasonForm, attach_errors
 from annexa.findings.models import Finding
@@ -230,6 +230,8 @@ class RaiseFromItemView(_FindingFormView):
         form = super().get_form(form_class)
         for name in FROM_ITEM:  # they come from the item, shown beside the form
             del form.fields[name]
+        if self.item().result not in NONCONFORMITIES:
+            del form.fields["nature"]  # only a nonconformity has a gap nature
         return form
 
     def get_initial(self) -> dict:

@@ -52,6 +52,7 @@ def test_it_prefills_the_raise_form_from_a_checklist_item(client_for, audrey, nc
         "MFA not enforced",
         audrey.user,
     )
+    assert finding.nature == "missing"
     again = client.get(url("raise-from-item", item_pk=nc_item.pk))
     assert again.status_code == 302 and again.url == url("detail", pk=finding.pk)
 
@@ -65,6 +66,26 @@ def test_it_explains_why_a_conforming_item_raises_nothing(client_for, audrey, au
     assert page.status_code == 200 and "Conformities stay on the checklist" in page.text
     response = client.post(url("raise-from-item", item_pk=item.pk), {"statement": "x"})
     assert response.status_code == 400 and not Finding.objects.exists()
+
+
+def test_it_offers_the_nature_of_the_gap_only_for_a_nonconformity(client_for, audrey, audit, soa):
+    from annexa.findings.tests.conftest import make_item
+
+    client = client_for(audrey)
+    form = client.get(url("create")).text
+    # annexa.js shows the field only while the grade is a nonconformity.
+    assert 'data-show-when="grade=major_nc minor_nc"' in form and 'name="nature"' in form
+    # A nature left from an earlier grade is dropped for an observation, not refused.
+    response = client.post(
+        url("create"),
+        {"grade": "observation", "control": "A.8.5", "statement": "A risk.", "nature": "missing"},
+    )
+    assert response.status_code == 302
+    assert Finding.objects.get().nature == ""
+    # Raised from an observation on the checklist: the field is not there at all.
+    item = make_item(audit, "observation")
+    page = client.get(url("raise-from-item", item_pk=item.pk))
+    assert page.status_code == 200 and 'name="nature"' not in page.text
 
 
 def test_it_raises_and_edits_a_finding_directly(client_for, audrey, control):

@@ -162,10 +162,32 @@
     if (!window.confirm(form.getAttribute("data-confirm"))) event.preventDefault();
   });
 
+  // data-show-when="grade=major_nc minor_nc": a field offered only while another field of its
+  // form has one of these values; hidden (with its paragraph) and not sent otherwise.
+  function applyShowWhen(field) {
+    var rule = (field.getAttribute("data-show-when") || "").split("=");
+    var other = field.form && field.form.elements.namedItem(rule[0]);
+    if (!other) return;
+    var shown = (rule[1] || "").split(/\s+/).indexOf(other.value) >= 0;
+    var holder = field.closest("p") || field;
+    holder.hidden = !shown;
+    field.disabled = !shown;
+  }
+
+  function applyAllShowWhen(root) {
+    (root || document).querySelectorAll("[data-show-when]").forEach(applyShowWhen);
+  }
+
+  document.addEventListener("DOMContentLoaded", function () { applyAllShowWhen(document); });
+  document.addEventListener("htmx:load", function (event) { applyAllShowWhen(event.detail.elt); });
+
   // data-navigate-on-change: a form with one select whose values are addresses (the
   // organization switcher); choosing one goes there.
   document.addEventListener("change", function (event) {
     var select = event.target;
+    if (select instanceof Element && select.form) {
+      select.form.querySelectorAll("[data-show-when]").forEach(applyShowWhen);
+    }
     if (!(select instanceof HTMLSelectElement)) return;
     var form = select.closest("form[data-navigate-on-change]");
     if (form && select.value) window.location.href = select.value;
