@@ -17,6 +17,15 @@ class FindingGrade(models.TextChoices):
 
 NONCONFORMITIES: frozenset[str] = frozenset({FindingGrade.MAJOR_NC, FindingGrade.MINOR_NC})
 
+# The badge class (annexa.css) of each grade, the same on every screen that shows one: the
+# findings, the checklist (whose result values are these) and the report's colours.
+GRADE_BADGES: dict[str, str] = {
+    FindingGrade.MAJOR_NC: "bad",
+    FindingGrade.MINOR_NC: "warn",
+    FindingGrade.OBSERVATION: "new",
+    FindingGrade.OFI: "",
+}
+
 
 class FindingStatus(models.TextChoices):
     """Nonconformities: draft → open → corrective action in progress → closed.

@@ -8,18 +8,12 @@ from django import template
 from django.utils.safestring import SafeString, mark_safe
 
 from annexa.audits.choices import ChecklistResult
+from annexa.findings.choices import GRADE_BADGES
 
 register = template.Library()
 
 SAFE_SCHEMES = ("http://", "https://", "mailto:")
-RESULT_BADGES = {
-    ChecklistResult.CONFORMING: "ok",
-    ChecklistResult.MAJOR_NC: "bad",
-    ChecklistResult.MINOR_NC: "bad",
-    ChecklistResult.OBSERVATION: "warn",
-    ChecklistResult.OFI: "new",
-    ChecklistResult.NOT_AUDITED: "",
-}
+RESULT_BADGES = {ChecklistResult.CONFORMING: "ok", ChecklistResult.NOT_AUDITED: "", **GRADE_BADGES}
 
 
 def safe_link(url: str) -> bool:

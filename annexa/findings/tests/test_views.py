@@ -163,3 +163,17 @@ def test_it_acknowledges_and_withdraws(client_for, audrey, colin, isla, control)
     observation.refresh_from_db()
     draft.refresh_from_db()
     assert (observation.status, draft.status) == ("acknowledged", "withdrawn")
+
+
+def test_a_grade_has_the_same_colour_on_the_findings_and_on_the_checklist():
+    from django.template.loader import render_to_string
+
+    from annexa.audits.templatetags.checklist import result_badge
+    from annexa.findings.choices import GRADE_BADGES, FindingGrade
+
+    for grade in FindingGrade.values:
+        badge = render_to_string("findings/_grade.html", {"grade": grade, "label": grade})
+        assert f'class="badge {result_badge(grade)}"' in badge, grade
+    # Major and minor stand apart (red and orange, as in the PDF report); a conformity is green.
+    assert [GRADE_BADGES[g] for g in ("major_nc", "minor_nc")] == ["bad", "warn"]
+    assert result_badge("conforming") == "ok" and "ok" not in GRADE_BADGES.values()
