@@ -59,11 +59,22 @@ def window_of(review: ManagementReview) -> sources.Window:
         .order_by("-frozen_at")
         .first()
     )
+    unsigned = None
+    if previous is None:  # "the first review" only when no review came before this one
+        earlier = (
+            ManagementReview.objects.for_org(review.organization)
+            .filter(pk__lt=review.pk)
+            .exclude(status=ReviewStatus.SIGNED_OFF)
+            .order_by("-pk")
+            .first()
+        )
+        unsigned = earlier.reference if earlier else None
     return sources.Window(
         since=previous.frozen_at if previous else None,
         previous=previous.reference if previous else None,
         own_prefix=f"{review.reference} ",
         today=timezone.localdate(),
+        unsigned=unsigned,
     )
 
 

@@ -128,3 +128,17 @@ def test_refreshing_keeps_an_edited_summary_unless_asked(review, isla):
     assert report.replaced == ["9.3.2.a"]
     row.refresh_from_db()
     assert row.summary == row.assembled["summary"] and not row.summary_edited
+
+
+def test_it_calls_a_review_the_first_only_when_none_came_before(review, isla):
+    assert services.window_of(review).period.endswith("(this is the first review)")
+    services.assemble(isla.ctx, review)
+    later = services.create_review(isla.ctx, title="Autumn", planned_date=dt.date(2026, 11, 2))
+    window = services.window_of(later)
+    # MR-2026-01 exists but is not signed off: the period still starts with the records, and
+    # the summaries say why instead of calling this the first review.
+    assert window.since is None and window.unsigned == review.reference
+    services.assemble(isla.ctx, later)
+    issues = inputs_of(later)["9.3.2.b"].summary
+    assert "first review" not in issues
+    assert f"since records began ({review.reference} is not signed off yet)" in issues
