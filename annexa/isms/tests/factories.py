@@ -126,4 +126,8 @@ FACTORIES = {
     Objective: make_objective,
     ObjectiveMeasurement: make_measurement,
 }
-ROUTE_KWARGS = {"control_id": sample_control, "version": scope_version}
+ROUTE_KWARGS = {
+    "control_id": sample_control,
+    "version": scope_version,
+    "fmt": lambda org: "docx",  # the SoA document's format
+}
