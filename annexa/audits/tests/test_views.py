@@ -185,6 +185,17 @@ def test_it_sets_requirement_owners(small, client_for, isla, colin, vera):
     assert viewer.post(url("requirement-owners"), {"requirement": "7.2"}).status_code == 403
 
 
+def test_a_refused_owner_change_answers_htmx_with_its_message(small, client_for, isla):
+    # A redirect would be followed by htmx and the whole page swapped into the table row.
+    response = client_for(isla).post(
+        url("requirement-owners"),
+        {"requirement": "7.2", "user": "999999"},
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 422 and response["Content-Type"].startswith("text/plain")
+    assert "Select a valid choice" in response.text
+
+
 def test_it_issues_the_feed_address_once(small, client_for, isla):
     client = client_for(isla)
     page = client.post(url("feed"), {"action": "rotate"}, follow=True)

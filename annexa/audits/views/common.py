@@ -37,5 +37,10 @@ def done(request: HttpRequest, url: str, message: str) -> HttpResponse:
 
 
 def failed(request: HttpRequest, url: str, exc: ValidationError) -> HttpResponse:
+    """The refusal: for htmx, the message itself (422, shown beside the control by annexa.js;
+    a redirect would be followed and its whole page swapped into a table row); otherwise a
+    redirect to ``url``, which shows the message."""
+    if is_htmx(request):
+        return HttpResponse(error_text(exc), status=422, content_type="text/plain; charset=utf-8")
     messages.error(request, error_text(exc))
     return redirect(url)
