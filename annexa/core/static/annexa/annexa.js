@@ -90,7 +90,8 @@
     var elt = detail.elt;
     var holder = elt && elt.closest && elt.closest("[hx-swap]");
     var swap = holder ? holder.getAttribute("hx-swap") || "" : "";
-    return /^\s*none\b/.test(swap) || !detail.target;
+    // "delete" would remove the target on a refusal: the message goes beside it instead.
+    return /^\s*(none|delete)\b/.test(swap) || !detail.target;
   }
 
   document.addEventListener("htmx:beforeSwap", function (event) {
@@ -112,7 +113,7 @@
     var holder = detail.elt && detail.elt.closest && detail.elt.closest("[data-swap-status]");
     var listed = holder && statuses(holder.getAttribute("data-swap-status")).indexOf(xhr.status) >= 0;
     if (!swapsNothing(detail) && xhr.status < 500 && type.indexOf("html") >= 0 &&
-        (listed || isFragment(body))) {
+        (isFragment(body) || (listed && !isFullPage(body)))) {
       clearRefusal(detail.elt);
       detail.shouldSwap = true;
       detail.isError = false;
