@@ -1,6 +1,7 @@
 """An auditor in a real browser works through a small audit: opens and generates the checklist,
 records a minor nonconformity with evidence uploaded on the spot, records the other items
-inline, draws a sample and records a result, and closes fieldwork (the audit moves to
+inline, draws a sample and records a result, is told fieldwork cannot close while the
+nonconformity has no finding, raises it from the item, and closes fieldwork (the audit moves to
 reporting)."""
 
 from __future__ import annotations
@@ -75,8 +76,23 @@ def test_it_walks_an_auditor_through_a_small_audit(page, audit, audrey):
         page.locator(f"#item-{items[subject].pk}").get_by_text("Saved (version 2)").wait_for()
     page.get_by_text("3 of 3 items assessed").wait_for()
 
-    # Close fieldwork: the audit moves to reporting.
+    # Fieldwork cannot close while the nonconformity has no finding: the page says why.
     page.reload()
+    page.get_by_text("Fieldwork cannot close yet").click()
+    page.get_by_text("A.8.5").filter(has_text="no nonconformity was raised").first.wait_for()
+    assert page.locator("#close-fieldwork").count() == 0
+
+    # Raise it from the item: the form starts from what the item recorded.
+    page.locator(f"#item-{items['A.8.5'].pk}").get_by_role("link", name="Raise finding").click()
+    page.get_by_label("The requirement, in your own words").fill(
+        "Administrators sign in with a second factor."
+    )
+    page.get_by_label("Nature of the gap").select_option("missing")
+    page.get_by_role("button", name="Raise as draft").click()
+    page.get_by_text("saved.").first.wait_for()
+
+    # Close fieldwork: the audit moves to reporting.
+    page.goto(f"/o/acme/audits/{audit.pk}/checklist/")
     page.get_by_role("button", name="Close fieldwork (move to reporting)").click()
     page.get_by_text("Fieldwork closed").wait_for()
     audit.refresh_from_db()
