@@ -115,12 +115,15 @@ def require_server_allowance(doing: str) -> None:
     import ipaddress
 
     from annexa.connectors import netguard
+    from annexa.core import security_log
 
     if netguard.refusal(ipaddress.ip_address("127.0.0.1"), netguard.configured_allow_list()):
+        security_log.event("connector refused on the Annexa server", doing=repr(doing))
         raise CollectError(
             f"{doing} acts on the server Annexa runs on, which is refused unless an "
             "administrator allows it: add 127.0.0.1/32 to ANNEXA_OUTBOUND_ALLOW"
         )
+    security_log.event("connector acting on the Annexa server", doing=repr(doing), pid=os.getpid())
 
 
 def find_tool(name: str) -> str:

@@ -10,6 +10,7 @@ from django.db import transaction
 from annexa.connectors import secrets as sealing
 from annexa.connectors.models import Connector
 from annexa.connectors.services.config import OBJECT_TYPE
+from annexa.core import security_log
 from annexa.core.tenancy import OrgContext
 from annexa.ledger import services as ledger
 
@@ -62,6 +63,12 @@ def rotate_keys(*, prune: bool = False) -> RotationSummary:
         }
         used |= {sealing.split_token(t)[0] for _reseal, tokens in _HOLDERS for t in tokens()}
         summary.removed_keys = sealing.remove_keys(set(ring.keys) - used - {ring.active})
+    security_log.event(
+        "connector secrets keyring rotated",
+        active_key=summary.key_id,
+        resealed=summary.resealed,
+        removed_keys=summary.removed_keys,
+    )
     return summary
 
 

@@ -158,3 +158,18 @@ def test_it_refuses_a_literal_private_url_when_saving(isla, settings, findings_s
     settings.OUTBOUND_ALLOW = ()
     with pytest.raises(ConfigInvalid, match="loopback"):
         services.create(isla.ctx, name="Bad", kind="ocsf", values={"url": findings_server})
+
+
+def test_acting_on_this_server_is_a_security_event(settings, caplog):
+    from annexa.connectors.base import CollectError, require_server_allowance
+
+    settings.OUTBOUND_ALLOW = ()
+    with caplog.at_level("INFO", logger="annexa.security"), pytest.raises(CollectError):
+        require_server_allowance("run mode (lynis audit system)")
+    settings.OUTBOUND_ALLOW = netguard.parse_allow_list("127.0.0.1/32")
+    with caplog.at_level("INFO", logger="annexa.security"):
+        require_server_allowance("run mode (lynis audit system)")
+    lines = [r.getMessage() for r in caplog.records if r.name == "annexa.security"]
+    assert lines[0].startswith("connector refused on the Annexa server")
+    assert lines[1].startswith("connector acting on the Annexa server")
+    assert all("lynis audit system" in line for line in lines)

@@ -131,3 +131,12 @@ class TestSecretValue:
     def test_it_compares_by_value(self):
         assert Secret("a") == Secret("a")
         assert Secret("a") != Secret("b")
+
+
+def test_a_rotation_is_a_security_event_without_any_secret(acme, caplog):
+    make_connector(acme)
+    with caplog.at_level("INFO", logger="annexa.security"):
+        summary = rotate_keys()
+    (line,) = [r.getMessage() for r in caplog.records if r.name == "annexa.security"]
+    assert "keyring rotated" in line and summary.key_id in line and "resealed=1" in line
+    assert "token-" not in line  # the sealed value itself is never logged
