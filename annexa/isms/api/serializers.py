@@ -353,7 +353,7 @@ class ObjectiveWithdrawSerializer(serializers.Serializer):
 
 
 class SoAApproveSerializer(serializers.Serializer):
-    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+    note = api.TextField(required=False, allow_blank=True, default="", max_length=2000)
 
 
 class SoAApprovalSerializer(serializers.ModelSerializer):
