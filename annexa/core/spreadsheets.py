@@ -130,7 +130,9 @@ def write_xlsx(
     bold = Font(bold=True)
 
     def cell(value: object, font: Font | None = None) -> WriteOnlyCell:
-        c = WriteOnlyCell(sheet, value=ILLEGAL_XML.sub("", neutralise(value)))
+        # Strip what XML cannot hold first: "\x1b=" must not become a bare "=".
+        text = "" if value is None else value if isinstance(value, str) else str(value)
+        c = WriteOnlyCell(sheet, value=neutralise(ILLEGAL_XML.sub("", text)))
         c.data_type = "s"  # never a formula, whatever the text looks like
         if font is not None:
             c.font = font

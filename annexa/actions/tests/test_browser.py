@@ -20,7 +20,7 @@ def test_it_edits_the_five_whys_with_htmx(page, colin, action):
     page.locator("input[name=why]").nth(2).fill("Why were they exempt?")
     page.locator("input[name=because]").nth(2).fill("Nobody reviewed the exemptions.")
     page.click("button[value='remove-1']")
-    page.wait_for_function("document.querySelectorAll('.why-row').length === 2")
+    page.wait_for_function("() => document.querySelectorAll('.why-row').length === 2")
     assert page.url.endswith(f"/actions/{action.pk}/")  # swapped in place, no navigation
     page.click("button[value=save]")
     page.wait_for_selector("#root-cause .msg-success")
