@@ -32,13 +32,13 @@ class Window:
     previous: str | None  # the previous review's reference
     own_prefix: str  # "MR-2026-02 ": this review's own decisions are not "previous" actions
     today: dt.date
-    # The latest earlier review not signed off yet (it does not start the period), if any.
-    unsigned: str | None = None
+    # The latest earlier review not held yet (it does not start the period), if any.
+    not_held: str | None = None
 
     @property
     def period(self) -> str:
-        if self.since is None and self.unsigned:
-            return f"since records began ({self.unsigned} is not signed off yet)"
+        if self.since is None and self.not_held:
+            return f"since records began ({self.not_held} has not been held yet)"
         if self.since is None:
             return "since records began (this is the first review)"
         return f"since {self.previous} ({timezone.localtime(self.since):%Y-%m-%d})"

@@ -50,31 +50,28 @@ def ensure_inputs(ctx: OrgContext, review: ManagementReview) -> list[ReviewInput
 
 
 def window_of(review: ManagementReview) -> sources.Window:
-    """The period the review looks back on: since the last signed-off review's inputs froze."""
+    """The period the review looks back on: since the inputs of the last review held before it
+    froze. A held review counts whether or not top management has signed it off yet: its
+    meeting took place and its inputs no longer change."""
     moment = review.frozen_at or timezone.now()
+    reviews = ManagementReview.objects.for_org(review.organization).exclude(pk=review.pk)
     previous = (
-        ManagementReview.objects.for_org(review.organization)
-        .filter(status=ReviewStatus.SIGNED_OFF, frozen_at__lt=moment)
-        .exclude(pk=review.pk)
+        reviews.filter(
+            status__in=(ReviewStatus.HELD, ReviewStatus.SIGNED_OFF), frozen_at__lt=moment
+        )
         .order_by("-frozen_at")
         .first()
     )
-    unsigned = None
+    not_held = None
     if previous is None:  # "the first review" only when no review came before this one
-        earlier = (
-            ManagementReview.objects.for_org(review.organization)
-            .filter(pk__lt=review.pk)
-            .exclude(status=ReviewStatus.SIGNED_OFF)
-            .order_by("-pk")
-            .first()
-        )
-        unsigned = earlier.reference if earlier else None
+        earlier = reviews.filter(pk__lt=review.pk, status=ReviewStatus.DRAFT).order_by("-pk")
+        not_held = earlier.values_list("reference", flat=True).first()
     return sources.Window(
         since=previous.frozen_at if previous else None,
         previous=previous.reference if previous else None,
         own_prefix=f"{review.reference} ",
         today=timezone.localdate(),
-        unsigned=unsigned,
+        not_held=not_held,
     )
 
 

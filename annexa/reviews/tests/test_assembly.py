@@ -135,10 +135,27 @@ def test_it_calls_a_review_the_first_only_when_none_came_before(review, isla):
     services.assemble(isla.ctx, review)
     later = services.create_review(isla.ctx, title="Autumn", planned_date=dt.date(2026, 11, 2))
     window = services.window_of(later)
-    # MR-2026-01 exists but is not signed off: the period still starts with the records, and
-    # the summaries say why instead of calling this the first review.
-    assert window.since is None and window.unsigned == review.reference
+    # MR-2026-01 exists but its meeting has not taken place: the period still starts with the
+    # records, and the summaries say why instead of calling this the first review.
+    assert window.since is None and window.not_held == review.reference
     services.assemble(isla.ctx, later)
     issues = inputs_of(later)["9.3.2.b"].summary
     assert "first review" not in issues
-    assert f"since records began ({review.reference} is not signed off yet)" in issues
+    assert f"since records began ({review.reference} has not been held yet)" in issues
+
+
+def test_a_held_review_not_yet_signed_off_starts_the_next_period(review, isla):
+    """The demo's state: MR-2026-01 was held (its inputs froze) and awaits the owner's
+    sign-off; the next review looks back to it, not to the beginning of the records."""
+    held = ready_to_sign(isla.ctx, review)
+    isms.save_issue(isla.ctx, {"kind": "internal", "description": "A second office opens."})
+    later = services.create_review(isla.ctx, title="Autumn", planned_date=dt.date(2026, 11, 2))
+    window = services.window_of(later)
+    assert window.previous == held.reference and window.since == held.frozen_at
+    services.assemble(isla.ctx, later)
+    inputs = inputs_of(later)
+    assert all("first review" not in row.summary for row in inputs.values())
+    issues = inputs["9.3.2.b"]
+    assert f"since {held.reference} (" in issues.summary
+    changes = rows_of(issues.assembled, "Changes")
+    assert [r[2] for r in changes] == ["Internal: A second office opens."]
