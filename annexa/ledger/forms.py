@@ -6,9 +6,11 @@ from django import forms
 
 
 class EntryFilterForm(forms.Form):
-    """Narrow the entry list to one kind of object and/or one actor."""
+    """Narrow the entry list to one kind of object, one object (its id, as pages link to its
+    entries) and/or one actor."""
 
     object_type = forms.ChoiceField(required=False, label="Object type")
+    object_id = forms.CharField(required=False, label="Object id", max_length=128)
     actor = forms.ChoiceField(required=False, label="Actor")
 
     def __init__(self, *args, object_types: list[str], actors: list[str], **kwargs) -> None:
@@ -19,7 +21,7 @@ class EntryFilterForm(forms.Form):
     def filter(self, queryset):
         if not self.is_valid():
             return queryset
-        for name in ("object_type", "actor"):
+        for name in ("object_type", "object_id", "actor"):
             if self.cleaned_data.get(name):
                 queryset = queryset.filter(**{name: self.cleaned_data[name]})
         return queryset

@@ -69,3 +69,30 @@ def test_it_serves_the_public_key(vera, client_for, signing_key):
     response = client_for(vera).get("/o/acme/ledger/public-key.pem")
     assert response.status_code == 200
     assert response.content.startswith(b"-----BEGIN PUBLIC KEY-----")
+
+
+def test_it_filters_entries_of_one_object(isla, client_for):
+    _append(isla.ctx, 3, object_type="evidence")
+    page = client_for(isla).get("/o/acme/ledger/", {"object_type": "evidence", "object_id": "1"})
+    assert [(e.object_type, e.object_id) for e in page.context["page"]] == [("evidence", "1")]
+
+
+def test_the_evidence_page_names_people_and_links_its_entries_instead_of_its_uid(
+    isla, acme, client_for
+):
+    import re
+    from html import unescape
+
+    from annexa.evidence.tests.factories import make_version
+
+    version = make_version(acme)
+    evidence = version.evidence
+    page = client_for(isla).get(f"/o/acme/evidence/{evidence.pk}/")
+    assert page.status_code == 200
+    body = page.text.split("<main", 1)[-1]
+    visible = unescape(re.sub(r"<[^>]+>", " ", re.sub(r"(?s)<script.*?</script>", "", body)))
+    assert str(evidence.uid) not in visible
+    link = f"/o/acme/ledger/?object_type=evidence&amp;object_id={evidence.uid}"
+    assert link in page.text
+    entries = client_for(isla).get(unescape(link))
+    assert [e.object_id for e in entries.context["page"]] == [str(evidence.uid)]
