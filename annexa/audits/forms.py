@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from django import forms
 
+from annexa.audits import picker
 from annexa.audits.choices import AUDIT_STATUS_ORDER, AuditKind, MilestoneKind, TeamRole
 from annexa.audits.models import AuditProgramme
 from annexa.audits.services.common import members_of
+from annexa.audits.services.scope import excluded_controls, excluded_message
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -81,7 +83,10 @@ class GapReasonForm(forms.Form):
 
 
 class AuditForm(forms.Form):
-    """An audit's fields and its scope pickers."""
+    """An audit's fields and its scope pickers (``annexa.audits.picker``).
+
+    ``kept``: the controls the audit already has; one the SoA excluded since stays allowed.
+    """
 
     title = forms.CharField(max_length=200)
     kind = forms.ChoiceField(choices=AuditKind.choices, label="Type")
@@ -97,36 +102,89 @@ class AuditForm(forms.Form):
         help_text="What could not be examined, and why.",
     )
     auditees = MembersChoiceField(queryset=None, required=False)
-    requirements = forms.MultipleChoiceField(
-        required=False, widget=forms.SelectMultiple(attrs={"size": 12})
+    requirements = forms.MultipleChoiceField(required=False, widget=forms.CheckboxSelectMultiple)
+    requirements_groups = forms.MultipleChoiceField(
+        required=False, widget=forms.CheckboxSelectMultiple
     )
-    controls = forms.MultipleChoiceField(
-        required=False, widget=forms.SelectMultiple(attrs={"size": 12})
-    )
+    controls = forms.MultipleChoiceField(required=False, widget=forms.CheckboxSelectMultiple)
+    controls_groups = forms.MultipleChoiceField(required=False, widget=forms.CheckboxSelectMultiple)
     units = forms.ModelMultipleChoiceField(queryset=None, required=False, label="Units and systems")
     scope_reason = forms.CharField(
         max_length=500, required=False, help_text="Why the items you add are in scope."
     )
 
-    def __init__(self, *args, org, **kwargs) -> None:
-        from annexa.catalog.models import Control, Requirement
+    PICKERS = ("requirements", "controls")
+
+    def __init__(self, *args, org, kept=(), **kwargs) -> None:
         from annexa.isms.models import OrgUnit
 
         super().__init__(*args, **kwargs)
+        self.org, self.kept = org, set(kept)
         self.fields["auditees"].queryset = members_of(org)
         self.fields["units"].queryset = OrgUnit.objects.for_org(org).order_by("name")
-        self.fields["requirements"].choices = [
-            (r.id, f"{r.id} {r.title}") for r in Requirement.objects.filter(auditable=True)
-        ]
-        controls = Control.objects.all()
-        self.fields["controls"].choices = [(c.id, f"{c.id} {c.title}") for c in controls]
+        self.pickers = {
+            "requirements": picker.Picker(
+                "requirements",
+                "Requirements (clauses 4 to 10)",
+                "Search by number or words; a whole clause adds each of its requirements.",
+                picker.requirement_groups(),
+            ),
+            "controls": picker.Picker(
+                "controls",
+                "Annex A controls",
+                "Each control shows what the Statement of Applicability says. A whole theme "
+                "adds its controls except those the SoA marks not applicable.",
+                picker.control_groups(org),
+            ),
+        }
+        for name, chooser in self.pickers.items():
+            self.fields[name].choices = [
+                (o.value, o.label) for g in chooser.groups for o in g.options
+            ]
+            self.fields[chooser.groups_name].choices = [(g.key, g.title) for g in chooser.groups]
+
+    def picker_for(self, name: str) -> picker.Picker:
+        """The picker ``name`` with the boxes ticked as submitted (or as the audit has them)."""
+        chooser = self.pickers[name]
+        chooser.check(self[name].value() or [], self[chooser.groups_name].value() or [])
+        chooser.errors = list(self.errors.get(name, [])) + list(
+            self.errors.get(chooser.groups_name, [])
+        )
+        return chooser
+
+    @property
+    def requirement_picker(self) -> picker.Picker:
+        return self.picker_for("requirements")
+
+    @property
+    def control_picker(self) -> picker.Picker:
+        return self.picker_for("controls")
+
+    def fields_before_pickers(self) -> list:
+        return [self[n] for n in self.fields if n in self.FIELDS]
+
+    def fields_after_pickers(self) -> list:
+        return [self[n] for n in ("units", "scope_reason")]
 
     def clean(self):
         data = super().clean()
         start, end = data.get("planned_start"), data.get("planned_end")
         if start and end and end < start:
             self.add_error("planned_end", "The planned end cannot be before the planned start.")
+        for name, chooser in self.pickers.items():
+            if name in data and chooser.groups_name in data:
+                added = chooser.members(data[chooser.groups_name])
+                data[name] = list(dict.fromkeys([*data[name], *added]))
+        if "controls" in data:
+            excluded = excluded_controls(self.org, set(data["controls"]) - self.kept)
+            if excluded:
+                self.add_error("controls", excluded_message(excluded))
         return data
+
+    def scope_ids(self) -> tuple[set, set, set]:
+        """The chosen requirement ids, control ids and unit keys (to compare with an audit's)."""
+        data = self.cleaned_data
+        return set(data["requirements"]), set(data["controls"]), {u.pk for u in data["units"]}
 
     FIELDS = (
         "title",

@@ -261,7 +261,7 @@ def _set_auditees(ctx: OrgContext, audit: Audit, users: Sequence) -> None:
 def set_scope(ctx: OrgContext, audit: Audit, scope: Scope) -> Audit:
     """Replace the audit's scope; kept items keep their reasons, new ones get ``scope``'s."""
     ctx.require(MANAGE)
-    check_scope(ctx, scope)
+    check_scope(ctx, scope, kept=audit.scope_controls.values_list("control_id", flat=True))
     with transaction.atomic():
         if _lock(audit).status not in SCOPE_STATUSES:
             raise ValidationError(

@@ -22,8 +22,33 @@ class Scope:
     origin: str = ScopeOrigin.MANUAL
 
 
-def check_scope(ctx: OrgContext, scope: Scope) -> None:
-    """Every id exists in the catalog and every unit belongs to the organization."""
+def excluded_controls(org, ids) -> list:
+    """The controls among ``ids`` that the organization's SoA excludes: marked not applicable
+    with a justification (a decision, not an entry nobody has decided yet), in catalog order."""
+    from annexa.catalog.models import Control
+    from annexa.isms.models import SoAEntry
+
+    excluded = (
+        SoAEntry.objects.for_org(org)
+        .filter(control_id__in=list(ids), applicable=False)
+        .exclude(justification="")
+        .values("control_id")
+    )
+    return list(Control.objects.filter(id__in=excluded).order_by("sort_key"))
+
+
+def excluded_message(controls) -> str:
+    names = "; ".join(f"{c.id} {c.title}" for c in controls)
+    return (
+        f"Not applicable in the Statement of Applicability: {names}. An audit examines the "
+        "controls the SoA includes: take these out of the scope, or change the SoA first."
+    )
+
+
+def check_scope(ctx: OrgContext, scope: Scope, kept=()) -> None:
+    """Every id exists in the catalog and every unit belongs to the organization; a control
+    chosen by hand (not copied) is one the SoA does not exclude, unless the audit already had
+    it (``kept``: an exclusion decided after the audit was scoped does not lock its form)."""
     from annexa.catalog.models import Control, Requirement
 
     errors: dict[str, str] = {}
@@ -37,6 +62,10 @@ def check_scope(ctx: OrgContext, scope: Scope) -> None:
     )
     if unknown:
         errors["controls"] = f"Unknown control(s): {', '.join(sorted(unknown))}."
+    elif scope.origin != ScopeOrigin.COPY:
+        excluded = excluded_controls(ctx.org, set(scope.controls) - set(kept))
+        if excluded:
+            errors["controls"] = excluded_message(excluded)
     if any(getattr(u, "organization_id", None) != ctx.org.pk for u in scope.units):
         errors["units"] = "Choose units of this organization only."
     if errors:

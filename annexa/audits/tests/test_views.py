@@ -14,9 +14,9 @@ from annexa.isms import services as isms_services
 START = dt.date(2026, 1, 5)
 
 
-@pytest.fixture
-def small(acme, catalog, isla, colin):
-    """Acme with A.8.5 (owned by Colin) and A.5.15 applicable, and a planned programme."""
+def planned_programme(acme, isla, colin, excluded: dict[str, str] | None = None):
+    """Acme with A.8.5 (owned by Colin) and A.5.15 applicable, the controls of ``excluded``
+    marked not applicable with their reasons (the rest undecided), and a planned programme."""
     isms_services.ensure_soa(acme)
     for control_id in ("A.8.5", "A.5.15"):
         isms_services.update_soa_entry(
@@ -24,8 +24,17 @@ def small(acme, catalog, isla, colin):
             control_id,
             {"applicable": True, "justification": "Needed.", "control_owner": colin.user},
         )
+    for control_id, reason in (excluded or {}).items():
+        isms_services.update_soa_entry(
+            isla.ctx, control_id, {"applicable": False, "justification": reason}
+        )
     programme = programme_service.create_programme(isla.ctx, start_date=START)
     return programme_service.plan_programme(isla.ctx, programme)
+
+
+@pytest.fixture
+def small(acme, catalog, isla, colin):
+    return planned_programme(acme, isla, colin)
 
 
 def url(name: str, **kwargs) -> str:

@@ -42,10 +42,44 @@ def scope_of(form: AuditForm, reason: str) -> service.Scope:
     )
 
 
-class AuditCreateView(OrgViewMixin, ObjectMixin, TemplateView):
-    """A new audit in the programme ``pk``, with its scope."""
+# The name of the button that confirms a change which withdraws the programme's approval.
+CONFIRM_WITHDRAWAL = "withdraw_approval"
+
+
+def withdrawal_pending(request, programme: AuditProgramme) -> bool:
+    """Whether saving would withdraw ``programme``'s approval and nobody confirmed that yet."""
+    return programme.is_approved and request.POST.get(CONFIRM_WITHDRAWAL) != "yes"
+
+
+def saved_message(audit: Audit, verb: str, approved: bool) -> str:
+    if not approved:
+        return f"{audit.reference} {verb}."
+    return (
+        f"{audit.reference} {verb}. The approval of {audit.programme} was withdrawn: "
+        "approve the programme again once its plan is final."
+    )
+
+
+class AuditFormMixin:
+    """The audit form page; a change that would withdraw the programme's approval is shown
+    again with a confirmation (``confirm_withdrawal``) before it is saved."""
 
     template_name = "audits/audit_form.html"
+
+    def answer(self, form, programme, *, audit=None, confirm=False, status=200):
+        context = self.get_context_data(
+            form=form,
+            audit=audit,
+            programme=programme,
+            confirm_withdrawal=confirm,
+            confirm_name=CONFIRM_WITHDRAWAL,
+        )
+        return self.render_to_response(context, status=status)
+
+
+class AuditCreateView(AuditFormMixin, OrgViewMixin, ObjectMixin, TemplateView):
+    """A new audit in the programme ``pk``, with its scope."""
+
     model = AuditProgramme
     permission_required = MANAGE
 
@@ -53,19 +87,21 @@ class AuditCreateView(OrgViewMixin, ObjectMixin, TemplateView):
         require_manage(self)
         programme = self.get_object()
         form = AuditForm(org=self.ctx.org, initial={"criteria": programme.criteria})
-        return self.render_to_response(self.get_context_data(form=form, programme=programme))
+        return self.answer(form, programme)
 
     def post(self, request, **kwargs):
         programme = self.get_object()
         form = AuditForm(request.POST, org=self.ctx.org)
         if form.is_valid():
+            if withdrawal_pending(request, programme):
+                return self.answer(form, programme, confirm=True)
+            approved = programme.is_approved
             try:
                 audit = self.create(programme, form)
-                return done(request, audit_url(audit), f"{audit.reference} created.")
+                return done(request, audit_url(audit), saved_message(audit, "created", approved))
             except ValidationError as exc:
                 attach_errors(form, exc)
-        context = self.get_context_data(form=form, programme=programme)
-        return self.render_to_response(context, status=422)
+        return self.answer(form, programme, status=422)
 
     def create(self, programme: AuditProgramme, form: AuditForm) -> Audit:
         data = form.cleaned_data
@@ -122,10 +158,9 @@ def audit_context(audit: Audit, ctx) -> dict:
     }
 
 
-class AuditEditView(OrgViewMixin, ObjectMixin, TemplateView):
+class AuditEditView(AuditFormMixin, OrgViewMixin, ObjectMixin, TemplateView):
     """The audit's fields and scope."""
 
-    template_name = "audits/audit_form.html"
     model = Audit
     permission_required = MANAGE
 
@@ -139,23 +174,37 @@ class AuditEditView(OrgViewMixin, ObjectMixin, TemplateView):
             controls=list(audit.scope_controls.values_list("control_id", flat=True)),
             units=list(audit.units.all()),
         )
-        form = AuditForm(org=self.ctx.org, initial=initial)
-        context = self.get_context_data(form=form, audit=audit, programme=audit.programme)
-        return self.render_to_response(context)
+        form = AuditForm(org=self.ctx.org, initial=initial, kept=initial["controls"])
+        return self.answer(form, audit.programme, audit=audit)
 
     def post(self, request, **kwargs):
         audit = self.get_object()
-        form = AuditForm(request.POST, org=self.ctx.org)
+        programme = audit.programme
+        kept = audit.scope_controls.values_list("control_id", flat=True)
+        form = AuditForm(request.POST, org=self.ctx.org, kept=kept)
         if form.is_valid():
+            rescoped = audit.status in service.SCOPE_STATUSES and scope_changes(audit, form)
+            if rescoped and withdrawal_pending(request, programme):
+                return self.answer(form, programme, audit=audit, confirm=True)
+            approved = rescoped and programme.is_approved
             try:
                 service.update_audit(self.ctx, audit, form.changes())
                 if audit.status in service.SCOPE_STATUSES:
                     service.set_scope(self.ctx, audit, scope_of(form, f"Added by {self.ctx.actor}"))
-                return done(request, audit_url(audit), f"{audit.reference} saved.")
+                return done(request, audit_url(audit), saved_message(audit, "saved", approved))
             except ValidationError as exc:
                 attach_errors(form, exc)
-        context = self.get_context_data(form=form, audit=audit, programme=audit.programme)
-        return self.render_to_response(context, status=422)
+        return self.answer(form, programme, audit=audit, status=422)
+
+
+def scope_changes(audit: Audit, form: AuditForm) -> bool:
+    """Whether the form's scope differs from the audit's (saving it changes the plan)."""
+    current = (
+        set(audit.scope_requirements.values_list("requirement_id", flat=True)),
+        set(audit.scope_controls.values_list("control_id", flat=True)),
+        set(audit.scope_units.values_list("unit_id", flat=True)),
+    )
+    return form.scope_ids() != current
 
 
 class AuditActionView(OrgViewMixin, ObjectMixin, View):
