@@ -9,7 +9,9 @@
   check id (reviewed, a reason per check), whatever Prowler version wrote the file: Prowler's
   own ``ISO27001-2022`` entries change between versions and mostly disagree with what the
   check tests, so a finding's entries are kept as ``related`` only.
-- Lynis tests map by test group, with single-test overrides (``data/lynis_tests.json``).
+- Lynis tests land on the controls ``data/lynis_tests.json`` names for their id, else for their
+  test group (reviewed for Lynis 3.0.8, a reason per line). Most tests that only record a fact
+  about the host count for no control; a line's ``related`` controls are shown, never counted.
 
 Everything that cannot be mapped keeps the reason, so the import summary can say why.
 """
@@ -79,6 +81,29 @@ def lynis_mapping() -> dict:
 
 
 @dataclass(frozen=True, slots=True)
+class LynisLine:
+    """One reviewed line of ``lynis_tests.json`` (a test id or a test group)."""
+
+    key: str
+    controls: tuple[str, ...]
+    related: tuple[str, ...]
+    reason: str
+
+
+def lynis_line(test_id: str) -> LynisLine | None:
+    """The line of the test id, else of its group (the part before the dash), if any."""
+    data = lynis_mapping()
+    group = test_id.split("-", 1)[0]
+    for section, key in (("tests", test_id), ("groups", group)):
+        line = data[section].get(key)
+        if line is not None:
+            return LynisLine(
+                key, tuple(line["controls"]), tuple(line.get("related", ())), line["reason"]
+            )
+    return None
+
+
+@dataclass(frozen=True, slots=True)
 class RuleLine:
     """One reviewed line of ``ssg_rules.json``: the rules it matches and what they test."""
 
@@ -106,6 +131,58 @@ def mapping_version() -> str:
         f"prowler{_data('prowler_checks.json')['version']}-lynis{lynis_mapping()['version']}"
         f"-ssg{_data('ssg_rules.json')['version']}"
     )
+
+
+TABLES = ("ssg_rules.json", "lynis_tests.json", "prowler_checks.json")
+MIN_REASON = 20  # characters: a reason says what the rule checks and which control that is
+
+
+@dataclass(frozen=True, slots=True)
+class TableLine:
+    """One line of any reviewed mapping table, in one shape for checking them all."""
+
+    key: str  # the SSG pattern, the Lynis test id or group, the Prowler check id
+    controls: tuple[str, ...]
+    related: tuple[str, ...]
+    reason: str
+
+
+def table_lines(document: dict) -> list[TableLine]:
+    """The lines of a mapping table document (one of ``TABLES``, as read from its file)."""
+    if "rules" in document:
+        entries = [(line.get("pattern", ""), line) for line in document["rules"]]
+    elif "checks" in document:
+        entries = list(document["checks"].items())
+    else:
+        entries = [*document.get("groups", {}).items(), *document.get("tests", {}).items()]
+    return [
+        TableLine(
+            str(key),
+            tuple(entry.get("controls", ())),
+            tuple(entry.get("related", ())),
+            str(entry.get("reason") or "").strip(),
+        )
+        for key, entry in entries
+    ]
+
+
+def table_problems(document: dict, known: set[str]) -> list[str]:
+    """What is wrong with a mapping table: no version, a line without a reason, a control
+    that is not an Annex A control of the catalog (``known``), or a control named both as
+    tested and as related (a related control must never be able to count)."""
+    problems = [] if str(document.get("version") or "").strip() else ["the table has no version"]
+    lines = table_lines(document)
+    if not lines:
+        problems.append("the table has no lines")
+    for line in lines:
+        if len(line.reason) < MIN_REASON:
+            problems.append(f"{line.key}: no reason (or one too short to say anything)")
+        for control in (*line.controls, *line.related):
+            if control not in known:
+                problems.append(f"{line.key}: {control!r} is not an Annex A control")
+        if both := sorted(set(line.controls) & set(line.related)):
+            problems.append(f"{line.key}: {', '.join(both)} named as tested and as related")
+    return problems
 
 
 class Mapper:
@@ -200,16 +277,15 @@ class Mapper:
 
     # --- Lynis ---------------------------------------------------------------------------
 
-    def lynis_test(self, test_id: str) -> tuple[tuple[str, ...], str]:
-        data = lynis_mapping()
-        group = test_id.split("-", 1)[0]
-        if test_id in data["tests"]:
-            return tuple(data["tests"][test_id]), ""
-        if group in data["unmapped"]:
-            return (), data["unmapped"][group]
-        if group in data["groups"]:
-            return tuple(data["groups"][group]), ""
-        return (), f"no Annex A mapping for the Lynis test group {group}"
+    def lynis_test(self, test_id: str) -> tuple[tuple[str, ...], tuple[str, ...], str]:
+        """The controls a Lynis test counts for, its related ones, and why it counts for none."""
+        line = lynis_line(test_id)
+        if line is None:
+            group = test_id.split("-", 1)[0]
+            return (), (), f"the Lynis test group {group} is not in Annexa's reviewed Lynis table"
+        reason = "" if line.controls else f"tests no Annex A control on its own ({line.reason})"
+        related = tuple(c for c in line.related if c not in line.controls)
+        return line.controls, related, reason
 
     def lynis(self, report: LynisReport) -> Iterator[Finding]:
         """One finding per Lynis test: failed when it raised a warning or suggestion,
@@ -226,7 +302,7 @@ class Mapper:
             yield self._lynis_finding(test_id, "not_applicable", "skipped by Lynis", host)
 
     def _lynis_finding(self, test_id: str, status: str, text: str, host: str) -> Finding:
-        controls, reason = self.lynis_test(test_id)
+        controls, related, reason = self.lynis_test(test_id)
         return Finding(
             tool="lynis",
             rule=test_id,
@@ -236,6 +312,7 @@ class Mapper:
             resource=host,
             controls=controls,
             unmapped=reason,
+            related=related,
         )
 
 

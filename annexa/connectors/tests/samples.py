@@ -26,6 +26,8 @@ LYNIS = "lynis/lynis-report-debian12.dat"
 PROWLER = tuple(
     f"prowler/example_output_{cloud}.ocsf.json" for cloud in ("aws", "azure", "gcp", "kubernetes")
 )
+# Real Prowler runs against a local AWS emulator, one file per Prowler version (README).
+PROWLER_RUNS: tuple[str, ...] = ()
 
 
 def sample(relative: str) -> Path:
