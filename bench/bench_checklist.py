@@ -4,7 +4,13 @@
   requirement and all 93 Annex A controls of the real catalog (one audit per run, timed alone);
 * **page**: ``GET`` of the checklist page of an audit with 200 items and 2,000 evidence items
   linked to them (each also on file for the item's subject), through Django's test client with
-  a logged-in auditor, after one warm-up request; the query count is reported too.
+  a logged-in auditor, after one warm-up request; the query count is reported too;
+* **pdf** (SQLite only): ``checklist_io.export_pdf`` of a full-scope audit filled in as a team
+  would fill it: every item with a result, methods, what was examined, the analysis and the
+  verification, Markdown notes and auditees; five evidence versions linked to each item (also on
+  file for its subject, 1,120 in all) and a sample of 25 records on every tenth item. The PDF is
+  rendered by the worker process; its CPU time is printed next to the wall time, as the machine
+  may be shared.
 
 ``run()`` starts one worker process per database with a fresh temporary ANNEXA_HOME: SQLite
 always, PostgreSQL when ``ANNEXA_BENCH_DATABASE_URL`` is set or 127.0.0.1:5432 answers (in a
@@ -34,18 +40,22 @@ ROOT = Path(__file__).resolve().parents[1]
 RUNS = 5
 PAGE_ITEMS = 200
 EVIDENCE = 2000
+PDF_RUNS = 2
+PDF_EVIDENCE_PER_ITEM = 5
+PDF_SAMPLE_EVERY = 10
+PDF_SAMPLE_RECORDS = 25
 LOCAL_POSTGRES = "postgres://postgres@127.0.0.1:5432/postgres"
 
 
-def run(runs: int = RUNS) -> dict:
-    """Figures for SQLite and, when reachable, PostgreSQL."""
-    figures = _prefixed("sqlite", _spawn(None, runs))
+def run(runs: int = RUNS, pdf: int = PDF_RUNS) -> dict:
+    """Figures for SQLite and, when reachable, PostgreSQL; ``pdf`` renders of the PDF."""
+    figures = _prefixed("sqlite", _spawn(None, runs, pdf))
     server = _postgres_server()
     if server is None:
         figures["postgresql"] = "not reachable: skipped"
         return figures
     with _scratch_database(server) as url:
-        figures.update(_prefixed("postgresql", _spawn(url, runs)))
+        figures.update(_prefixed("postgresql", _spawn(url, runs, 0)))
     return figures
 
 
@@ -53,7 +63,7 @@ def _prefixed(prefix: str, figures: dict) -> dict:
     return {f"{prefix} {key}": value for key, value in figures.items()}
 
 
-def _spawn(database_url: str | None, runs: int) -> dict:
+def _spawn(database_url: str | None, runs: int, pdf: int) -> dict:
     with tempfile.TemporaryDirectory(prefix="annexa-bench-checklist-") as home:
         env = {k: v for k, v in os.environ.items() if not k.startswith("ANNEXA_")}
         env.update(
@@ -63,11 +73,16 @@ def _spawn(database_url: str | None, runs: int) -> dict:
             ANNEXA_ALLOWED_HOSTS="testserver",
             PYTHONPATH=str(ROOT),
             DJANGO_SETTINGS_MODULE="annexa.settings",
+            # Measured, not stopped: a slow PDF is a figure here, not a failure.
+            ANNEXA_REPORT_PDF_SECONDS="1800",
         )
         if database_url:
             env["ANNEXA_DATABASE_URL"] = database_url
         result = subprocess.run(
-            [sys.executable, "-m", "bench.bench_checklist", "--worker", "--runs", str(runs)],
+            [
+                *(sys.executable, "-m", "bench.bench_checklist", "--worker"),
+                *("--runs", str(runs), "--pdf", str(pdf)),
+            ],
             cwd=ROOT,
             env=env,
             capture_output=True,
@@ -110,7 +125,7 @@ def _scratch_database(server_url: str) -> Iterator[str]:
 # --- the worker ------------------------------------------------------------------------------
 
 
-def _worker(runs: int) -> dict:
+def _worker(runs: int, pdf: int) -> dict:
     import django
 
     django.setup()
@@ -121,7 +136,10 @@ def _worker(runs: int) -> dict:
     call_command("migrate", interactive=False, verbosity=0)
     load_catalog()
     org, auditor = _organization()
-    return {**_generation(org, auditor, runs), **_page(org, auditor, runs)}
+    figures = {**_generation(org, auditor, runs), **_page(org, auditor, runs)}
+    if pdf:
+        figures.update(_pdf(org, auditor, pdf))
+    return figures
 
 
 def _organization():
@@ -216,15 +234,136 @@ def _page(org, auditor, runs: int) -> dict:
     }
 
 
+def _pdf(org, auditor, runs: int) -> dict:
+    from annexa.audits.services import checklist_io
+
+    audit = _filled_audit(org, auditor)
+    walls, cpus, body = [], [], b""
+    for _ in range(runs):
+        cpu = _children_cpu()
+        started = time.perf_counter()
+        body = checklist_io.export_pdf(audit)
+        walls.append(time.perf_counter() - started)
+        cpus.append(_children_cpu() - cpu)
+    return {
+        "pdf items": audit.checklist_items.count(),
+        "pdf linked evidence versions": audit.checklist_items.values("evidence").count(),
+        "pdf wall s (median)": round(statistics.median(walls), 2),
+        "pdf wall s (max)": round(max(walls), 2),
+        "pdf worker CPU s (median)": round(statistics.median(cpus), 2),
+        "pdf KiB": len(body) // 1024,
+        "pdf pages": _page_count(body),
+    }
+
+
+def _filled_audit(org, auditor):
+    """A full-scope audit with every item filled in, evidence linked and samples drawn."""
+    import hashlib
+
+    from annexa.audits.choices import AuditMethod, ChecklistResult, SampleRecordResult
+    from annexa.audits.models import ChecklistItem, Sample, SampleRecord
+    from annexa.audits.services import checklist
+    from annexa.audits.tests.fieldwork_fixtures import attach_bulk_evidence, build_audit
+    from annexa.core.tenancy import OrgContext
+
+    requirements, controls = _scope()
+    audit = build_audit(
+        org, lead=auditor, requirements=requirements, controls=controls, reference="IA-2026-95"
+    )
+    checklist.generate(OrgContext.system(org), audit)
+    items = list(ChecklistItem.objects.filter(audit=audit).order_by("order"))
+    results = [
+        *[ChecklistResult.CONFORMING] * 14,
+        ChecklistResult.MINOR_NC,
+        ChecklistResult.OBSERVATION,
+        ChecklistResult.OFI,
+        ChecklistResult.CONFORMING,
+        ChecklistResult.MAJOR_NC,
+        ChecklistResult.NOT_AUDITED,
+        ChecklistResult.BLANK,
+    ]
+    methods = [AuditMethod.DOCUMENT_REVIEW, AuditMethod.INTERVIEW, AuditMethod.SAMPLING]
+    for n, item in enumerate(items):
+        item.result = results[n % len(results)]
+        item.methods = methods[: 1 + n % 3]
+        item.examined = (
+            f"The {item.subject_id} procedure (version 3), the change tickets of the last "
+            "quarter and the owner's monthly review records."
+        )
+        item.analysis = "Compared each ticket with the approval recorded in the register."
+        item.verification = "Re-performed two approvals with the service desk lead watching."
+        item.notes = (
+            f"Owner interviewed on site about **{item.subject_id}**.\n\n"
+            "- The register is reviewed monthly; the last review was signed in March.\n"
+            "- Two tickets had no approver recorded; both were closed within a day.\n\n"
+            "Follow up at the next audit: whether the reminder to approvers is working."
+        )
+        item.auditees_other = "J. Osei (service desk lead)"
+    ChecklistItem.objects.bulk_update(
+        items,
+        ["result", "methods", "examined", "analysis", "verification", "notes", "auditees_other"],
+    )
+    ChecklistItem.auditees.through.objects.bulk_create(
+        ChecklistItem.auditees.through(checklistitem=item, user=auditor) for item in items
+    )
+    attach_bulk_evidence(audit, len(items) * PDF_EVIDENCE_PER_ITEM)
+    population = [f"CHG-{n:05d}" for n in range(400)]
+    for item in items[::PDF_SAMPLE_EVERY]:
+        sample = Sample.objects.create(
+            organization=org,
+            item=item,
+            population_source="uploaded_list",
+            population=population,
+            population_sha256=hashlib.sha256(repr(population).encode()).hexdigest(),
+            rule="judgement",
+            rationale="Every month of the period, the busiest weeks weighted twice.",
+            computed_size=PDF_SAMPLE_RECORDS,
+            seed="0" * 32,
+            selected_indices=list(range(0, 400, 400 // PDF_SAMPLE_RECORDS)),
+        )
+        SampleRecord.objects.bulk_create(
+            SampleRecord(
+                organization=org,
+                sample=sample,
+                population_index=i,
+                label=population[i],
+                result=SampleRecordResult.DEVIATION if i % 7 == 0 else "conforming",
+                note="Approved after the change was made." if i % 7 == 0 else "",
+            )
+            for i in sample.selected_indices
+        )
+    return audit
+
+
+def _children_cpu() -> float:
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _page_count(pdf: bytes) -> int | str:
+    """Pages, as poppler's ``pdfinfo`` counts them (when installed)."""
+    import re
+
+    try:
+        info = subprocess.run(["pdfinfo", "-"], input=pdf, capture_output=True, check=True)
+    except (OSError, subprocess.CalledProcessError):
+        return "pdfinfo not available"
+    found = re.search(rb"^Pages:\s+(\d+)", info.stdout, re.MULTILINE)
+    return int(found.group(1)) if found else "unknown"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=int, default=RUNS)
+    parser.add_argument("--pdf", type=int, default=PDF_RUNS, help="renders of the PDF (0: none)")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     options = parser.parse_args()
     if options.worker:
-        print(json.dumps(_worker(options.runs)))
+        print(json.dumps(_worker(options.runs, options.pdf)))
     else:
-        print(json.dumps(run(options.runs), indent=2))
+        print(json.dumps(run(options.runs, options.pdf), indent=2))
 
 
 if __name__ == "__main__":

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 from typing import Any, BinaryIO
 
-from django.template.loader import render_to_string
 from django.utils import timezone
 
 from annexa.audits.choices import AuditMethod
@@ -159,23 +158,14 @@ def item_data(row: checklist_rows.Row) -> dict[str, Any]:
 
 
 def export_pdf(audit: Audit) -> bytes:
-    """The checklist for printing, rendered by the PDF worker process (``annexa.core.pdf``):
-    stopped after ANNEXA_REPORT_PDF_SECONDS (``PDFError``), no network or file access."""
+    """The checklist for printing (``checklist_print``), rendered by the PDF worker process
+    (``annexa.core.pdf``): stopped after ANNEXA_REPORT_PDF_SECONDS (``PDFError``), no network
+    or file access."""
+    from annexa.audits.services import checklist_print
     from annexa.core.pdf import render_isolated
 
-    items = list(checklist_rows.items_of(audit).prefetch_related("auditees"))
-    all_rows = checklist_rows.rows(audit, items, with_linked=True)
-    context = {
-        "audit": audit,
-        "rows": [r for r in all_rows if not r.item.removed],
-        "removed": [r for r in all_rows if r.item.removed],
-        "progress": checklist_rows.progress(audit),
-        "generated_at": timezone.now(),
-        "css": render_to_string("audits/checklist/print.css"),
-    }
-    html = render_to_string("audits/checklist/print.html", context)
     return render_isolated(
-        html,
+        checklist_print.html(audit),
         what=f"the checklist PDF of {audit.reference}",
         alternatives="another format (XLSX, CSV, JSON)",
     )

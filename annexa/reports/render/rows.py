@@ -8,10 +8,9 @@ carries the full hash, so a long audit does not repeat every hash under every fi
 
 from __future__ import annotations
 
+from annexa.core import print_html
+from annexa.core.print_html import SHORT_HASH, entry
 from annexa.reports.data import AuditReport, EvidenceRef, FindingRow, Person, SampleRow
-
-SHORT_HASH = 12  # hexadecimal characters of the SHA-256 a finding cites (48 bits)
-CHUNK_ROWS = 500  # long tables are split in tables of this many rows: faster PDF layout
 
 FIELD_HEADER = ("Field", "Value")
 CHECKLIST_HEADER = ("#", "Requirement or control", "Result", "Notes")
@@ -75,27 +74,17 @@ def people(persons: list[Person]) -> str:
     return "; ".join(p.label for p in persons) or "—"
 
 
-def entry(number: int) -> str:
-    """The label of manifest entry ``number`` (1-based): ``E12``."""
-    return f"E{number}"
-
-
 def citation(report: AuditReport, ref: EvidenceRef) -> str:
     """``E12 Access review v2 (3f5a0c9e1b27)``: the manifest entry a finding cites."""
-    number = entry(report.manifest_numbers[ref.uid])
-    late = f", {AFTER_FIELDWORK}" if ref.after_fieldwork else ""
-    return f"{number} {ref.title} v{ref.version} ({ref.sha256[:SHORT_HASH]}{late})"
+    late = AFTER_FIELDWORK if ref.after_fieldwork else ""
+    number = report.manifest_numbers[ref.uid]
+    return print_html.citation(number, ref.title, ref.version, ref.sha256, late)
 
 
 def stored(ref: EvidenceRef) -> str:
     """When the evidence was collected, marked when that was after fieldwork."""
     late = f" ({AFTER_FIELDWORK})" if ref.after_fieldwork else ""
     return f"{ref.stored_at:%Y-%m-%d %H:%M}{late}"
-
-
-def chunks(rows: list, size: int = CHUNK_ROWS) -> list[list]:
-    """``rows`` in consecutive slices of at most ``size`` (one empty slice for no rows)."""
-    return [rows[start : start + size] for start in range(0, len(rows), size)] or [[]]
 
 
 def introduction_fields(report: AuditReport) -> list[tuple[str, str]]:

@@ -1,0 +1,99 @@
+"""The printed checklist holds everything recorded on the checklist, under the report's rules:
+evidence cited by manifest entry and short hash, each version's full SHA-256 once, in the
+manifest; the long parts written as paragraphs and fixed-layout tables."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+
+from annexa.audits.choices import SamplingRule
+from annexa.audits.services import checklist, checklist_io, checklist_print, fieldwork, sampling
+from annexa.audits.tests.fieldwork_fixtures import *  # noqa: F403 - fixtures
+from annexa.audits.tests.fieldwork_fixtures import store_text
+from annexa.core.print_html import SHORT_HASH
+
+
+def filled(audrey, items) -> dict:
+    """A8.5 assessed with two pieces of evidence and a sample, 7.2 removed, A.5.15 left open."""
+    first = store_text(audrey.ctx, "MFA policy export", filename="mfa.txt", controls=["A.8.5"])
+    second = store_text(
+        audrey.ctx, "2026-03-02 admin", filename="log.txt", title="Login <log>", controls=["A.8.5"]
+    )
+    versions = [first, second]
+    fieldwork.save_fieldwork(
+        audrey.ctx,
+        items["A.8.5"],
+        {
+            "result": "minor_nc",
+            "methods": ["document_review", "sampling"],
+            "examined": "The identity provider's policy <b>export</b>.",
+            "analysis": "Compared the enforced groups with the admin list.",
+            "verification": "Signed in as a test admin without a second factor.",
+            "notes": "Two admins **without** MFA.\n\n- svc-backup\n- temp-admin",
+            "auditees_other": "Ola (IT operations)",
+            "evidence": versions,
+        },
+    )
+    population = sampling.Population(
+        data="".join(f"admin-{i:02d}\n" for i in range(20)).encode(), filename="admins.txt"
+    )
+    rule = sampling.Rule(kind=SamplingRule.JUDGEMENT, size=3, rationale="The newest accounts")
+    sample = sampling.create_sample(audrey.ctx, items["A.8.5"], population, rule)
+    first_record = sample.records.order_by("population_index").first()
+    sampling.record_result(audrey.ctx, first_record, "deviation", "No second factor enrolled.")
+    checklist.remove_item(audrey.ctx, items["7.2"], "Covered by the HR audit in May.")
+    return {"versions": versions, "sample": sample, "record": first_record}
+
+
+def test_the_printed_checklist_holds_every_item_result_note_sample_and_citation(
+    items, fieldwork_audit, audrey
+):
+    recorded = filled(audrey, items)
+    html = checklist_print.html(fieldwork_audit)
+    body = html.split("<body>", 1)[1]
+    # Every item not removed, numbered, with its result or boxes to tick.
+    assert "1. A.5.15 Access control" in body and "2. A.8.5 " in body
+    assert "Result: Minor nonconformity" in body and "☐ Conforming" in body
+    # Typed text is escaped; notes are Markdown (emphasis and lists, no raw HTML).
+    assert "policy &lt;b&gt;export&lt;/b&gt;" in body and "<b>export" not in body
+    assert "<strong>without</strong>" in body and "<li>temp-admin</li>" in body
+    assert "Signed in as a test admin" in body and "Ola (IT operations)" in body
+    assert "Document review, Sampling" in body
+    # Each linked version cited by entry and short hash; the full hash only in the manifest.
+    cited = sorted(recorded["versions"], key=lambda v: v.evidence.title)  # the item's order
+    for number, version in enumerate(cited, start=1):
+        cite = f"E{number} {version.evidence.title} v1 ({version.sha256[:SHORT_HASH]})"
+        assert cite.replace("<", "&lt;").replace(">", "&gt;") in body
+        assert body.count(version.sha256) == 1
+        manifest = body.split("Evidence manifest", 1)[1]
+        assert re.search(rf"<p>E{number}&emsp;.*{version.sha256}", manifest)
+    # The sample: its method, seed, population hash, conclusion and every record.
+    sample, record = recorded["sample"], recorded["record"]
+    assert f"seed {sample.seed}" in body and sample.population_sha256 in body
+    assert "Sample of 3 from 20 records" in body and "The newest accounts" in body
+    assert "2 of 3 record(s) still to test." in body
+    assert body.count("<tr><td>") == 3 and record.label in body
+    assert "No second factor enrolled." in body
+    # Removed items, with their reason.
+    assert "7.2 " in body.split("Removed items", 1)[1]
+    assert "Covered by the HR audit in May." in body
+    # The report's rules: every table fixed with column widths (print.css), no auto layout.
+    assert body.count("<table") == body.count("<colgroup>") == 2
+
+
+def test_the_printed_checklist_pdf_carries_the_citations_and_the_manifest(
+    items, fieldwork_audit, audrey, tmp_path
+):
+    recorded = filled(audrey, items)
+    pdf = tmp_path / "checklist.pdf"
+    pdf.write_bytes(checklist_io.export_pdf(fieldwork_audit))
+    text = subprocess.run(
+        ["pdftotext", str(pdf), "-"], check=True, capture_output=True, text=True
+    ).stdout
+    flat = re.sub(r"\s+", "", text)
+    for version in recorded["versions"]:
+        assert version.sha256[:SHORT_HASH] in text
+        assert flat.count(version.sha256) == 1  # the manifest, wrapped over lines
+    assert "Evidence manifest" in text and "Removed items" in text
+    assert "No second factor enrolled." in text

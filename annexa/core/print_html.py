@@ -1,0 +1,129 @@
+"""HTML written for WeasyPrint: the rules that keep a long printed document fast.
+
+Shared by the internal audit report (``annexa.reports.render``) and the audit checklist
+(``annexa.audits.services.checklist_print``). WeasyPrint spends its time measuring boxes, so a
+document of thousands of entries stays fast only when
+
+* every table has ``table-layout: fixed`` and column widths (``table``), and long tables are
+  split in tables of ``CHUNK_ROWS`` rows (``chunks``);
+* labelled values and lists of evidence are paragraphs, not table rows (``paragraphs``,
+  ``manifest``): the same 1,000 manifest entries cost about three times as long as a table;
+* evidence is cited by its manifest entry and a short SHA-256 (``citation``); only the
+  manifest gives the full hash, which wraps anywhere (``.hash``);
+* the stylesheet (``core/print.css``) uses class selectors and one installed font family.
+
+The long parts are written here in Python, not by template loops, which take seconds for
+thousands of rows. Every text goes through ``text``: nothing typed by a user becomes markup.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from html import escape
+
+from django.utils.safestring import SafeString, mark_safe
+
+SHORT_HASH = 12  # hexadecimal characters of the SHA-256 a citation gives (48 bits)
+CHUNK_ROWS = 500  # long tables are split in tables of this many rows: faster PDF layout
+
+
+def text(value: object) -> str:
+    """``value`` escaped for HTML, its line breaks kept as ``<br>``."""
+    return escape(str(value)).replace("\r\n", "\n").replace("\n", "<br>")
+
+
+def assembled(parts: Iterable[str]) -> SafeString:
+    """Parts of a document joined into one ``SafeString``: each must already be markup built
+    from ``text()``, these helpers, constants or a renderer that escapes (``notes_markdown``)."""
+    return _safe("".join(parts))
+
+
+def _safe(html: str) -> SafeString:
+    # nosemgrep: mark-safe-non-literal - callers build ``html`` from text() and constants only
+    return mark_safe(html)  # noqa: S308 - every interpolated text goes through text()  # nosec B308
+
+
+def table_rows(cells: Sequence[Sequence[str]]) -> SafeString:
+    """Body rows of a table, every cell escaped."""
+    return _safe(
+        "".join(
+            "<tr>" + "".join(f"<td>{text(cell)}</td>" for cell in row) + "</tr>\n" for row in cells
+        )
+    )
+
+
+def field_rows(fields: Sequence[tuple[str, str]]) -> SafeString:
+    """A two-column table's rows of labelled values (the label as a row header)."""
+    return _safe(
+        "".join(
+            f'<tr><th class="field" scope="row">{text(label)}</th><td>{text(value)}</td></tr>\n'
+            for label, value in fields
+        )
+    )
+
+
+def paragraphs(fields: Sequence[tuple[str, str]], css_class: str = "") -> SafeString:
+    """Labelled values as paragraphs (``Label: value``): lighter for the PDF than a table."""
+    attribute = f' class="{escape(css_class)}"' if css_class else ""
+    return _safe(
+        "".join(
+            f"<p{attribute}><strong>{text(label)}:</strong> {text(value)}</p>\n"
+            for label, value in fields
+        )
+    )
+
+
+def chunks(rows: list, size: int = CHUNK_ROWS) -> list[list]:
+    """``rows`` in consecutive slices of at most ``size`` (one empty slice for no rows)."""
+    return [rows[start : start + size] for start in range(0, len(rows), size)] or [[]]
+
+
+def table(
+    header: Sequence[str], widths: Sequence[int], rows: Sequence[Sequence[str]]
+) -> SafeString:
+    """``rows`` as fixed-layout tables of at most ``CHUNK_ROWS`` rows, ``widths`` in percent."""
+    if len(header) != len(widths):
+        raise ValueError("a print table needs one width per column")
+    columns = "".join(f'<col style="width:{int(w)}%">' for w in widths)
+    head = "".join(f"<th>{text(h)}</th>" for h in header)
+    return _safe(
+        "".join(
+            f"<table><colgroup>{columns}</colgroup><thead><tr>{head}</tr></thead>"
+            f"<tbody>{table_rows(chunk)}</tbody></table>\n"
+            for chunk in chunks(list(rows))
+        )
+    )
+
+
+def entry(number: int) -> str:
+    """The label of manifest entry ``number`` (1-based): ``E12``."""
+    return f"E{number}"
+
+
+def citation(number: int, title: str, version: int, sha256: str, note: str = "") -> str:
+    """``E12 Access review v2 (3f5a0c9e1b27)``, ``note`` after the hash when given (plain
+    text, escaped by whoever writes it)."""
+    extra = f", {note}" if note else ""
+    return f"{entry(number)} {title} v{version} ({sha256[:SHORT_HASH]}{extra})"
+
+
+@dataclass(frozen=True)
+class ManifestLine:
+    """One manifest entry: what the evidence is (``description``) and its full SHA-256."""
+
+    description: str
+    sha256: str
+
+
+def manifest(lines: Sequence[ManifestLine], empty: str = "No evidence was cited.") -> SafeString:
+    """One paragraph per entry, numbered from E1, the SHA-256 wrapping to its second line."""
+    if not lines:
+        return _safe(f"<p>{text(empty)}</p>")
+    return _safe(
+        "".join(
+            f"<p>{entry(n)}&emsp;{text(line.description)} "
+            f'<span class="hash">{text(line.sha256)}</span></p>\n'
+            for n, line in enumerate(lines, start=1)
+        )
+    )
