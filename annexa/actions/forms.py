@@ -99,11 +99,19 @@ class ReviewForm(forms.Form):
 
     def __init__(self, *args, org, automated_results: bool = True, **kwargs) -> None:
         """``automated_results``: whether the control's automated tests ran since the fix.
-        Without them the automated method is not offered (the service refuses it); no method
-        is chosen in advance either way: the reviewer says which one they used."""
+
+        The method chosen in advance is one the review accepts: the automated test results
+        when there are some, a review of documents and records otherwise. Without results the
+        automated method is not offered either; sent anyway, it reaches the service, whose
+        refusal says why (the field still validates every method, so that message is the one
+        shown, not a generic "not one of the choices")."""
         super().__init__(*args, **kwargs)
         self.fields["evidence"].queryset = versions_of(org)
-        self.fields["method"].choices = [("", "— choose the method you used —")] + [
+        method = self.fields["method"]
+        method.initial = (
+            ReviewMethod.AUTOMATED_TEST if automated_results else ReviewMethod.DOCUMENT_REVIEW
+        )
+        method.widget.choices = [
             (value, label)
             for value, label in ReviewMethod.choices
             if automated_results or value != ReviewMethod.AUTOMATED_TEST

@@ -125,7 +125,8 @@ class ReviewView(StepView):
     form_class, form_name, done = ReviewForm, "review_form", "effectiveness review recorded"
 
     def make_form(self, data):
-        return ReviewForm(data, org=self.ctx.org)
+        automated = services.automated_results(self.object)
+        return ReviewForm(data, org=self.ctx.org, automated_results=bool(automated.results))
 
     def change(self, form) -> None:
         services.record_review(self.ctx, self.object, **form.cleaned_data)

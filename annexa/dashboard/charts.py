@@ -8,16 +8,10 @@ from annexa.actions.choices import ActionStatus
 from annexa.audits.choices import AuditStatus
 from annexa.core.charts import Line, Segment, Series, donut_chart, line_chart, stacked_bar_chart
 from annexa.dashboard import services
-from annexa.findings.choices import FindingGrade
+from annexa.findings.choices import GRADE_COLORS, FindingGrade
 from annexa.isms.views.dashboard import theme_chart
 from annexa.monitoring.choices import STATUS_COLORS, ControlStatus
 
-GRADE_COLORS = {
-    FindingGrade.MAJOR_NC: "#c0392b",
-    FindingGrade.MINOR_NC: "#f0b429",
-    FindingGrade.OBSERVATION: "#4a7fc1",
-    FindingGrade.OFI: "#8cc084",
-}
 ACTION_COLORS = {
     ActionStatus.OPEN: "#d9534f",
     ActionStatus.IN_PROGRESS: "#f0b429",

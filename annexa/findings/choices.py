@@ -17,13 +17,17 @@ class FindingGrade(models.TextChoices):
 
 NONCONFORMITIES: frozenset[str] = frozenset({FindingGrade.MAJOR_NC, FindingGrade.MINOR_NC})
 
-# The badge class (annexa.css) of each grade, the same on every screen that shows one: the
-# findings, the checklist (whose result values are these) and the report's colours.
-GRADE_BADGES: dict[str, str] = {
-    FindingGrade.MAJOR_NC: "bad",
-    FindingGrade.MINOR_NC: "warn",
-    FindingGrade.OBSERVATION: "new",
-    FindingGrade.OFI: "",
+# One look per grade on every screen. The badge class (annexa.css, ``grade-<value>``), given by
+# the ``grade_badge`` template tag (``findings/templatetags/grades.py``) to the findings, the
+# corrective actions and the dashboard, and by ``result_badge`` to the checklist, whose result
+# values are these; and the colour of the grade in every chart (the dashboard's, the report's),
+# the hue of its badge.
+GRADE_BADGES: dict[str, str] = {grade.value: f"grade-{grade.value}" for grade in FindingGrade}
+GRADE_COLORS: dict[str, str] = {
+    FindingGrade.MAJOR_NC: "#c62828",
+    FindingGrade.MINOR_NC: "#ef8a17",
+    FindingGrade.OBSERVATION: "#3d7cc9",
+    FindingGrade.OFI: "#7fb0e0",
 }
 
 

@@ -181,20 +181,59 @@ def test_it_shows_the_numbers_on_the_dashboard(client_for, vera, action, isla):
     assert "Overdue corrective actions" in page.text and "Show overdue actions" in page.text
 
 
-def test_the_review_form_offers_only_methods_it_accepts_and_chooses_none(
+def method_options(client, action) -> str:
+    page = client.get(url("detail", pk=action.pk))
+    start = page.text.index('name="method"')
+    return page.text[start : page.text.index("</select>", start)]
+
+
+def test_the_review_form_offers_only_methods_it_accepts_and_chooses_one_of_them(
     client_for, audrey, implemented, acme
 ):
     from annexa.actions.tests.test_review import make_result
 
-    def method_options() -> str:
-        page = client_for(audrey).get(url("detail", pk=implemented.pk))
-        start = page.text.index('name="method"')
-        return page.text[start : page.text.index("</select>", start)]
-
-    # No automated test ran since the fix: the method the service refuses is not offered.
-    options = method_options()
-    assert 'value="automated_test"' not in options and 'value="document_review"' in options
-    assert "selected" not in options.replace('value="" selected', "")
+    client = client_for(audrey)
+    # No automated test ran since the fix: the method the service refuses is not offered, and
+    # the one chosen in advance is one the review accepts.
+    options = method_options(client, implemented)
+    assert 'value="automated_test"' not in options and 'value=""' not in options
+    assert 'value="document_review" selected' in options
     make_result(acme, "accounts_mfa_enabled", "pass", implemented.implemented_at)
-    options = method_options()
-    assert 'value="automated_test"' in options and 'value="" selected' in options
+    options = method_options(client, implemented)
+    assert 'value="automated_test" selected' in options
+
+
+def test_the_default_review_method_is_accepted_as_it_stands(client_for, audrey, implemented):
+    from annexa.actions.forms import ReviewForm
+
+    client = client_for(audrey)
+    form = client.get(url("detail", pk=implemented.pk)).context["review_form"]
+    review = {
+        "reviewed_on": timezone.localdate().isoformat(),
+        "method": form["method"].value(),
+        "conclusion": "effective",
+        "notes": "Both accounts now need MFA.",
+    }
+    assert isinstance(form, ReviewForm) and review["method"] == "document_review"
+    assert client.post(url("review", pk=implemented.pk), review).status_code == 302
+    implemented.refresh_from_db()
+    assert implemented.status == "verified_effective"
+
+
+def test_an_automated_review_sent_without_results_is_refused_with_the_reason(
+    client_for, audrey, implemented
+):
+    review = {
+        "reviewed_on": timezone.localdate().isoformat(),
+        "method": "automated_test",
+        "conclusion": "effective",
+        "notes": "Checked.",
+    }
+    refused = client_for(audrey).post(url("review", pk=implemented.pk), review)
+    assert refused.status_code == 400
+    assert "There are no automated test results since the fix" in refused.text
+    # The form shown again still offers only what the review accepts.
+    start = refused.text.index('name="method"')
+    assert (
+        'value="automated_test"' not in refused.text[start : refused.text.index("</select>", start)]
+    )

@@ -165,15 +165,46 @@ def test_it_acknowledges_and_withdraws(client_for, audrey, colin, isla, control)
     assert (observation.status, draft.status) == ("acknowledged", "withdrawn")
 
 
-def test_a_grade_has_the_same_colour_on_the_findings_and_on_the_checklist():
-    from django.template.loader import render_to_string
+def test_a_grade_has_the_same_badge_and_colour_on_every_screen():
+    from django.template import Context, Template
 
     from annexa.audits.templatetags.checklist import result_badge
-    from annexa.findings.choices import GRADE_BADGES, FindingGrade
+    from annexa.dashboard import charts as dashboard_charts
+    from annexa.findings.choices import GRADE_BADGES, GRADE_COLORS, FindingGrade
+    from annexa.reports.render import charts as report_charts
 
-    for grade in FindingGrade.values:
-        badge = render_to_string("findings/_grade.html", {"grade": grade, "label": grade})
-        assert f'class="badge {result_badge(grade)}"' in badge, grade
-    # Major and minor stand apart (red and orange, as in the PDF report); a conformity is green.
-    assert [GRADE_BADGES[g] for g in ("major_nc", "minor_nc")] == ["bad", "warn"]
-    assert result_badge("conforming") == "ok" and "ok" not in GRADE_BADGES.values()
+    tag = Template("{% load grades %}{% grade_badge grade %}")
+    for grade in FindingGrade:
+        badge = tag.render(Context({"grade": grade.value}))
+        assert badge == f'<span class="badge grade-{grade.value}">{grade.label}</span>'
+        # The checklist's result of the same value wears the same class.
+        assert result_badge(grade.value) == GRADE_BADGES[grade] == f"grade-{grade.value}"
+        # The dashboard's and the report's charts draw it in one colour.
+        assert dashboard_charts.GRADE_COLORS[grade] == GRADE_COLORS[grade]
+        assert report_charts.RESULT_COLORS[grade.value] == GRADE_COLORS[grade]
+    assert result_badge("conforming") == "ok"
+    assert len(set(GRADE_COLORS.values())) == 4
+    # annexa.css styles each class.
+    from django.contrib.staticfiles import finders
+
+    with open(finders.find("annexa/annexa.css"), encoding="utf-8") as css:
+        text = css.read()
+    assert all(f".badge.{name} " in text for name in GRADE_BADGES.values())
+
+
+def test_every_screen_that_shows_a_grade_uses_the_grade_badge():
+    """No template spells a grade's look itself: each goes through ``grade_badge`` (or, on the
+    checklist, ``result_badge``, which maps the same values onto the same classes)."""
+    import re
+    from pathlib import Path
+
+    import annexa
+
+    root = Path(annexa.__file__).parent
+    spelled = re.compile(r"get_grade_display|grade == '|grade == \"|_grade\.html")
+    offenders = [
+        str(path.relative_to(root))
+        for path in root.glob("*/templates/**/*.html")
+        if "reports/" not in str(path) and spelled.search(path.read_text(encoding="utf-8"))
+    ]
+    assert offenders == []

@@ -7,22 +7,14 @@ from django.utils.safestring import SafeString
 
 from annexa.audits.choices import ChecklistResult
 from annexa.core.charts import Segment, Series, donut_chart, stacked_bar_chart
+from annexa.findings.choices import GRADE_COLORS
 from annexa.reports.data import AuditReport, ChartGroup
 
 RESULT_COLORS: dict[str, str] = {
     ChecklistResult.CONFORMING: "#2e8540",
-    ChecklistResult.MAJOR_NC: "#c62828",
-    ChecklistResult.MINOR_NC: "#ef8a17",
-    ChecklistResult.OBSERVATION: "#3d7cc9",
-    ChecklistResult.OFI: "#7fb0e0",
+    **GRADE_COLORS,
     ChecklistResult.NOT_AUDITED: "#8a94a6",
     ChecklistResult.BLANK: "#d5dae2",
-}
-GRADE_COLORS: dict[str, str] = {
-    "major_nc": "#c62828",
-    "minor_nc": "#ef8a17",
-    "observation": "#3d7cc9",
-    "ofi": "#7fb0e0",
 }
 
 
