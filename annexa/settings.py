@@ -72,6 +72,8 @@ MIDDLEWARE = [
     "annexa.core.sessions.SessionTimeoutMiddleware",
     # Roles that require two-factor authentication set it up first (annexa/orgs/mfa.py).
     "annexa.orgs.mfa.MFARequiredMiddleware",
+    # No organization yet: the home page leads to the first-run page (orgs/first_run.py).
+    "annexa.orgs.first_run.FirstRunMiddleware",
 ]
 
 ROOT_URLCONF = "annexa.urls"

@@ -87,8 +87,10 @@ def org_create(
     """Create an organization and print its slug."""
     setup()
     from annexa.orgs import services
+    from annexa.orgs.first_run import discard_token
 
     org = _run(services.create_organization, name, slug)
+    discard_token()  # the first-run page is gone now: its setup code is of no further use
     err.print(f"created organization {org.name}; add its first owner with `annexa user create`")
     out(org.slug)
 

@@ -179,6 +179,26 @@ def server_options(host: str, port: int, workers: int) -> dict:
     return options
 
 
+def _announce_first_run(host: str, port: int) -> None:
+    """With no organization yet, print the first-run page and its one-time setup code (kept in
+    ANNEXA_HOME/setup-token until the set-up is done); otherwise remove a stale code."""
+    from annexa.orgs import first_run
+
+    if not first_run.setup_needed():
+        first_run.discard_token()
+        return
+    token = first_run.ensure_token()
+    err.print(
+        f"No organization yet: open http://{host}:{port}/accounts/setup/ (or this server's "
+        f"public address) and enter the setup code {token} to create the first organization "
+        f"and its owner. The code works once; it is kept in {first_run.token_path()}. "
+        "`annexa org create` and `annexa user create` do the same from the command line.",
+        highlight=False,
+        markup=False,
+        soft_wrap=True,
+    )
+
+
 def serve(
     host: str = typer.Option("127.0.0.1", help="Address to listen on."),
     port: int = typer.Option(8000, min=1, max=65535, help="Port to listen on."),
@@ -202,6 +222,7 @@ def serve(
     if errors:
         fail("the ledger is not append-only in the database: " + "; ".join(errors))
     call_command("collectstatic", interactive=False, verbosity=0)
+    _announce_first_run(host, port)
     from gunicorn.app.wsgiapp import WSGIApplication
 
     class _App(WSGIApplication):

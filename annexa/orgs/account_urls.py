@@ -6,6 +6,7 @@ from annexa.orgs import views
 
 app_name = "orgs-account"
 urlpatterns = [
+    path("setup/", views.FirstRunView.as_view(), name="setup"),
     path("profile/", views.ProfileView.as_view(), name="profile"),
     path("invitations/<str:invitation_token>/", views.InvitationView.as_view(), name="invitation"),
 ]

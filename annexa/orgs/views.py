@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
@@ -15,11 +15,12 @@ from django.views.generic.detail import SingleObjectMixin
 
 from annexa.core.tenancy import OrgContext
 from annexa.core.views import OrgViewMixin
-from annexa.orgs import mfa, services
+from annexa.orgs import first_run, mfa, services
 from annexa.orgs.choices import Role
 from annexa.orgs.forms import (
     APIKeyForm,
     ChangeRoleForm,
+    FirstRunForm,
     InviteForm,
     NewAccountForm,
     assignable_roles,
@@ -306,3 +307,53 @@ class ProfileView(LoginRequiredMixin, TemplateView):
             mfa_required=any(mfa.role_requires(m.role) for m in memberships),
         )
         return context
+
+
+class FirstRunView(View):
+    """The first run: with no organization yet, the server administrator creates the first
+    one and its owner here (with the setup code the server printed) and is signed in as the
+    owner. Once an organization exists, the page does not exist (404)."""
+
+    template_name = "orgs/first_run.html"
+
+    def dispatch(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not first_run.setup_needed():
+            raise Http404("Annexa is set up already.")
+        first_run.ensure_token()
+        response = super().dispatch(request, *args, **kwargs)
+        add_never_cache_headers(response)
+        return response
+
+    def render_page(self, request: HttpRequest, form: FirstRunForm, status: int = 200):
+        return render(request, self.template_name, {"form": form}, status=status)
+
+    def get(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        return self.render_page(request, FirstRunForm())
+
+    def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        form = FirstRunForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                owner = first_run.create_first_organization(
+                    data["setup_code"],
+                    name=data["name"],
+                    slug=data["slug"],
+                    email=data["email"],
+                    full_name=data["full_name"],
+                    password=data["password1"],
+                )
+            except first_run.SetupRefused as exc:
+                first_run.security_log.warning(
+                    "first run refused from %s: %s", request.META.get("REMOTE_ADDR"), exc
+                )
+                form.add_error("setup_code", str(exc))
+            except OrgsError as exc:
+                form.add_error(None, str(exc))
+            else:
+                from allauth.account.utils import perform_login
+
+                org = owner.membership.organization
+                messages.success(request, f"{org.name} is ready; you are its owner.")
+                return perform_login(request, owner.membership.user, redirect_url=f"/o/{org.slug}/")
+        return self.render_page(request, form, status=400)
