@@ -9,6 +9,8 @@ class Source(models.TextChoices):
     UPLOAD = "upload", "Upload"
     CONNECTOR = "connector", "Connector"
     IMPORT = "import", "Import"
+    # Content Annexa produced and froze itself (an issued audit report): never set by an upload.
+    ISSUED = "issued", "Issued report"
 
 
 class Freshness(models.TextChoices):

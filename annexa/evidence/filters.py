@@ -10,7 +10,9 @@ from annexa.evidence.choices import Freshness, Source
 
 
 class EvidenceFilterForm(forms.Form):
-    """Query parameters: ``control``, ``requirement``, ``source``, ``freshness``, ``q``."""
+    """Query parameters: ``control``, ``requirement``, ``source``, ``freshness``, ``q`` and
+    ``issued`` (the list page hides issued reports unless it is set or the source asks for
+    them; the API and the CLI show everything unless a source is given)."""
 
     control = forms.CharField(required=False, max_length=10, label="Control")
     requirement = forms.CharField(required=False, max_length=20, label="Requirement")
@@ -23,14 +25,26 @@ class EvidenceFilterForm(forms.Form):
         label="Freshness",
     )
     q = forms.CharField(required=False, max_length=200, label="Text")
+    issued = forms.BooleanField(required=False, label="Show issued reports")
 
 
-def filter_evidence(queryset: QuerySet, params) -> tuple[QuerySet, EvidenceFilterForm]:
-    """``queryset`` narrowed by ``params``; invalid parameters match nothing (see form errors)."""
+def filter_evidence(
+    queryset: QuerySet, params, *, hide_issued: bool = False
+) -> tuple[QuerySet, EvidenceFilterForm]:
+    """``queryset`` narrowed by ``params``; invalid parameters match nothing (see form errors).
+
+    With ``hide_issued`` (the list page), issued reports are left out unless ``issued`` is set
+    or the source filter asks for them: every issue of a report stores five files, which would
+    bury what people collected."""
     form = EvidenceFilterForm(params)
     if not form.is_valid():
         return queryset.none(), form
-    return apply_filters(queryset, **form.cleaned_data), form
+    criteria = dict(form.cleaned_data)
+    show_issued = criteria.pop("issued") or criteria["source"] == Source.ISSUED
+    queryset = apply_filters(queryset, **criteria)
+    if hide_issued and not show_issued:
+        queryset = queryset.exclude(current_version__source=Source.ISSUED)
+    return queryset, form
 
 
 def apply_filters(

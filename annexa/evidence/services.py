@@ -84,13 +84,14 @@ def store(
 
     Returns its first version. Raises ``Rejected`` for unsafe or mislabelled content and
     ``EvidenceError`` for other bad input. ``generated`` is for content Annexa produced itself
-    (an issued report), which may also be HTML; no upload face sets it.
+    (an issued report), which may also be HTML and is recorded with the source ``issued``; no
+    upload face sets it.
     """
     ctx.require(PERMISSION)
     origin = _check_provenance(
         Provenance(
             filename=filename,
-            source=source,
+            source=Source.ISSUED if generated else source,
             source_detail=source_detail,
             effective_date=effective_date,
             valid_days=valid_days,
@@ -302,6 +303,8 @@ def _check_provenance(origin: Provenance, *, generated: bool = False) -> Provena
     )  # refuse a disallowed type before reading any content
     if origin.source not in Source.values:
         raise EvidenceError(f"unknown source {origin.source!r}; use one of {Source.values}")
+    if (origin.source == Source.ISSUED) != generated:
+        raise EvidenceError("only content Annexa issues itself (a report) has the source 'issued'")
     detail = (origin.source_detail or "").strip()
     if origin.source == Source.CONNECTOR and not detail:
         raise EvidenceError("connector evidence needs source_detail: the connector and version")

@@ -14,6 +14,7 @@ from annexa.catalog.models import Control
 from annexa.core.limits import body_limit
 from annexa.core.views import OrgViewMixin
 from annexa.evidence import services
+from annexa.evidence.choices import Source
 from annexa.evidence.downloads import attachment_response
 from annexa.evidence.errors import EvidenceError
 from annexa.evidence.filters import filter_evidence
@@ -37,7 +38,7 @@ class EvidenceListView(OrgViewMixin, ListView):
 
     def get_queryset(self):
         queryset, self.filter_form = filter_evidence(
-            _with_versions(super().get_queryset()), self.request.GET
+            _with_versions(super().get_queryset()), self.request.GET, hide_issued=True
         )
         return queryset
 
@@ -51,7 +52,19 @@ class EvidenceListView(OrgViewMixin, ListView):
         context["filter_form"] = self.filter_form
         context["query"] = self._query_without_page()
         context["can_add"] = self.ctx.can(PERMISSION)
+        context["issued_hidden"] = self._issued_hidden()
         return context
+
+    def _issued_hidden(self) -> int:
+        """How many issued reports the list leaves out (0 when they are shown)."""
+        form = self.filter_form
+        if not form.is_valid() or form.cleaned_data["issued"]:
+            return 0
+        if form.cleaned_data["source"]:
+            return 0
+        return Evidence.objects.filter(
+            organization=self.ctx.org, current_version__source=Source.ISSUED
+        ).count()
 
     def _query_without_page(self) -> str:
         params = self.request.GET.copy()

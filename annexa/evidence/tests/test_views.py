@@ -131,6 +131,34 @@ def test_it_filters_the_list(client_for, alice, controls):
     assert titles("?source=nonsense") == []
 
 
+def test_it_hides_issued_reports_until_asked(client_for, alice):
+    stored(alice.ctx, title="Firewall rules")
+    issued = stored(alice.ctx, title="IA-2026-01 report, version 1 (PDF)", generated=True)
+    assert issued.source == "issued"
+    client = client_for(alice)
+
+    def titles(query: str) -> list[str]:
+        response = client.get(url("list") + query)
+        assert response.status_code == 200
+        return sorted(e.title for e in response.context["object_list"])
+
+    response = client.get(url("list"))
+    assert b"1 issued report file not shown" in response.content
+    assert b'name="issued"' in response.content  # the visible toggle
+    assert titles("") == ["Firewall rules"]
+    assert titles("?issued=on") == ["Firewall rules", "IA-2026-01 report, version 1 (PDF)"]
+    assert titles("?source=issued") == ["IA-2026-01 report, version 1 (PDF)"]
+    assert titles("?source=upload&issued=on") == ["Firewall rules"]
+    assert b"not shown" not in client.get(url("list") + "?issued=on").content
+
+
+def test_only_annexa_issues_evidence_with_the_issued_source(alice):
+    from annexa.evidence.errors import EvidenceError
+
+    with pytest.raises(EvidenceError, match="issued"):
+        stored(alice.ctx, title="Looks issued", source="issued")
+
+
 def test_it_shows_stale_evidence_as_stale(client_for, alice):
     stored(
         alice.ctx,

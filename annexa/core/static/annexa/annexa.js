@@ -182,6 +182,50 @@
   document.addEventListener("DOMContentLoaded", function () { applyAllShowWhen(document); });
   document.addEventListener("htmx:load", function (event) { applyAllShowWhen(event.detail.elt); });
 
+  // The top bar's Menu button: below 760px (annexa.css) the account links and the
+  // organization's sections fold behind it. Without this script they stay open.
+  function setUpMenu() {
+    var bar = document.querySelector(".topbar");
+    var button = bar && bar.querySelector(".menu-toggle");
+    if (!button) return;
+    bar.classList.add("has-menu");
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      var open = !bar.classList.contains("menu-open");
+      bar.classList.toggle("menu-open", open);
+      button.setAttribute("aria-expanded", open ? "true" : "false");
+    });
+    document.addEventListener("keydown", function (event) {
+      if (event.key === "Escape" && bar.classList.contains("menu-open")) {
+        bar.classList.remove("menu-open");
+        button.setAttribute("aria-expanded", "false");
+        button.focus();
+      }
+    });
+  }
+
+  // Every table scrolls sideways inside its own box (.table-scroll) when it is wider than the
+  // screen, instead of widening the page; tables swapped in by htmx are wrapped as they come.
+  function wrapTables(root) {
+    var tables = [];
+    if (root instanceof HTMLTableElement) tables.push(root);
+    if (root && root.querySelectorAll) tables = tables.concat([].slice.call(root.querySelectorAll("table")));
+    tables.forEach(function (table) {
+      var parent = table.parentElement;
+      if (!parent || parent.classList.contains("table-scroll") || table.closest(".table-scroll")) return;
+      var box = document.createElement("div");
+      box.className = "table-scroll";
+      parent.insertBefore(box, table);
+      box.appendChild(table);
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    setUpMenu();
+    wrapTables(document.body);
+  });
+  document.addEventListener("htmx:load", function (event) { wrapTables(event.detail.elt); });
+
   // data-navigate-on-change: a form with one select whose values are addresses (the
   // organization switcher); choosing one goes there.
   document.addEventListener("change", function (event) {
