@@ -41,7 +41,11 @@ class Option:
 
     @property
     def badge(self) -> str:
-        return {APPLICABLE: "ok", UNDECIDED: "warn"}.get(self.soa, "")
+        return {
+            APPLICABLE: "soa-applicable",
+            UNDECIDED: "soa-undecided",
+            EXCLUDED: "soa-excluded",
+        }.get(self.soa, "")
 
 
 @dataclass
