@@ -208,7 +208,8 @@ def add_team_member(
     """Put ``user`` on the team (a new lead demotes the old one to member).
 
     Refused with the list of conflicts, unless ``justification`` is given, which records an
-    override for each conflict (managers only, like every team change).
+    override for each conflict (managers only, like every team change). A refusal is recorded
+    in the ledger too (``team_refused``, with the conflicts), then raised.
     """
     ctx.require(MANAGE)
     require_member(ctx.org, user, "user")
@@ -219,8 +220,26 @@ def add_team_member(
     justification = clean_text(justification, "justification")
     with transaction.atomic():
         open_conflicts = _open_conflicts(audit, user)
-        if open_conflicts and not justification:
-            raise IndependenceError(user, audit, open_conflicts)
+        if not open_conflicts or justification:
+            return _join(ctx, audit, user, role, open_conflicts, justification)
+    # Refused: the attempt stays on record (the ledger shows the independence rule at work).
+    conflicts = [{"conflict": c.key, "description": c.description} for c in open_conflicts]
+    with transaction.atomic():
+        record(
+            ctx,
+            object_type=OBJECT_TYPE,
+            object_id=str(audit.uid),
+            action="team_refused",
+            data={"auditor": user.email, "role": role, "conflicts": conflicts},
+        )
+    raise IndependenceError(user, audit, open_conflicts)
+
+
+def _join(
+    ctx: OrgContext, audit: Audit, user, role: str, open_conflicts: list, justification: str
+) -> AuditTeamMember:
+    """Put ``user`` on the team, recording an override of each open conflict."""
+    with transaction.atomic():
         if role == TeamRole.LEAD:
             audit.team_members.filter(role=TeamRole.LEAD).exclude(user=user).update(
                 role=TeamRole.MEMBER

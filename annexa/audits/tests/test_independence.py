@@ -54,6 +54,21 @@ def test_it_refuses_the_owner_of_a_scoped_control_naming_the_conflict(audit, isl
     assert not audit.team_members.exists()
 
 
+def test_a_refused_assignment_stays_on_record_in_the_ledger(audit, isla, colin):
+    import json
+
+    from annexa.ledger.models import LedgerEntry
+
+    with pytest.raises(independence.IndependenceError):
+        independence.add_team_member(isla.ctx, audit, colin.user, TeamRole.LEAD)
+    entry = LedgerEntry.objects.get(object_id=str(audit.uid), action="team_refused")
+    assert entry.actor == isla.user.email
+    data = json.loads(entry.data)
+    assert data["auditor"] == "colin@acme.test" and data["role"] == "lead"
+    assert [c["conflict"] for c in data["conflicts"]] == ["control:A.8.5"]
+    assert not audit.team_members.exists()
+
+
 def test_it_allows_the_owner_with_a_justification_and_keeps_it(audit, isla, colin):
     why = "Colin is the only engineer who knows the IdP; a second auditor reviews his work."
     independence.add_team_member(isla.ctx, audit, colin.user, TeamRole.LEAD, justification=why)
