@@ -198,8 +198,9 @@ class RunDetailView(OrgViewMixin, DetailView):
         context = super().get_context_data(**kwargs)
         run = self.object
         context["items"] = run.items.select_related("version__evidence")
-        test_runs = run.test_runs.prefetch_related("results")
-        context["test_runs"] = [(t, monitoring.control_counts(t)) for t in test_runs]
+        test_runs = list(run.test_runs.all())
+        rows = monitoring.run_controls(self.ctx.org, test_runs)
+        context["test_runs"] = [(t, rows[t.pk]) for t in test_runs]
         return context
 
 

@@ -1,10 +1,10 @@
 """Automated results on audit checklists (registered with ``audits.services.checklist_rows``).
 
 For each checklist item about an Annex A control: the latest result of every test that
-speaks for the control, per system, observed within the audit's period — from its (actual,
-else planned) start to its actual end; while the audit has not ended, to its planned end or
-today, whichever is later. One query for any number of items.
-"""
+speaks for the control, per system, and apart from them the scanner rules that test it (one
+entry per system, from its latest file; see ``status``), observed within the audit's period:
+from its (actual, else planned) start to its actual end; while the audit has not ended, to
+its planned end or today, whichever is later. Three queries for any number of items."""
 
 from __future__ import annotations
 
@@ -15,7 +15,8 @@ from django.utils import timezone
 
 from annexa.monitoring import loader
 from annexa.monitoring.choices import ResultStatus
-from annexa.monitoring.models import TestResult
+from annexa.monitoring.models import TestResult, TestRun
+from annexa.monitoring.status import RuleView
 
 
 def period(audit) -> tuple[dt.date, dt.date]:
@@ -35,10 +36,20 @@ def automated_results(audit, items: Sequence) -> Mapping[int, list[dict]]:
     for item in items:
         if item.control_id:
             by_control.setdefault(item.control_id, []).append(item.pk)
+    if not by_control:
+        return {}
+    start, end = period(audit)
+    found = _test_results(audit, by_control, start, end)
+    for pk, entries in _rule_results(audit, by_control, start, end).items():
+        found.setdefault(pk, []).extend(entries)
+    return found
+
+
+def _test_results(audit, by_control: dict[str, list[int]], start, end) -> dict[int, list[dict]]:
+    """The latest result of each control test on each system in the period."""
     tests = {cls.id: cls for c in by_control for cls in loader.tests_for_control(c)}
     if not tests:
         return {}
-    start, end = period(audit)
     rows = (
         TestResult.objects.for_org(audit.organization)
         .filter(test_id__in=list(tests), observed_at__gte=_day_start(start))
@@ -69,6 +80,70 @@ def automated_results(audit, items: Sequence) -> Mapping[int, list[dict]]:
             for pk in by_control.get(control_id, []):
                 found.setdefault(pk, []).append(_entry(row, tests[row["test_id"]], control_id))
     return found
+
+
+def _rule_results(audit, by_control: dict[str, list[int]], start, end) -> dict[int, list[dict]]:
+    """The scanner rules that test each item's control (reviewed mapping, as ``status.derive``
+    counts them), from the latest file of each system in the period: one entry per system,
+    apart from the control tests. Two queries."""
+    in_period = (
+        TestRun.objects.for_org(audit.organization)
+        .filter(observed_at__gte=_day_start(start))
+        .filter(observed_at__lt=_day_start(end + dt.timedelta(days=1)))
+        .order_by("stream", "-observed_at", "-id")
+        .values_list("pk", "stream")
+    )
+    latest: dict[str, int] = {}
+    for pk, stream in in_period.iterator():
+        latest.setdefault(stream, pk)
+    if not latest:
+        return {}
+    rows = (
+        TestRun.objects.filter(pk__in=list(latest.values()))
+        .order_by("stream")
+        .values(
+            "pk",
+            "kind",
+            "stream",
+            "observed_at",
+            "summary__controls",
+            "version__evidence_id",
+            "version__number",
+            "version__sha256",
+        )
+    )
+    found: dict[int, list[dict]] = {}
+    for row in rows:
+        for control_id, counts in (row["summary__controls"] or {}).items():
+            view = RuleView(
+                row["pk"], row["kind"], row["stream"], counts, row["observed_at"], None, True
+            )
+            if control_id not in by_control or view.status == ResultStatus.NOT_APPLICABLE:
+                continue
+            entry = {
+                "test_id": f"{row['kind']} rules",
+                "title": f"{row['kind']} rules that test {control_id} (scanner results)",
+                "control": control_id,
+                "system": row["stream"],
+                "status": view.status,
+                "observed_at": row["observed_at"].isoformat(),
+                "reason": _rule_reason(view),
+                "run_id": row["pk"],
+                "evidence_id": row["version__evidence_id"],
+                "evidence_version": row["version__number"],
+                "sha256": row["version__sha256"],
+            }
+            for pk in by_control[control_id]:
+                found.setdefault(pk, []).append(entry)
+    return found
+
+
+def _rule_reason(view: RuleView) -> str:
+    counts = view.counts
+    said = f"{counts.get('pass', 0)} passed, {counts.get('fail', 0)} failed"
+    if counts.get("error"):
+        said += f", {counts['error']} errored"
+    return f"{said}; {view.other} said nothing about the control (not applicable and the like)"
 
 
 def _entry(row: dict, test, control_id: str) -> dict:

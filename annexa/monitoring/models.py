@@ -3,8 +3,10 @@
 A ``TestRun`` is one evaluation of one evidence version by every control test of its kind
 (unique per version and test suite, so evaluating the same content twice adds nothing). Its
 ``TestResult`` rows keep the outcome of each test; ``is_latest`` marks, per system (stream)
-and test, the result of the newest evidence. ``ControlState`` holds each control's current
-derived status, and ``ControlStatusChange`` every transition, in order. ``MonitoringSettings``
+and test, the result of the newest evidence, and per system the run of its newest evidence
+(whose scanner rule counts, in ``summary["controls"]``, are the system's). ``ControlState``
+holds each control's current derived status, and ``ControlStatusChange`` every transition,
+in order. ``MonitoringSettings``
 say how an organization is told about transitions; ``Notification`` is the outbox of those
 messages.
 """
@@ -50,13 +52,21 @@ class TestRun(OrgOwned):
     finished_at = models.DateTimeField(null=True, blank=True)
     status = models.CharField(max_length=20, choices=RunStatus.choices)
     summary = models.JSONField(default=dict, blank=True)
+    # The run of the stream's newest evidence, whose scanner rule results are the system's
+    # (set by the evaluation; a run recorded otherwise is history only).
+    is_latest = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["-observed_at", "-id"]
         constraints = [
             models.UniqueConstraint(
                 fields=["organization", "version", "suite"], name="test_run_once_per_content"
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["organization", "stream"],
+                condition=Q(is_latest=True),
+                name="one_latest_run",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -73,7 +73,7 @@ class ControlMonitorView(OrgViewMixin, TemplateView):
         control = Control.objects.filter(id=control_id).first()
         if control is None:
             raise Http404(f"no Annex A control {control_id}")
-        view = derivation.derive(self.ctx.org)[control_id]
+        view = derivation.derive(self.ctx.org, control_ids=[control_id])[control_id]
         history = [
             r
             for r in TestResult.objects.for_org(self.ctx.org)
@@ -114,10 +114,9 @@ class CoverageView(OrgViewMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         views = list(derivation.derive(self.ctx.org).values())
-        automated = sum(1 for v in views if v.automated_tests)
         context.update(
             views=views,
-            automated=automated,
+            automated=sum(1 for v in views if v.automated_tests or v.scanned_by),
             declared=sum(1 for v in views if v.tests),
             manual=sum(1 for v in views if v.manual_fresh or v.manual_stale),
             total=len(views),
@@ -135,7 +134,7 @@ class TestRunView(OrgViewMixin, DetailView):
         context = super().get_context_data(**kwargs)
         results = list(self.object.results.all())
         context["results"] = results
-        context["counts"] = services.control_counts(self.object)
+        context["counts"] = services.run_controls(self.ctx.org, [self.object])[self.object.pk]
         return context
 
 

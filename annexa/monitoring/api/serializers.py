@@ -53,14 +53,28 @@ class TestRunSerializer(serializers.ModelSerializer):
 class TestRunDetailSerializer(TestRunSerializer):
     results = TestResultSerializer(many=True, read_only=True)
     controls = serializers.SerializerMethodField()
+    control_status = serializers.SerializerMethodField()
 
     class Meta(TestRunSerializer.Meta):
-        fields = [*TestRunSerializer.Meta.fields, "summary", "controls", "results"]
+        fields = [
+            *TestRunSerializer.Meta.fields,
+            "summary",
+            "controls",
+            "control_status",
+            "results",
+        ]
 
     def get_controls(self, run: TestRun) -> dict[str, dict[str, int]]:
+        """The run's scanner rule results per control (control tests are in ``results``)."""
         from annexa.monitoring.services import control_counts
 
         return control_counts(run)
+
+    def get_control_status(self, run: TestRun) -> dict[str, str]:
+        """The current status of each control of ``controls`` (the one derivation)."""
+        from annexa.monitoring.services import run_statuses
+
+        return run_statuses(run)
 
 
 class StatusChangeSerializer(serializers.ModelSerializer):
@@ -80,8 +94,19 @@ class StatusChangeSerializer(serializers.ModelSerializer):
         ]
 
 
+def _when(found) -> dict:
+    """Where and when a result was observed, and whether it is still fresh."""
+    return {
+        "stream": found.stream,
+        "observed_at": found.observed_at.isoformat(),
+        "valid_until": found.valid_until.isoformat() if found.valid_until else None,
+        "fresh": found.fresh,
+    }
+
+
 def control_view(view, *, detail: bool = False) -> dict:
-    """A derived ``ControlView`` as JSON."""
+    """A derived ``ControlView`` as JSON: control tests (``tested_by``, ``automated_results``,
+    ``results``) and scanner rules (``scanned_on``, ``scanner_results``, ``rules``) apart."""
     data = {
         "control": view.control_id,
         "title": view.title,
@@ -89,23 +114,27 @@ def control_view(view, *, detail: bool = False) -> dict:
         "status": view.status,
         "tests": view.tests,
         "tested_by": view.automated_tests,
+        "scanned_on": view.scanned_by,
         "manual_evidence": {"fresh": view.manual_fresh, "stale": view.manual_stale},
         "automated_results": {"fresh": view.automated_fresh, "stale": view.automated_stale},
+        "scanner_results": {"fresh": view.rules_fresh, "stale": view.rules_stale},
         "newest_evidence": view.newest_evidence.isoformat() if view.newest_evidence else None,
         "evidence_age_days": view.evidence_age_days,
     }
     if detail:
         data["results"] = [
-            {
-                "test_id": r.test_id,
-                "stream": r.stream,
-                "status": r.status,
-                "reason": r.reason,
-                "observed_at": r.observed_at.isoformat(),
-                "valid_until": r.valid_until.isoformat() if r.valid_until else None,
-                "fresh": r.fresh,
-            }
+            {"test_id": r.test_id, **_when(r), "status": r.status, "reason": r.reason}
             for r in view.results
+        ]
+        data["rules"] = [
+            {
+                "test_run": r.run_id,
+                "kind": r.kind,
+                **_when(r),
+                "status": r.status,
+                "counts": r.counts,
+            }
+            for r in view.rules
         ]
     return data
 

@@ -46,12 +46,13 @@ class ControlStatusListAPI(OrgAPIMixin, APIView):
 
 
 class ControlStatusAPI(OrgAPIMixin, APIView):
-    """One control: status, latest result per test and system, and its recent history."""
+    """One control: status, latest result per test and system, the scanner rules of each
+    system's latest file, and the tests' recent history."""
 
     @extend_schema(responses={200: OpenApiTypes.OBJECT})
     def get(self, request, *args, **kwargs):
-        views = derivation.derive(self.ctx.org)
-        view = views.get(kwargs["control_id"])
+        control_id = kwargs["control_id"]
+        view = derivation.derive(self.ctx.org, control_ids=[control_id]).get(control_id)
         if view is None:
             raise Http404
         history = [
@@ -74,7 +75,7 @@ class CoverageAPI(OrgAPIMixin, APIView):
         return Response(
             {
                 "controls": len(views),
-                "tested_automatically": sum(1 for v in views if v.automated_tests),
+                "tested_automatically": sum(1 for v in views if v.automated_tests or v.scanned_by),
                 "with_tests": sum(1 for v in views if v.tests),
                 "with_manual_evidence": sum(1 for v in views if v.manual_fresh or v.manual_stale),
                 "items": [control_view(v) for v in views],

@@ -7,11 +7,14 @@ from annexa.monitoring.services.evaluation import EVALUATE, evaluate_version, su
 from annexa.monitoring.services.orchestration import (
     Collected,
     Judged,
+    RunControl,
     collect_now,
     control_counts,
     execute_collection,
     ingest,
     queue_collection,
+    run_controls,
+    run_statuses,
 )
 from annexa.monitoring.services.status import on_transition, refresh
 
@@ -19,6 +22,7 @@ __all__ = [
     "EVALUATE",
     "Collected",
     "Judged",
+    "RunControl",
     "collect_now",
     "control_counts",
     "evaluate_version",
@@ -27,5 +31,7 @@ __all__ = [
     "on_transition",
     "queue_collection",
     "refresh",
+    "run_controls",
+    "run_statuses",
     "suite_digest",
 ]

@@ -113,8 +113,10 @@ def _record(
     started,
 ) -> TestRun:
     with transaction.atomic():
+        is_latest = _supersede_run(ctx, stream, version.collected_at)
         run = TestRun.objects.create(
             organization=ctx.org,
+            is_latest=is_latest,
             version=version,
             collection=collection,
             kind=kind,
@@ -144,6 +146,24 @@ def _record(
             blob_sha256=version.sha256,
         )
     return run
+
+
+def _supersede_run(ctx: OrgContext, stream: str, observed_at) -> bool:
+    """Whether a new run of ``stream`` observed at ``observed_at`` is its latest (then the
+    previous latest one stops being it); a run of older evidence joins the history only."""
+    previous = (
+        TestRun.objects.for_org(ctx.org)
+        .select_for_update()
+        .filter(stream=stream, is_latest=True)
+        .only("pk", "observed_at")
+        .first()
+    )
+    if previous is None:
+        return True
+    if previous.observed_at > observed_at:
+        return False
+    TestRun.objects.filter(pk=previous.pk).update(is_latest=False)
+    return True
 
 
 def _results(

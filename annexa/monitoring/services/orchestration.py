@@ -13,6 +13,7 @@ from annexa.connectors.mapping import STATUSES
 from annexa.connectors.models import CollectedItem, CollectionRun, Connector
 from annexa.core.tenancy import OrgContext
 from annexa.monitoring import engine
+from annexa.monitoring import status as derivation
 from annexa.monitoring.models import TestRun
 from annexa.monitoring.services.evaluation import evaluate_version
 from annexa.monitoring.services.status import refresh
@@ -41,6 +42,7 @@ class Judged:
             },
             "test_run": {"uid": str(self.run.uid), "new": self.new_run, "status": self.run.status},
             "controls": control_counts(self.run),
+            "control_status": run_statuses(self.run),
             "related": self.run.summary.get("related", {}),
             "facts": self.run.summary.get("facts", {}),
             "tests": [
@@ -70,7 +72,42 @@ def control_counts(run: TestRun) -> dict[str, dict[str, int]]:
     return {k: counts[k] for k in sorted(counts, key=lambda c: tuple(map(int, c[2:].split("."))))}
 
 
+@dataclass(frozen=True)
+class RunControl:
+    """One row of a run's per-control table: what the tool's rules said about the control in
+    this run, and the control's status now (``status.derive``, the one source)."""
+
+    control_id: str
+    counts: dict[str, int]
+    status: str
+
+
+def run_controls(org, runs: list[TestRun]) -> dict[int, list[RunControl]]:
+    """By run pk: the per-control rows of each run's scanner results, each with the control's
+    current status. Four queries for any number of runs."""
+    counted = {run.pk: control_counts(run) for run in runs}
+    wanted = {control for counts in counted.values() for control in counts}
+    views = derivation.derive(org, control_ids=wanted) if wanted else {}
+    return {
+        pk: [RunControl(c, tally, views[c].status) for c, tally in counts.items() if c in views]
+        for pk, counts in counted.items()
+    }
+
+
+def run_statuses(run: TestRun) -> dict[str, str]:
+    """The current status of each control the run's scanner results speak of."""
+    rows = run_controls(run.organization, [run])[run.pk]
+    return {row.control_id: row.status for row in rows}
+
+
 def _judge(ctx: OrgContext, item: CollectedItem, progress: engine.Progress | None = None) -> Judged:
+    # The controls the system's previous file spoke of may change status too.
+    before = (
+        TestRun.objects.for_org(ctx.org)
+        .filter(stream=item.stream, is_latest=True)
+        .values_list("summary__controls", flat=True)
+        .first()
+    )
     run, new = evaluate_version(
         ctx,
         item.version,
@@ -81,6 +118,7 @@ def _judge(ctx: OrgContext, item: CollectedItem, progress: engine.Progress | Non
     )
     if new:
         controls = {c for r in run.results.all() for c in r.control_ids}
+        controls |= set(run.summary.get("controls", {})) | set(before or {})
         refresh(ctx, run=run, control_ids=controls)
     return Judged(item=item, run=run, new_run=new)
 

@@ -60,6 +60,21 @@ def test_it_lists_the_results_in_the_audit_period(item, results):
     assert all(a["control"] == "A.8.15" for a in row.automated)
 
 
+def test_it_lists_the_scanner_rules_apart_from_the_tests(item, results, isla):
+    """One entry per system for the tool's rules that test the control, from its latest file
+    in the period, as the control status counts them."""
+    from annexa.connectors.tests.samples import LYNIS, sample
+
+    real = services.ingest(isla.ctx, sample(LYNIS))  # host "vm": its rules test A.8.15
+    (row,) = checklist_rows.rows(item.audit, [item])
+    rules = [a for a in row.automated if a["test_id"] == "lynis rules"]
+    counts = services.control_counts(real.run)["A.8.15"]
+    assert [(a["system"], a["run_id"]) for a in rules] == [("lynis:vm", real.run.pk)]
+    expected = "fail" if counts["fail"] else "pass" if counts["pass"] else "error"
+    assert rules[0]["status"] == expected
+    assert f"{counts['pass']} passed, {counts['fail']} failed" in rules[0]["reason"]
+
+
 def test_it_shows_them_on_the_checklist_item(item, results, audrey, client_for):
     url = reverse("audits:checklist-item", kwargs={"org": "acme", "pk": item.pk})
     html = client_for(audrey).get(url).content.decode()

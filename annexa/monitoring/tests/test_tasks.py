@@ -11,6 +11,7 @@ from annexa.connectors import services as connectors
 from annexa.connectors.choices import RunStatus, Trigger
 from annexa.connectors.models import CollectionRun
 from annexa.connectors.tests.samples import LYNIS, sample
+from annexa.evidence.models import EvidenceVersion
 from annexa.monitoring import tasks
 from annexa.monitoring.choices import ControlStatus
 from annexa.monitoring.models import ControlState, TestResult, TestRun
@@ -39,6 +40,9 @@ def test_it_refreshes_statuses_as_evidence_goes_stale(isla, catalog):
     from annexa.monitoring import services
 
     services.ingest(isla.ctx, sample(LYNIS))
-    TestResult.objects.update(valid_until=timezone.localdate() - dt.timedelta(days=1))
+    # The report's validity ends: its control test results and its scanner rules go stale.
+    yesterday = timezone.localdate() - dt.timedelta(days=1)
+    TestResult.objects.update(valid_until=yesterday)
+    EvidenceVersion.objects.update(valid_until=yesterday)
     assert tasks.refresh_statuses.call_local() >= 1
     assert ControlState.objects.get(control_id="A.8.7").status == ControlStatus.STALE

@@ -103,5 +103,10 @@ def test_the_grid_and_coverage_pages_show_the_pictures(isla, catalog, client_for
     longer = client.get(reverse("monitoring:grid", kwargs={"org": "acme"}) + "?days=90")
     assert "last 90 days" in longer.content.decode()
     coverage = client.get(reverse("monitoring:coverage", kwargs={"org": "acme"})).content.decode()
-    for column in ("Tested automatically by", "Automated results", "Uploaded evidence"):
+    for column in (
+        "Tested automatically by",
+        "Control test results",
+        "Scanner rule results",
+        "Uploaded evidence",
+    ):
         assert column in coverage
