@@ -27,7 +27,7 @@ PROWLER = tuple(
     f"prowler/example_output_{cloud}.ocsf.json" for cloud in ("aws", "azure", "gcp", "kubernetes")
 )
 # Real Prowler runs against a local AWS emulator, one file per Prowler version (README).
-PROWLER_RUNS: tuple[str, ...] = ()
+PROWLER_RUNS: tuple[str, ...] = ("prowler/moto-aws-prowler-4.6.2.ocsf.json",)
 
 
 def sample(relative: str) -> Path:
