@@ -15,7 +15,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from annexa.audits.services.coverage import Coverage, CoverageItem
-from annexa.core.charts import FONT, _legend, _num
+from annexa.core.charts import FONT, _legend, _num, min_width
 
 CELL_W, CELL_H, GROUP_GAP, LABEL_W, TOP = 7, 18, 5, 120, 22
 EMPTY = "#eef1f5"
@@ -26,11 +26,11 @@ ACCEPTED_GAP = "#f0a030"
 
 
 def _header(chart_id: str, width: int, height: int, title: str, description: str) -> str:
-    """As ``annexa.core.charts``, but never narrower than readable cells: the page scrolls."""
+    """As ``annexa.core.charts``: never narrower than readable text; its box scrolls."""
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" '
         f'viewBox="0 0 {width} {height}" width="100%" '
-        f'style="max-width:{width}px;min-width:{width * 3 // 4}px" '
+        f'style="max-width:{width}px;min-width:{min_width(width)}px" '
         f'aria-labelledby="{chart_id}-title {chart_id}-desc">'
         f'<title id="{chart_id}-title">{escape(title)}</title>'
         f'<desc id="{chart_id}-desc">{escape(description)}</desc>'
@@ -90,7 +90,7 @@ def _group_labels(columns: list[tuple[CoverageItem, float]]) -> str:
         short = group.replace("Clause ", "").replace("Organizational", "Org.")
         parts.append(
             f'<text x="{_num(first[1])}" y="{TOP - 8}" font-family="system-ui, sans-serif" '
-            f'font-size="10">{escape(short)}</text>'
+            f'font-size="11">{escape(short)}</text>'
         )
     return f'<g class="groups">{"".join(parts)}</g>'
 

@@ -15,8 +15,13 @@ from dataclasses import dataclass
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-FONT = 'font-family="system-ui, sans-serif" font-size="12"'
+FONT_SIZE = 12
+FONT = f'font-family="system-ui, sans-serif" font-size="{FONT_SIZE}"'
 EMPTY_COLOR = "#e3e7ee"
+# Text is never drawn smaller than this on screen: a chart does not shrink below the width at
+# which its FONT_SIZE text would be MIN_TEXT_PX; a narrower screen scrolls it in its own box
+# (annexa.css).
+MIN_TEXT_PX = 11
 
 
 @dataclass(frozen=True)
@@ -48,11 +53,33 @@ def _num(value: float) -> str:
     return f"{value:.2f}".rstrip("0").rstrip(".")
 
 
+def min_width(width: int) -> int:
+    """The narrowest a ``width``-wide chart may be drawn with its text still MIN_TEXT_PX."""
+    return -(-width * MIN_TEXT_PX // FONT_SIZE)
+
+
+def readable_on(fill: str) -> str:
+    """Near-black or white, whichever contrasts more with the ``#rrggbb`` colour ``fill``
+    (WCAG relative luminance): the colour of a label drawn on it."""
+
+    def channel(hex_pair: str) -> float:
+        c = int(hex_pair, 16) / 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (channel(fill.lstrip("#")[i : i + 2]) for i in (0, 2, 4))
+    luminance = 0.2126 * r + 0.7152 * g + 0.0722 * b
+    dark = 0.0144  # the relative luminance of #1d2430, the page's text colour
+    on_white = 1.05 / (luminance + 0.05)
+    on_dark = (luminance + 0.05) / (dark + 0.05)
+    return "#fff" if on_white >= on_dark else "#1d2430"
+
+
 def _header(chart_id: str, width: int, height: int, title: str, description: str) -> str:
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" '
         f'viewBox="0 0 {width} {height}" width="100%" '
-        f'style="max-width:{width}px" aria-labelledby="{chart_id}-title {chart_id}-desc">'
+        f'style="max-width:{width}px;min-width:{min_width(width)}px" '
+        f'aria-labelledby="{chart_id}-title {chart_id}-desc">'
         f'<title id="{chart_id}-title">{escape(title)}</title>'
         f'<desc id="{chart_id}-desc">{escape(description)}</desc>'
     )
@@ -103,6 +130,8 @@ def stacked_bar_chart(
         if any(v < 0 for v in s.values):
             raise ValueError(f"series {s.label!r} has a negative value")
     cid = _chart_id("bars", title, chart_id)
+    # Room for the longest category label: a label is never cut at the left edge.
+    label_width = max(label_width, *(int(_text_width(c)) + 14 for c in categories), 0)
     totals = [sum(s.values[i] for s in series) for i in range(len(categories))]
     scale = (width - label_width - 50) / max([*totals, 1])
     gap = 10
@@ -175,7 +204,7 @@ def donut_chart(
     radius, stroke = size / 2 - 16, 22
     circumference = 2 * 3.141592653589793 * radius
     centre = size / 2
-    legend_width = 220
+    legend_width = max(220, *(int(_text_width(f"{s.label}: {s.value}")) + 40 for s in segments), 0)
     height = max(size, 20 * len(segments) + 10)
     parts = [_header(cid, size + legend_width, height, title, description or title)]
     ring = (
@@ -248,7 +277,7 @@ def line_chart(
         if any(v is not None and v < 0 for v in line.values):
             raise ValueError(f"line {line.label!r} has a negative value")
     cid = _chart_id("line", title, chart_id)
-    left, right, top = 40, 12, 10
+    left, right, top = 40, 24, 10  # the last date label, centred on the last point, fits
     plot_width = width - left - right
     base = top + plot_height
     peak = peak or max([v for line in lines for v in line.values if v is not None] + [1])

@@ -14,12 +14,12 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from annexa.catalog.choices import Theme
-from annexa.core.charts import Line, line_chart
+from annexa.core.charts import Line, _legend, line_chart, min_width, readable_on
 from annexa.monitoring.choices import STATUS_COLORS, ControlStatus
 from annexa.monitoring.status import ControlView
 from annexa.monitoring.trends import Trend
 
-CELL = 26
+CELL = 30
 GAP = 4
 LABEL_WIDTH = 130
 PER_ROW = 19
@@ -48,11 +48,15 @@ def status_grid(views: Iterable[ControlView], url_for: Callable[[str], str]) -> 
             top = y + (index // PER_ROW) * (CELL + GAP)
             parts.append(_cell(view, x, top, url_for(view.control_id)))
         y += rows * (CELL + GAP) + 10
-    legend, y = _legend(y + 4)
     width = LABEL_WIDTH + PER_ROW * (CELL + GAP)
+    items = [(label, STATUS_COLORS[status]) for status, label in ControlStatus.choices]
+    legend, legend_rows = _legend(items, 0, y + 4, width)
+    y += 4 + legend_rows * 20
     header = (
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart status-grid" role="img" '
-        f'viewBox="0 0 {width} {y}" width="100%" style="max-width:{width}px" '
+        # A group, not an image: its squares are links (an image's content is not reachable).
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart status-grid" role="group" '
+        f'viewBox="0 0 {width} {y}" width="100%" '
+        f'style="max-width:{width}px;min-width:{min_width(width)}px" '
         f'aria-labelledby="grid-title"><title id="grid-title">Annex A controls by status</title>'
     )
     # nosemgrep: mark-safe-non-literal - every interpolated text is escaped
@@ -65,23 +69,13 @@ def _cell(view: ControlView, x: int, y: int, url: str) -> str:
     title = escape(f"{view.control_id} {view.title} — {status}")
     short = escape(view.control_id.split(".", 1)[1])
     return (
-        f'<a href="{escape(url)}"><rect x="{x}" y="{y}" width="{CELL}" height="{CELL}" rx="4" '
+        f'<a href="{escape(url)}" aria-label="{title}">'
+        f'<rect x="{x}" y="{y}" width="{CELL}" height="{CELL}" rx="4" '
         f'fill="{color}" data-status="{escape(view.status)}"><title>{title}</title></rect>'
-        f'<text x="{x + CELL / 2}" y="{y + 17}" text-anchor="middle" fill="#fff" '
-        f'font-family="system-ui, sans-serif" font-size="8" pointer-events="none">{short}'
+        f'<text x="{x + CELL / 2}" y="{y + 19}" text-anchor="middle" fill="{readable_on(color)}" '
+        f'font-family="system-ui, sans-serif" font-size="11" pointer-events="none">{short}'
         "</text></a>"
     )
-
-
-def _legend(y: int) -> tuple[str, int]:
-    parts, x = [], 0
-    for status, label in ControlStatus.choices:
-        parts.append(
-            f'<rect x="{x}" y="{y}" width="12" height="12" rx="2" fill="{STATUS_COLORS[status]}"/>'
-            f'<text x="{x + 17}" y="{y + 10}" {FONT}>{escape(label)}</text>'
-        )
-        x += 30 + 7 * len(label)
-    return "".join(parts), y + 20
 
 
 def trend_chart(trend: Trend) -> SafeString:

@@ -220,11 +220,30 @@
     });
   }
 
+  // A box that scrolls sideways (a wide table, a chart, the coverage matrix) can be reached
+  // and scrolled with the keyboard: it takes focus while, and only while, it overflows.
+  var SCROLL_BOXES = ".table-scroll, :has(> svg.chart), [data-scroll-box]";
+
+  function markScrollBoxes() {
+    document.querySelectorAll(SCROLL_BOXES).forEach(function (box) {
+      if (box.scrollWidth > box.clientWidth + 1) {
+        if (!box.hasAttribute("tabindex")) box.setAttribute("tabindex", "0");
+      } else if (box.getAttribute("tabindex") === "0") {
+        box.removeAttribute("tabindex");
+      }
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     setUpMenu();
     wrapTables(document.body);
+    markScrollBoxes();
   });
-  document.addEventListener("htmx:load", function (event) { wrapTables(event.detail.elt); });
+  document.addEventListener("htmx:load", function (event) {
+    wrapTables(event.detail.elt);
+    markScrollBoxes();
+  });
+  window.addEventListener("resize", markScrollBoxes);
 
   // data-navigate-on-change: a form with one select whose values are addresses (the
   // organization switcher); choosing one goes there.
