@@ -14,6 +14,7 @@ from annexa.connectors.models import CollectedItem, CollectionRun, Connector
 from annexa.core.tenancy import OrgContext
 from annexa.monitoring import engine
 from annexa.monitoring import status as derivation
+from annexa.monitoring.choices import ControlStatus
 from annexa.monitoring.models import TestRun
 from annexa.monitoring.services.evaluation import evaluate_version
 from annexa.monitoring.services.status import refresh
@@ -89,9 +90,14 @@ def run_controls(org, runs: list[TestRun]) -> dict[int, list[RunControl]]:
     wanted = {control for counts in counted.values() for control in counts}
     views = derivation.derive(org, control_ids=wanted) if wanted else {}
     return {
-        pk: [RunControl(c, tally, views[c].status) for c, tally in counts.items() if c in views]
+        pk: [RunControl(c, tally, _status_of(views, c)) for c, tally in counts.items()]
         for pk, counts in counted.items()
     }
+
+
+def _status_of(views: dict[str, derivation.ControlView], control_id: str) -> str:
+    view = views.get(control_id)  # absent only when the catalog is not loaded
+    return view.status if view is not None else ControlStatus.NOT_COVERED
 
 
 def run_statuses(run: TestRun) -> dict[str, str]:
