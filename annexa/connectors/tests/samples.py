@@ -27,7 +27,9 @@ PROWLER = tuple(
     f"prowler/example_output_{cloud}.ocsf.json" for cloud in ("aws", "azure", "gcp", "kubernetes")
 )
 # Real Prowler runs against a local AWS emulator, one file per Prowler version (README).
-PROWLER_RUNS: tuple[str, ...] = ("prowler/moto-aws-prowler-4.6.2.ocsf.json",)
+PROWLER_RUNS: tuple[str, ...] = tuple(
+    f"prowler/moto-aws-prowler-{version}.ocsf.json" for version in ("4.6.2", "5.46.0")
+)
 
 
 def sample(relative: str) -> Path:
