@@ -77,6 +77,7 @@ def build_demo() -> tuple[object, bool]:
     from django.db import transaction
 
     from annexa.audits.demo import build_audits_demo
+    from annexa.cli.demo_independence import build_independence_demo
     from annexa.core.tenancy import DEMO_ACTOR, OrgContext
     from annexa.isms.demo import build_isms_demo
     from annexa.orgs import services as orgs
@@ -98,6 +99,7 @@ def build_demo() -> tuple[object, bool]:
         ctx = OrgContext.member(org, people["isms_manager"], recorded_as=DEMO_ACTOR)
         build_isms_demo(ctx, people)
         build_audits_demo(ctx, people)
+        build_independence_demo(ctx, people)
     return org, True
 
 
