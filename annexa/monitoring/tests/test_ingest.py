@@ -43,7 +43,8 @@ def test_it_lands_lynis_findings_on_their_controls(ctx):
     # No firewall program on the host: Lynis read no rule set, so no pass (see the check).
     assert tests["lynis_firewall_active"] == "error"
     assert tests["lynis_password_aging"] == "fail"
-    assert {"rule": "LYNIS", "reason": summary["unmapped"][1]["reason"]} in summary["unmapped"]
+    # Lynis's own release check tests Lynis, not the host: listed as unmapped, with its reason.
+    assert any(e["rule"] == "LYNIS" and "Lynis release" in e["reason"] for e in summary["unmapped"])
 
 
 def test_a_findings_own_iso_2022_entries_are_related_never_counted(ctx, tmp_path):
