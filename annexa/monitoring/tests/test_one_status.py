@@ -23,7 +23,7 @@ API = "/api/v1/orgs/acme/"
 PAGES = "/o/acme/"
 ROW = re.compile(r'<tr data-control="(A\.[\d.]+)" data-status="([a-z_]+)"')
 CELL = re.compile(
-    r'<a href="/o/acme/monitoring/controls/(A\.[\d.]+)/"><rect [^>]*data-status="([a-z_]+)"'
+    r'<a href="/o/acme/monitoring/controls/(A\.[\d.]+)/"[^>]*><rect [^>]*data-status="([a-z_]+)"'
 )
 BADGE = re.compile(r'data-status="([a-z_]+)"')
 
