@@ -46,7 +46,7 @@ def test_it_lists_and_shows_runs(vera, client_for, judged):
     assert [r["id"] for r in runs] == [judged.run.pk]
     detail = client.get(f"{BASE}runs/{judged.run.pk}/").json()
     assert len(detail["results"]) == 19 and detail["controls"]["A.8.7"]["fail"] >= 1
-    assert detail["summary"]["unmapped"][0]["rule"] == "CORE-1000"
+    assert "CORE-1000" in {entry["rule"] for entry in detail["summary"]["unmapped"]}
 
 
 def test_it_lists_status_changes(vera, client_for, judged):
