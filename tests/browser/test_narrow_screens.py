@@ -28,7 +28,7 @@ OVERFLOW = """() => {
   const wide = [...document.querySelectorAll("body *")].filter((e) => {
     const box = e.getBoundingClientRect();
     return box.width > 0 && box.right > width + 1 &&
-      !e.closest(".table-scroll, :has(> svg.chart)");
+      !(e.parentElement && e.parentElement.closest(".table-scroll, :has(> svg.chart)"));
   }).slice(0, 5).map(name);
   return {scroll: document.documentElement.scrollWidth, width, wide};
 }"""
