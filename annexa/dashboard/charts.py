@@ -72,6 +72,7 @@ def coverage_chart(panel: services.ProgrammePanel) -> SafeString:
         "in the scope of an audit still to finish, or in no audit of the programme.",
         unit="items",
         label_width=170,
+        width=520,  # half a card wide: drawn at full size, its text stays 11px or more
         chart_id="dash-coverage",
     )
 
@@ -90,6 +91,7 @@ def findings_age_chart(panel: services.FindingsPanel) -> SafeString:
         title="Open findings by age and grade",
         description=f"{panel.total} open findings, by days since they were raised.",
         unit="findings",
+        width=520,  # half the page wide: drawn at full size, its text stays 11px or more
         chart_id="dash-findings-age",
     )
 
