@@ -329,6 +329,14 @@ class Entry:
     details: list[Detail]
 
 
+def actors(org, recorded: Iterable[str]) -> dict[str, Actor]:
+    """Each recorded actor with the member's name when the address is a member's (one query)."""
+    recorded = set(recorded)
+    reader = Reader(org, Vocabulary(models=()))
+    reader.fetch(recorded)
+    return {value: reader.actor(value) for value in recorded}
+
+
 def read(org, entries: Iterable, vocabulary: Vocabulary) -> list[Entry]:
     """``entries`` (``LedgerEntry`` rows of ``org``) as people read them, in the given order."""
     entries = list(entries)

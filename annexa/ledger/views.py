@@ -15,6 +15,7 @@ from annexa.ledger import keys, services
 from annexa.ledger.blobs import default_opener
 from annexa.ledger.forms import EntryFilterForm
 from annexa.ledger.models import Checkpoint, LedgerEntry
+from annexa.ledger.readable import actors
 from annexa.ledger.verify import instance_public_key, verify_org
 
 PAGE_SIZE = 50
@@ -41,6 +42,9 @@ class LedgerView(OrgViewMixin, TemplateView):
         page = Paginator(form.filter(entries).order_by("-seq"), PAGE_SIZE).get_page(
             self.request.GET.get("page")
         )
+        named = actors(self.ctx.org, (entry.actor for entry in page))
+        for entry in page:
+            entry.shown_actor = named[entry.actor]  # the member's name, the address on hover
         context.update(
             form=form,
             page=page,

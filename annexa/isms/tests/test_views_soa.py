@@ -130,7 +130,8 @@ def test_it_shows_who_changed_what_in_the_history(soa, client_for, isla, vera):
     update_soa_entry(isla.ctx, "A.5.15", {"applicable": True, "justification": "Needed."})
     update_soa_entry(isla.ctx, "A.5.15", {"status": "implemented"})
     html = client_for(vera).get(url("soa-history", control_id="A.5.15")).content.decode()
-    assert html.count("isla@acme.test") == 2
+    # who, by name with the recorded address on hover
+    assert html.count('<span class="person" title="isla@acme.test">Isla Manager</span>') == 2
     assert "Implementation status" in html and "Needed." in html
     # statuses by their labels, before and after, not the stored values
     assert "Not started</del>" in html and "Implemented</ins>" in html

@@ -22,6 +22,7 @@ from annexa.isms.forms import SoAEntryForm, SoAImportForm, members_of
 from annexa.isms.models import SoAEntry
 from annexa.isms.services import soa_io
 from annexa.isms.views.common import display, is_htmx, require_change
+from annexa.ledger.readable import actors
 from annexa.ledger.services import history
 
 FIELD_LABELS = {
@@ -143,7 +144,9 @@ class SoAHistoryView(SoAEntryMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         entry = self.get_entry()
         changes = []
-        for record in history(self.ctx.org, services.soa.OBJECT_TYPE, entry.control_id):
+        records = list(history(self.ctx.org, services.soa.OBJECT_TYPE, entry.control_id))
+        named = actors(self.ctx.org, (record.actor for record in records))
+        for record in records:
             data = record.data_value
             before, after = data.get("before") or {}, data.get("after") or {}
             fields = [
@@ -153,6 +156,7 @@ class SoAHistoryView(SoAEntryMixin, TemplateView):
             changes.append(
                 {
                     "entry": record,
+                    "actor": named[record.actor],
                     "when": record.time[:19].replace("T", " "),
                     "version": data.get("version"),
                     "fields": fields,

@@ -21,6 +21,16 @@ def test_it_lists_entries_newest_first_for_viewers(isla, vera, client_for):
     assert b"Verify now" in response.content
 
 
+def test_it_shows_members_by_name_with_the_recorded_address_on_hover(isla, vera, acme, client_for):
+    from annexa.core.tenancy import OrgContext
+
+    _append(isla.ctx, 1)
+    _append(OrgContext.system(acme), 1)
+    html = client_for(vera).get("/o/acme/ledger/").content.decode()
+    assert '<td><span class="person" title="isla@acme.test">Isla Manager</span></td>' in html
+    assert "<td>system</td>" in html
+
+
 def test_it_filters_and_pages_entries(isla, client_for):
     _append(isla.ctx, 55)
     _append(isla.ctx, 2, object_type="evidence")
