@@ -8,6 +8,9 @@ catalog, one checklist item each) with **200 findings** and **5,000 cited eviden
 html, md, pdf (WeasyPrint in its worker process; its CPU time is reported too, as the machine
 may be shared), docx, and oscal when ``annexa.reports.oscal`` is installed.
 
+The demo organization's report (``annexa demo``: its closed audit) is rendered as PDF too, with
+the demo audit's checklist PDF: the documents a new user downloads first.
+
 ``run()`` starts a worker process with a fresh temporary ANNEXA_HOME (SQLite). Directly:
 
     python -m bench.bench_report
@@ -58,8 +61,36 @@ def _worker(findings: int, evidence: int) -> dict:
 
     call_command("migrate", interactive=False, verbosity=0)
     load_catalog()
+    figures = _demo()
     ctx, audit = _audit(findings, evidence)
-    return _measure(ctx, audit, findings, evidence)
+    return {**figures, **_measure(ctx, audit, findings, evidence)}
+
+
+def _demo() -> dict:
+    """The demo's closed audit: its report and its checklist as PDF (wall and worker CPU)."""
+    from annexa.audits.choices import AuditStatus
+    from annexa.audits.models import Audit
+    from annexa.audits.services import checklist_io
+    from annexa.cli.demo import build_demo
+    from annexa.core.tenancy import OrgContext
+    from annexa.reports import data, render
+
+    org, _ = build_demo()
+    audit = Audit.objects.filter(organization=org, status=AuditStatus.CLOSED).first()
+    ctx = OrgContext.member(org, audit.lead_auditor)
+    figures: dict = {"demo audit checklist items": audit.checklist_items.count()}
+    documents = {
+        "demo report pdf": lambda: render.render(data.build(ctx, audit), "pdf"),
+        "demo checklist pdf": lambda: checklist_io.export_pdf(audit),
+    }
+    for name, make in documents.items():
+        cpu = _children_cpu()
+        started = time.perf_counter()
+        body = make()
+        figures[f"{name} (s)"] = round(time.perf_counter() - started, 2)
+        figures[f"{name} worker CPU (s)"] = round(_children_cpu() - cpu, 2)
+        figures[f"{name} size (KiB)"] = len(body) // 1024
+    return figures
 
 
 def _audit(findings: int, evidence: int):

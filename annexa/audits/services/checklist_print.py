@@ -2,7 +2,7 @@
 
 Written by the rules of the internal audit report (``annexa.core.print_html`` and
 ``core/print.css``), so a full-scope checklist prints in seconds: each item is a block of
-paragraphs (no table per field), sample records are fixed-layout tables, and evidence is cited
+paragraphs (no table per field, lists joined into one paragraph), and evidence is cited
 by its entry in the evidence manifest and a short SHA-256 (``E12 Access review v2
 (3f5a0c9e1b27)``), the manifest at the end giving each version once with its full SHA-256.
 The long parts are written here, not by template loops; every typed text is escaped, and
@@ -33,8 +33,7 @@ from annexa.core.print_html import ManifestLine, text
 
 RESULT_BOXES = "☐ Conforming ☐ Minor NC ☐ Major NC ☐ Observation ☐ OFI ☐ Not audited"
 FRESHNESS = {"stale": "stale", "fresh": "fresh", "no_expiry": "no expiry"}
-RECORD_HEADER = ("Position", "Selected record", "Result", "Note")
-RECORD_WIDTHS = (12, 40, 18, 30)
+LIST_SEPARATOR = "; "
 CITATION_NOTE = (
     "Evidence is cited by its entry in the evidence manifest at the end (E-number and the first "
     f"{print_html.SHORT_HASH} characters of its SHA-256); the manifest gives the full SHA-256."
@@ -86,7 +85,7 @@ def html(audit: Audit) -> str:
         "items": print_html.assembled(blocks),
         "removed": print_html.paragraphs(removed),
         "manifest": print_html.manifest(
-            manifest.lines, empty="No evidence is linked to the checklist."
+            manifest.lines, empty="No evidence is linked to the checklist.", hash_font=False
         ),
     }
     return render_to_string("audits/checklist/print.html", context)
@@ -138,52 +137,80 @@ def _automated_versions(rows: Iterable[checklist_rows.Row]) -> dict[tuple[int, i
 
 
 def _item(number: int, row, manifest: Manifest, samples: list, automated: dict) -> str:
+    """One item as a block of paragraphs. Lists are joined into one paragraph ("; "), not a
+    line each: WeasyPrint's cost grows with lines and text boxes, not with characters."""
     item = row.item
     open_item = item.result == ChecklistResult.BLANK
     title = f"{number}. {item.subject_id} {subject_title(item)}"
     if item.adhoc:
         title += " (ad-hoc)"
-    result = item.get_result_display() if not open_item else RESULT_BOXES
-    parts = [
-        '<div class="item">',
-        f"<h3>{text(title)}</h3>",
-        f'<p class="result result-{text(item.result or "open")}">Result: {text(result)}</p>',
-    ]
-    parts += [f'<p class="question">{n}. {text(q)}</p>' for n, q in enumerate(item.questions, 1)]
+    parts = ['<div class="item">']
+    if open_item:
+        parts += [f"<h3>{text(title)}</h3>", f'<p class="result">{text(RESULT_BOXES)}</p>']
+    else:
+        label = text(item.get_result_display())
+        result = f'<span class="result result-{text(item.result)}">{label}</span>'
+        parts.append(f"<h3>{text(title)} — {result}</h3>")
+    parts += [f"<p>{n}. {text(q)}</p>" for n, q in enumerate(item.questions, 1)]
+    examined = {v.pk for v in row.linked}
     listed = [
-        ("Documented information expected", "\n".join(item.expected_documents)),
-        ("Evidence on file", "\n".join(_on_file(f) for f in row.on_file)),
+        ("Documented information expected", LIST_SEPARATOR.join(item.expected_documents)),
+        ("Evidence examined", LIST_SEPARATOR.join(manifest.cite(v) for v in row.linked)),
+        (
+            "Also on file, not examined" if examined else "Evidence on file",
+            LIST_SEPARATOR.join(_on_file(f) for f in row.on_file if f.version_id not in examined),
+        ),
         (
             "Automated test results in the audit period",
-            "\n".join(_automated(a, manifest, automated) for a in row.automated),
+            LIST_SEPARATOR.join(_automated(a, manifest, automated) for a in row.automated),
         ),
-        ("Evidence examined", "\n".join(manifest.cite(v) for v in row.linked)),
     ]
-    parts.append(print_html.paragraphs([(label, value) for label, value in listed if value]))
+    parts.append(_fields([(label, value) for label, value in listed if value]))
     methods = ", ".join(str(AuditMethod(m).label) for m in item.methods if m in AuditMethod.values)
+    who = auditees_text(item)
     recorded = [
         ("Methods", methods),
+        ("Auditees", who),
         ("What was examined", item.examined),
         ("How it was analysed", item.analysis),
         ("How it was verified", item.verification),
-        ("Auditees", auditees_text(item)),
     ]
-    for label, value in recorded:
-        if value:
-            parts.append(print_html.paragraphs([(label, value)]))
-        elif open_item:
-            parts.append(f'<p class="blank"><strong>{text(label)}:</strong></p>')
-        else:
-            parts.append(print_html.paragraphs([(label, "—")]))
+    if open_item:
+        parts += [
+            _fields([(label, value)]) if value else _blank(label) for label, value in recorded
+        ]
+    else:
+        # Methods and auditees share a line: short values, one text box fewer.
+        parts.append(_fields([("Methods", f"{methods or '—'}. Auditees: {who or '—'}")]))
+        parts.append(_fields([(label, value or "—") for label, value in recorded[2:]]))
     if item.notes:
-        notes = render_markdown(item.notes)  # CommonMark, raw HTML and images off
-        parts.append(f'<div class="notes"><strong>Notes:</strong>{notes}</div>')
+        parts.append(_notes(item.notes))
     elif open_item:
-        parts.append('<p class="blank-tall"><strong>Notes:</strong></p>')
-    for sample, records in samples:
-        parts.append(_sample(sample, records))
+        parts.append(_blank("Notes", tall=True))
+    parts += [_sample(sample, records) for sample, records in samples]
     parts.append(f'<p class="muted">Item {text(item.uid)} · version {item.version}</p></div>\n')
     return "".join(parts)
+
+
+def _fields(fields: list[tuple[str, str]]) -> str:
+    """Labelled values, the label in the value's text box (see ``print_html.paragraphs``)."""
+    return print_html.paragraphs(fields, bold=False)
+
+
+def _blank(label: str, *, tall: bool = False) -> str:
+    """A field to write in by hand."""
+    return f'<p class="{"blank-tall" if tall else "blank"}"><strong>{text(label)}:</strong></p>'
+
+
+def _notes(notes: str) -> str:
+    """The notes as Markdown (CommonMark, raw HTML and images off), labelled on their first
+    line rather than on a line of their own."""
+    rendered = render_markdown(notes)
+    if rendered.startswith("<p>"):
+        rendered = "<p>Notes: " + rendered[3:]
+    else:
+        rendered = "<p>Notes:</p>" + rendered
+    return f'<div class="notes">{rendered}</div>'
 
 
 def _on_file(entry: checklist_rows.OnFile) -> str:
@@ -205,26 +232,29 @@ def _automated(result: dict, manifest: Manifest, versions: dict) -> str:
 
 
 def _sample(sample: Sample, records: list) -> str:
+    """The sample in one paragraph, its records in another (a table would cost a line each)."""
     counted = sampling.summary(sample, records)
     method = sample.get_rule_display()
     if sample.confidence_level is not None:
         method += f", confidence {sample.confidence_level}%"
     if sample.tolerable_deviation_rate is not None:
         method += f", tolerable deviation {sample.tolerable_deviation_rate}%"
-    fields = [
-        (
-            f"Sample of {sample.computed_size} from {len(sample.population)} records",
-            f"{sample.get_population_source_display()}; {method}; seed {sample.seed}",
-        ),
-        ("Rationale", sample.rationale),
-        ("Conclusion", counted.conclusion),
-    ]
-    rows = [(str(r.population_index), r.label, r.get_result_display(), r.note) for r in records]
+    about = (
+        f"{sample.get_population_source_display()}; {method}; seed {sample.seed}. "
+        f"Rationale: {sample.rationale} Conclusion: {counted.conclusion}"
+    )
+    listed = LIST_SEPARATOR.join(_record(r) for r in records) or "none selected"
+    heading = f"Sample of {sample.computed_size} from {len(sample.population)} records"
     return (
         '<div class="sample">'
-        + print_html.paragraphs(fields)
-        + "<p><strong>Population SHA-256:</strong> "
-        + f'<span class="hash">{text(sample.population_sha256)}</span></p>'
-        + print_html.table(RECORD_HEADER, RECORD_WIDTHS, rows)
-        + "</div>"
+        f"<p>{text(heading)}: {text(about)} Population SHA-256 "
+        f"{text(sample.population_sha256)}.</p>"
+        f"<p>Selected records: {text(listed)}</p>"
+        "</div>"
     )
+
+
+def _record(record) -> str:
+    """``#16 CHG-00016: Deviation (approved after the change)``."""
+    note = f" ({record.note})" if record.note else ""
+    return f"#{record.population_index} {record.label}: {record.get_result_display()}{note}"
