@@ -38,6 +38,10 @@ class ReportError(Exception):
     """A report cannot be produced or issued; the message says what to fix."""
 
 
+class ReportUnavailable(ReportError):
+    """The PDF could not be rendered in time (or at all): a server limit, answered with 503."""
+
+
 def can_issue(ctx: OrgContext, audit: Audit) -> bool:
     """The ISMS manager (or owner) and the audit's lead auditor may issue its report."""
     if ctx.can(MANAGE):
@@ -62,6 +66,8 @@ def draft(ctx: OrgContext, audit: Audit, report_format: str) -> tuple[bytes, str
     report = data.build(ctx, audit)
     try:
         return render.render(report, report_format), render.filename(report, report_format)
+    except render.PDFUnavailable as exc:
+        raise ReportUnavailable(str(exc)) from None
     except render.RenderError as exc:
         raise ReportError(str(exc)) from None
 

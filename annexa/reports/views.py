@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.views.generic import DetailView, ListView
 
 from annexa.audits.models import Audit
+from annexa.core import pdf
 from annexa.core.views import OrgViewMixin
 from annexa.reports import services
 from annexa.reports.choices import ReportFormat
@@ -90,7 +91,10 @@ class DraftView(AuditReportMixin, DetailView):
 
     def get(self, request, *args, **kwargs):
         report_format = kwargs["report_format"]
-        body, name = _draft(self.ctx, self.get_object(), report_format)
+        try:
+            body, name = _draft(self.ctx, self.get_object(), report_format)
+        except services.ReportUnavailable as exc:
+            return pdf.failure_response(request, exc)
         return file_response(body, name, report_format)
 
 
@@ -99,6 +103,8 @@ def _draft(ctx, audit, report_format) -> tuple[bytes, str]:
         raise Http404("no such report format")
     try:
         return services.draft(ctx, audit, report_format)
+    except services.ReportUnavailable:
+        raise
     except services.ReportError as exc:
         raise Http404(str(exc)) from None
 

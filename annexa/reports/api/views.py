@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from annexa.audits.models import Audit
+from annexa.core import pdf
 from annexa.core.api import OrgAPIMixin
 from annexa.reports import services
 from annexa.reports.api.serializers import (
@@ -45,6 +46,8 @@ class DraftView(AuditAPIMixin, APIView):
     def get(self, request, org, pk, report_format):
         try:
             body, name = services.draft(self.ctx, self.audit(), report_format)
+        except services.ReportUnavailable as exc:
+            return pdf.failure_response(request, exc)
         except services.ReportError as exc:
             return _problem(exc)
         return file_response(body, name, report_format)

@@ -33,6 +33,11 @@ class RenderError(Exception):
     """A report could not be produced in a format; the message says why."""
 
 
+class PDFUnavailable(RenderError):
+    """The PDF renderer failed or took longer than the limit: the server, not the request, is
+    what failed (the pages and the API answer 503)."""
+
+
 def filename(report: AuditReport, report_format: str) -> str:
     """``IA-2026-01-report-v2.pdf`` for an issued version, ``…-report-draft.pdf`` otherwise."""
     version = f"v{report.issue_number}" if report.issue_number else "draft"

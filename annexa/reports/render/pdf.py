@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from annexa.core.pdf import TIME_LIMIT, PDFError, configured_limit, render_isolated
 from annexa.reports.data import AuditReport
-from annexa.reports.render import RenderError
+from annexa.reports.render import PDFUnavailable
 
 __all__ = ["TIME_LIMIT", "configured_limit", "render_pdf"]
 
@@ -13,7 +13,8 @@ __all__ = ["TIME_LIMIT", "configured_limit", "render_pdf"]
 def render_pdf(
     html: str, report: AuditReport | None = None, *, time_limit: float | None = None
 ) -> bytes:
-    """The PDF of ``html``, or ``RenderError`` when rendering fails or takes too long.
+    """The PDF of ``html``, or ``PDFUnavailable`` (a ``RenderError``) when rendering fails or
+    takes too long.
 
     ``time_limit`` defaults to the configured limit (``configured_limit()``).
     """
@@ -23,4 +24,4 @@ def render_pdf(
             html, what=what, alternatives="another format (DOCX, HTML)", time_limit=time_limit
         )
     except PDFError as exc:
-        raise RenderError(str(exc)) from None
+        raise PDFUnavailable(str(exc)) from None

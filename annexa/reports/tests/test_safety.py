@@ -81,6 +81,23 @@ def test_the_pdf_time_limit_comes_from_the_settings_and_the_error_names_it(hosti
     assert "longer than 0.01 seconds" in message and "ANNEXA_REPORT_PDF_SECONDS" in message
 
 
+def test_a_draft_pdf_over_the_time_limit_answers_503_with_the_reason(
+    acme, isla, client_for, settings
+):
+    """The server's limit, not the request, failed: 503 saying so (the page shows it beside
+    the link, see download-progress.js), not a 404 that says the report does not exist."""
+    from django.urls import reverse
+
+    audit = audit_with_note(acme, "Looked fine.")
+    settings.REPORT_PDF_SECONDS = 0.01
+    client = client_for(isla)
+    kwargs = {"org": "acme", "pk": audit.pk, "report_format": "pdf"}
+    page = client.get(reverse("reports:draft", kwargs=kwargs))
+    assert page.status_code == 503 and b"ANNEXA_REPORT_PDF_SECONDS" in page.content
+    api = client.get(reverse("reports-api:draft", kwargs=kwargs))
+    assert api.status_code == 503 and "ANNEXA_REPORT_PDF_SECONDS" in api.json()["detail"]
+
+
 def test_the_docx_keeps_line_breaks_and_drops_what_xml_cannot_hold(acme, isla):
     audit = audit_with_note(acme, "First line\r\nsecond \x1b[31mline\x0b & <b>third</b>")
     document = docx.Document(io.BytesIO(render.render(data.build(isla.ctx, audit), "docx")))
