@@ -8,9 +8,9 @@
 * **pdf** (SQLite only): ``checklist_io.export_pdf`` of a full-scope audit filled in as a team
   would fill it: every item with a result, methods, what was examined, the analysis and the
   verification, Markdown notes and auditees; five evidence versions linked to each item (also on
-  file for its subject, 1,120 in all) and a sample of 25 records on every tenth item. The PDF is
-  rendered by the worker process; its CPU time is printed next to the wall time, as the machine
-  may be shared.
+  file for its subject, 1,120 in all; ``--per-item`` changes the five) and a sample of 25
+  records on every tenth item. The PDF is rendered by the worker process; its CPU time is
+  printed next to the wall time, as the machine may be shared.
 
 ``run()`` starts one worker process per database with a fresh temporary ANNEXA_HOME: SQLite
 always, PostgreSQL when ``ANNEXA_BENCH_DATABASE_URL`` is set or 127.0.0.1:5432 answers (in a
@@ -47,15 +47,16 @@ PDF_SAMPLE_RECORDS = 25
 LOCAL_POSTGRES = "postgres://postgres@127.0.0.1:5432/postgres"
 
 
-def run(runs: int = RUNS, pdf: int = PDF_RUNS) -> dict:
-    """Figures for SQLite and, when reachable, PostgreSQL; ``pdf`` renders of the PDF."""
-    figures = _prefixed("sqlite", _spawn(None, runs, pdf))
+def run(runs: int = RUNS, pdf: int = PDF_RUNS, per_item: int = PDF_EVIDENCE_PER_ITEM) -> dict:
+    """Figures for SQLite and, when reachable, PostgreSQL; ``pdf`` renders of the PDF, with
+    ``per_item`` evidence versions linked to each item."""
+    figures = _prefixed("sqlite", _spawn(None, runs, pdf, per_item))
     server = _postgres_server()
     if server is None:
         figures["postgresql"] = "not reachable: skipped"
         return figures
     with _scratch_database(server) as url:
-        figures.update(_prefixed("postgresql", _spawn(url, runs, 0)))
+        figures.update(_prefixed("postgresql", _spawn(url, runs, 0, per_item)))
     return figures
 
 
@@ -63,7 +64,7 @@ def _prefixed(prefix: str, figures: dict) -> dict:
     return {f"{prefix} {key}": value for key, value in figures.items()}
 
 
-def _spawn(database_url: str | None, runs: int, pdf: int) -> dict:
+def _spawn(database_url: str | None, runs: int, pdf: int, per_item: int) -> dict:
     with tempfile.TemporaryDirectory(prefix="annexa-bench-checklist-") as home:
         env = {k: v for k, v in os.environ.items() if not k.startswith("ANNEXA_")}
         env.update(
@@ -81,7 +82,7 @@ def _spawn(database_url: str | None, runs: int, pdf: int) -> dict:
         result = subprocess.run(
             [
                 *(sys.executable, "-m", "bench.bench_checklist", "--worker"),
-                *("--runs", str(runs), "--pdf", str(pdf)),
+                *("--runs", str(runs), "--pdf", str(pdf), "--per-item", str(per_item)),
             ],
             cwd=ROOT,
             env=env,
@@ -125,7 +126,7 @@ def _scratch_database(server_url: str) -> Iterator[str]:
 # --- the worker ------------------------------------------------------------------------------
 
 
-def _worker(runs: int, pdf: int) -> dict:
+def _worker(runs: int, pdf: int, per_item: int) -> dict:
     import django
 
     django.setup()
@@ -138,7 +139,7 @@ def _worker(runs: int, pdf: int) -> dict:
     org, auditor = _organization()
     figures = {**_generation(org, auditor, runs), **_page(org, auditor, runs)}
     if pdf:
-        figures.update(_pdf(org, auditor, pdf))
+        figures.update(_pdf(org, auditor, pdf, per_item))
     return figures
 
 
@@ -234,10 +235,10 @@ def _page(org, auditor, runs: int) -> dict:
     }
 
 
-def _pdf(org, auditor, runs: int) -> dict:
+def _pdf(org, auditor, runs: int, per_item: int) -> dict:
     from annexa.audits.services import checklist_io
 
-    audit = _filled_audit(org, auditor)
+    audit = _filled_audit(org, auditor, per_item)
     walls, cpus, body = [], [], b""
     for _ in range(runs):
         cpu = _children_cpu()
@@ -256,7 +257,7 @@ def _pdf(org, auditor, runs: int) -> dict:
     }
 
 
-def _filled_audit(org, auditor):
+def _filled_audit(org, auditor, per_item: int = PDF_EVIDENCE_PER_ITEM):
     """A full-scope audit with every item filled in, evidence linked and samples drawn."""
     import hashlib
 
@@ -306,7 +307,7 @@ def _filled_audit(org, auditor):
     ChecklistItem.auditees.through.objects.bulk_create(
         ChecklistItem.auditees.through(checklistitem=item, user=auditor) for item in items
     )
-    attach_bulk_evidence(audit, len(items) * PDF_EVIDENCE_PER_ITEM)
+    attach_bulk_evidence(audit, len(items) * per_item)
     population = [f"CHG-{n:05d}" for n in range(400)]
     for item in items[::PDF_SAMPLE_EVERY]:
         sample = Sample.objects.create(
@@ -358,12 +359,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=int, default=RUNS)
     parser.add_argument("--pdf", type=int, default=PDF_RUNS, help="renders of the PDF (0: none)")
+    parser.add_argument("--per-item", type=int, default=PDF_EVIDENCE_PER_ITEM, help="evidence")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     options = parser.parse_args()
     if options.worker:
-        print(json.dumps(_worker(options.runs, options.pdf)))
+        print(json.dumps(_worker(options.runs, options.pdf, options.per_item)))
     else:
-        print(json.dumps(run(options.runs, options.pdf), indent=2))
+        print(json.dumps(run(options.runs, options.pdf, options.per_item), indent=2))
 
 
 if __name__ == "__main__":
