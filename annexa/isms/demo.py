@@ -21,6 +21,7 @@ from django.utils import timezone
 from annexa.core.tenancy import OrgContext
 from annexa.isms import services
 from annexa.isms.models import ContextIssue, InterestedParty, Objective, OrgUnit, ScopeStatement
+from annexa.isms.services.common import PERMISSION
 
 DATA_FILE = Path(__file__).resolve().parent / "data" / "demo.json"
 # Roles that may own controls and manage units: auditors must stay independent, viewers read.
@@ -62,7 +63,7 @@ def build_isms_demo(ctx: OrgContext, members: dict[str, Any]) -> DemoSummary:
             _issue(ctx, issue, summary)
         for party in data["parties"]:
             _party(ctx, party, summary)
-        summary.scope_version = _scope(ctx, data["scope"], units, people.approver(ctx))
+        summary.scope_version = _scope(ctx, data["scope"], units, people)
         _soa(ctx, data["soa"], people, summary)
         for objective in data["objectives"]:
             _objective(ctx, objective, people, summary)
@@ -93,10 +94,17 @@ class _People:
         self.turn += 1
         return user
 
-    def approver(self, ctx: OrgContext):
-        """Top management approves the scope when it is among the members, else the actor."""
-        top = self.members.get("owner")
-        return top if top is not None else ctx.user
+    def approver(self, ctx: OrgContext, author) -> OrgContext | None:
+        """Who approves the scope, acting themselves: never its ``author``; top management
+        when among the members, else another manager, else nobody (it stays unapproved)."""
+        from annexa.orgs.permissions import role_has
+
+        candidates = [self.members.get("owner")] + [u for _, u in sorted(self.members.items())]
+        for user in candidates:
+            if user is None or user == author or not role_has(self.roles[user.pk], PERMISSION):
+                continue
+            return OrgContext.member(ctx.org, user, recorded_as=ctx.recorded_as)
+        return None
 
 
 def _unit(ctx: OrgContext, spec: dict, people: _People, summary: DemoSummary) -> OrgUnit:
@@ -123,7 +131,7 @@ def _party(ctx: OrgContext, spec: dict, summary: DemoSummary) -> None:
     summary.parties += 1
 
 
-def _scope(ctx: OrgContext, spec: dict, units: dict[str, OrgUnit], approver) -> int:
+def _scope(ctx: OrgContext, spec: dict, units: dict[str, OrgUnit], people: _People) -> int:
     missing = [name for name in spec["units"] if name not in units]
     if missing:
         raise DemoError(f"the demo scope names units that the demo does not define: {missing}")
@@ -134,8 +142,9 @@ def _scope(ctx: OrgContext, spec: dict, units: dict[str, OrgUnit], approver) -> 
         units=[units[name] for name in spec["units"]],
         exclusions=spec["exclusions"],
     )
-    if not scope.is_approved and approver is not None:
-        scope = services.approve_scope(ctx, approver=approver)
+    approver = None if scope.is_approved else people.approver(ctx, scope.created_by)
+    if approver is not None:
+        services.approve_scope(approver)
     return ScopeStatement.current(ctx.org).version
 
 

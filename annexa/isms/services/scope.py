@@ -19,6 +19,7 @@ from annexa.isms.services.common import (
     record,
     require_member,
 )
+from annexa.orgs.choices import Role
 
 OBJECT_TYPE = "scope_statement"
 
@@ -117,7 +118,11 @@ def save_scope(
 
 
 def approve_scope(ctx: OrgContext, *, version: int | None = None, approver=None) -> ScopeStatement:
-    """Record that ``approver`` (default: the acting user) approved the current version."""
+    """Record that ``approver`` (default: the acting user) approved the current version.
+
+    Approval is independent of the version's author: whoever wrote it may neither approve it
+    nor record someone else's approval of it; an owner or another ISMS manager does.
+    """
     ctx.require(PERMISSION)
     approver = approver if approver is not None else ctx.user
     if approver is None:
@@ -139,6 +144,7 @@ def approve_scope(ctx: OrgContext, *, version: int | None = None, approver=None)
                     f"{email_of(scope.approved_by)} on {scope.approved_at:%Y-%m-%d}."
                 }
             )
+        _require_independent_approval(ctx, scope, approver)
         before = {"approved_by": None, "approved_at": None}
         scope.approved_by = approver
         scope.approved_at = timezone.now()
@@ -153,6 +159,46 @@ def approve_scope(ctx: OrgContext, *, version: int | None = None, approver=None)
             version=scope.version,
         )
     return scope
+
+
+def _require_independent_approval(ctx: OrgContext, scope: ScopeStatement, approver) -> None:
+    """Refuse an approval given, or recorded, by the author of ``scope``, naming who may."""
+    author = scope.created_by
+    if author is None or author.pk not in {approver.pk, getattr(ctx.user, "pk", None)}:
+        return
+    writer = "You" if author == ctx.user else f"{author} ({author.email})"
+    if author == approver:
+        refused = "you may not approve it" if author == ctx.user else "they may not approve it"
+    else:
+        refused = (
+            f"you may not record an approval of it for {approver} (they approve it themselves)"
+        )
+    raise ValidationError(
+        {
+            "approved_by": f"{writer} wrote version {scope.version} of the scope, so {refused}: "
+            "its approval must come from someone other than its author. "
+            f"{_who_may_approve(ctx.org, author)}"
+        }
+    )
+
+
+def _who_may_approve(org, author) -> str:
+    """The members who may approve a version ``author`` wrote, as a sentence."""
+    from annexa.orgs.models import Membership
+    from annexa.orgs.permissions import PERMISSIONS
+
+    roles = sorted(PERMISSIONS[PERMISSION], key=lambda r: list(Role).index(r))
+    labels = " or ".join(Role(r).label for r in roles)
+    others = (
+        Membership.objects.filter(organization=org, role__in=roles)
+        .exclude(user=author)
+        .select_related("user")
+        .order_by("user__full_name", "user__email")
+    )
+    names = [f"{m.user} ({m.user.email}, {m.get_role_display()})" for m in others]
+    if not names:
+        return f"Nobody else can approve it yet: add another {labels} to the organization."
+    return f"Another {labels} can approve it: {', '.join(names)}."
 
 
 def _lock_org(org) -> None:

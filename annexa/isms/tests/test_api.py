@@ -72,6 +72,10 @@ def test_it_shows_and_writes_the_scope(acme, api, isla, alice):
     assert response.status_code == 201, response.data
     assert response.data["in_scope"][0]["name"] == "Office Ljubljana"
     assert response.data["created_by"] == "isla@acme.test"
+    own = client.post(f"{BASE}/scope/approve/", {"version": 1}, format="json")
+    assert own.status_code == 400
+    assert "you may not approve it" in own.data["approved_by"][0]
+    assert "alice@acme.test" in own.data["approved_by"][0]
     approved = api(alice).post(f"{BASE}/scope/approve/", {"version": 1}, format="json")
     assert approved.status_code == 200 and approved.data["approved_by"] == "alice@acme.test"
     overview = client.get(f"{BASE}/scope/").data

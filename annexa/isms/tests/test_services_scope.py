@@ -96,3 +96,45 @@ def test_it_refuses_scope_changes_to_other_roles(acme, audrey, vera):
     for persona in (audrey, vera):
         with pytest.raises(PermissionDenied):
             save_scope(persona.ctx, text=TEXT)
+
+
+def test_its_author_may_not_approve_it_and_is_told_who_may(acme, isla, alice, colin):
+    save_scope(isla.ctx, text=TEXT)
+    before = ledger_count(acme)
+    with pytest.raises(ValidationError) as caught:
+        approve_scope(isla.ctx, version=1)
+    [message] = caught.value.message_dict["approved_by"]
+    assert message.startswith("You wrote version 1 of the scope, so you may not approve it")
+    assert "someone other than its author" in message and "Another Owner or ISMS manager" in message
+    # who may: the managers other than the author (not a control owner, who may not change it)
+    assert "Alice Owner (alice@acme.test, Owner)" in message
+    assert "isla@acme.test" not in message and "colin" not in message
+    assert not ScopeStatement.current(acme).is_approved
+    assert ledger_count(acme) == before
+
+    # nor approve it by another hand, nor record someone else's approval of what they wrote
+    from annexa.core.tenancy import OrgContext
+
+    with pytest.raises(ValidationError) as caught:
+        approve_scope(OrgContext.system(acme), approver=isla.user)
+    assert "Isla Manager (isla@acme.test) wrote version 1" in caught.value.messages[0]
+    with pytest.raises(ValidationError) as caught:
+        approve_scope(isla.ctx, approver=alice.user)
+    assert "may not record an approval of it for Alice Owner" in caught.value.messages[0]
+    assert not ScopeStatement.current(acme).is_approved
+
+    # a new version by someone else: its author changes, and so does who may approve it
+    save_scope(alice.ctx, text=TEXT + " And the office.")
+    with pytest.raises(ValidationError):
+        approve_scope(alice.ctx)
+    assert approve_scope(isla.ctx, version=2).approved_by == isla.user
+
+
+def test_it_says_when_nobody_else_may_approve(acme, isla, colin):
+    save_scope(isla.ctx, text=TEXT)
+    with pytest.raises(ValidationError) as caught:
+        approve_scope(isla.ctx)
+    assert (
+        "Nobody else can approve it yet: add another Owner or ISMS manager"
+        in caught.value.messages[0]
+    )

@@ -62,3 +62,14 @@ def test_it_reports_a_refused_approval(acme, client_for, isla):
 def test_it_invites_to_write_the_first_scope(acme, client_for, isla, vera):
     assert b"Write the scope statement" in client_for(isla).get(url("scope")).content
     assert b"Write the scope statement" not in client_for(vera).get(url("scope")).content
+
+
+def test_it_explains_why_the_author_may_not_approve(acme, client_for, isla, alice):
+    save_scope(isla.ctx, text="Scope.")
+    response = client_for(isla).post(url("scope-approve"), {"version": "1"}, follow=True)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "You wrote version 1 of the scope, so you may not approve it" in page
+    assert "alice@acme.test" in page
+    assert "Scope version 1 approved." not in page
+    assert not ScopeStatement.current(acme).is_approved
