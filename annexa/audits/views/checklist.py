@@ -61,18 +61,21 @@ def checklist_url(audit: Audit) -> str:
     return reverse("audits:checklist", kwargs={"org": audit.organization.slug, "pk": audit.pk})
 
 
-def can_record(ctx, audit: Audit) -> bool:
-    """Whether the page should offer the fieldwork forms to this member."""
+def can_record(ctx, audit: Audit, *, team: bool | None = None) -> bool:
+    """Whether the page should offer the fieldwork forms to this member (``team``: whether
+    they are on the audit's team, when the caller already knows)."""
     return (
-        ctx.can(CONDUCT) and audit.status == AuditStatus.FIELDWORK and fieldwork.on_team(ctx, audit)
+        ctx.can(CONDUCT)
+        and audit.status == AuditStatus.FIELDWORK
+        and (fieldwork.on_team(ctx, audit) if team is None else team)
     )
 
 
-def can_shape(ctx, audit: Audit) -> bool:
+def can_shape(ctx, audit: Audit, *, team: bool | None = None) -> bool:
     return (
         ctx.can(CONDUCT)
         and audit.status in checklist.PREPARE_STATUSES
-        and fieldwork.on_team(ctx, audit)
+        and (fieldwork.on_team(ctx, audit) if team is None else team)
     )
 
 
@@ -166,9 +169,10 @@ def inline_values(item, form) -> tuple[dict, dict]:
 
 
 def page_flags(ctx, audit: Audit) -> dict[str, bool]:
+    team = ctx.can(CONDUCT) and fieldwork.on_team(ctx, audit)  # one query for both flags
     return {
-        "can_record": can_record(ctx, audit),
-        "can_shape": can_shape(ctx, audit),
+        "can_record": can_record(ctx, audit, team=team),
+        "can_shape": can_shape(ctx, audit, team=team),
         "can_raise": ctx.can(RAISE_FINDINGS),
     }
 
