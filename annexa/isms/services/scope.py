@@ -182,6 +182,19 @@ def _require_independent_approval(ctx: OrgContext, scope: ScopeStatement, approv
     )
 
 
+def own_version_note(ctx: OrgContext, scope: ScopeStatement | None) -> str:
+    """Why the acting member may not approve ``scope`` because they wrote it ("" otherwise),
+    for the page to say instead of offering a button the service would refuse."""
+    if scope is None or scope.is_approved or ctx.user is None:
+        return ""
+    if scope.created_by_id is None or scope.created_by_id != ctx.user.pk:
+        return ""
+    return (
+        f"You wrote version {scope.version}, so its approval must come from someone else. "
+        f"{_who_may_approve(ctx.org, ctx.user)}"
+    )
+
+
 def _who_may_approve(org, author) -> str:
     """The members who may approve a version ``author`` wrote, as a sentence."""
     from annexa.orgs.models import Membership

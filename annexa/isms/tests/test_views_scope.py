@@ -73,3 +73,15 @@ def test_it_explains_why_the_author_may_not_approve(acme, client_for, isla, alic
     assert "alice@acme.test" in page
     assert "Scope version 1 approved." not in page
     assert not ScopeStatement.current(acme).is_approved
+
+
+def test_it_tells_the_author_who_approves_instead_of_offering_the_button(
+    acme, client_for, isla, alice
+):
+    save_scope(isla.ctx, text="Scope.")
+    own = client_for(isla).get(url("scope")).content.decode()
+    assert "Approve version 1" not in own
+    assert "You wrote version 1, so its approval must come from someone else." in own
+    assert "alice@acme.test" in own  # who may approve it
+    other = client_for(alice).get(url("scope")).content.decode()
+    assert "Approve version 1" in other and "You wrote version 1" not in other

@@ -29,10 +29,12 @@ class ScopeView(OrgViewMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         versions = list(self.get_queryset().select_related("created_by", "approved_by"))
+        scope = versions[0] if versions else None
         context.update(
-            scope=versions[0] if versions else None,
+            scope=scope,
             versions=versions,
             can_edit=self.ctx.can("isms.change"),
+            own_version_note=services.scope.own_version_note(self.ctx, scope),
         )
         return context
 
