@@ -35,7 +35,7 @@ def test_it_adds_an_objective_and_records_measurements_inline(page, isla, colin)
 
     today = timezone.localdate().isoformat()
     for day, value in (("2026-01-15", "62"), (today, "81")):
-        row.get_by_role("button", name="Record a measurement of OBJ-01").click()
+        row.get_by_role("button", name="Measure OBJ-01: record a measurement").click()
         measure = page.locator("tr.editing form")
         measure.get_by_label("Measured on").fill(day)
         measure.get_by_label("Value (%)").fill(value)
