@@ -13,12 +13,15 @@ def relabel_issued_reports(apps, schema_editor):
     except LookupError:  # the reports app is not installed
         return
     versions = apps.get_model("evidence", "EvidenceVersion")
-    versions.objects.filter(pk__in=files.objects.values("version_id")).update(source="issued")
+    db = schema_editor.connection.alias  # the migrating role's connection, not the app's
+    issued = files.objects.using(db).values("version_id")
+    versions.objects.using(db).filter(pk__in=issued).update(source="issued")
 
 
 def relabel_as_uploads(apps, schema_editor):
     versions = apps.get_model("evidence", "EvidenceVersion")
-    versions.objects.filter(source="issued").update(source="upload")
+    db = schema_editor.connection.alias
+    versions.objects.using(db).filter(source="issued").update(source="upload")
 
 
 class Migration(migrations.Migration):

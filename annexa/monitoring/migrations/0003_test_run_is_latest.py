@@ -5,16 +5,19 @@ from django.db import migrations, models
 
 
 def mark_latest(apps, schema_editor):
+    db = schema_editor.connection.alias  # the migrating role's connection, not the app's
     TestRun = apps.get_model("monitoring", "TestRun")
     latest: dict[tuple[int, str], int] = {}
-    rows = TestRun.objects.order_by("observed_at", "id").values_list(
-        "pk", "organization_id", "stream"
+    rows = (
+        TestRun.objects.using(db)
+        .order_by("observed_at", "id")
+        .values_list("pk", "organization_id", "stream")
     )
     for pk, organization_id, stream in rows.iterator():
         latest[(organization_id, stream)] = pk  # the newest one wins
     pks = list(latest.values())
     for start in range(0, len(pks), 500):
-        TestRun.objects.filter(pk__in=pks[start : start + 500]).update(is_latest=True)
+        TestRun.objects.using(db).filter(pk__in=pks[start : start + 500]).update(is_latest=True)
 
 
 class Migration(migrations.Migration):
