@@ -167,8 +167,12 @@ def crawl(client: Client, raw: frozenset[str]) -> Crawl:
         page = None
         if response.status_code in (301, 302, 303, 307, 308):
             links = [response["Location"]]
-        elif response.streaming:  # a stored file (evidence, an issued report): never parsed
-            response.close()
+        elif response.streaming:  # a stored file (evidence, an issued report): read, not parsed
+            # Read to the end, as a browser would: the test client then closes the response
+            # without the request signal that would close the database connection (and end the
+            # test's transaction on PostgreSQL), which a bare response.close() would send.
+            for _chunk in response.streaming_content:
+                pass
             continue
         elif response.get("Content-Type", "").startswith("text/html"):
             page = Page()

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
@@ -42,9 +44,17 @@ def _published_schema() -> dict:
 
 def app(environ, start_response):
     """The WSGI application as a server runs it: gunicorn always sets REMOTE_ADDR, which the
-    schemathesis WSGI client leaves out."""
+    schemathesis WSGI client leaves out. As Django's own test client does, the request signals
+    do not close the database connection: it holds the test's transaction (on PostgreSQL,
+    closing it would end that transaction and fail every later request)."""
     environ.setdefault("REMOTE_ADDR", "127.0.0.1")
-    return application(environ, start_response)
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        return application(environ, start_response)
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
 
 
 schema = schemathesis.openapi.from_dict(_published_schema())
