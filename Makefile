@@ -65,7 +65,7 @@ browser:
 	scripts/ensure-system-packages --test
 
 pytest-sqlite: $(VENV)/.dev-deps browser
-	$(BIN)/pytest -q -n 2
+	$(BIN)/pytest -q -n 2 --durations=40
 
 # PostgreSQL run: ANNEXA_TEST_DATABASE_URL, or the local server on 127.0.0.1:5432 when it answers.
 pytest-postgres: $(VENV)/.dev-deps browser
@@ -73,7 +73,7 @@ pytest-postgres: $(VENV)/.dev-deps browser
 	if [ -z "$$url" ] && $(BIN)/python scripts/port-open 127.0.0.1 5432; then \
 	  url="postgres://postgres@127.0.0.1:5432/test"; fi; \
 	if [ -n "$$url" ]; then \
-	  echo "pytest on PostgreSQL"; ANNEXA_DATABASE_URL="$$url" $(BIN)/pytest -q -n 2; \
+	  echo "pytest on PostgreSQL"; ANNEXA_DATABASE_URL="$$url" $(BIN)/pytest -q -n 2 --durations=40; \
 	else echo "PostgreSQL not reachable: skipping the PostgreSQL run"; fi
 
 # Static security checks: bandit (medium and high; accepted findings carry `# nosec Bxxx`
