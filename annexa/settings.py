@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "annexa.ledger",
     "annexa.evidence",
     "annexa.isms",
+    "annexa.risks",
     "annexa.audits",
     "annexa.findings",
     "annexa.actions",

@@ -152,13 +152,39 @@ def view_name(url: str) -> str | None:
         return None
 
 
+class Frontier:
+    """The links still to follow, breadth first, from ``START``: each URL once, on this host
+    only, none under ``SKIP_PREFIXES`` or that ``skip`` names, at most ``per_route`` URLs per
+    URL pattern. Each item is (URL, the page that linked to it)."""
+
+    def __init__(self, per_route: int, host: str = "testserver", skip=lambda target: False):
+        self.queue: deque[tuple[str, str]] = deque((url, "start") for url in START)
+        self.seen: set[str] = set(START)
+        self.per_route, self.host, self.skip = per_route, host, skip
+        self.counts: dict[str, int] = {}
+
+    def follow(self, page_url: str, href: str) -> None:
+        """Queue the link ``href`` found on ``page_url``, if the crawl takes it."""
+        target, _ = urldefrag(urljoin(page_url, href))
+        parts = urlsplit(target)
+        if parts.scheme not in ("", "http") or parts.netloc not in ("", self.host):
+            return
+        target = parts.path + (f"?{parts.query}" if parts.query else "")
+        if target in self.seen or parts.path.startswith(SKIP_PREFIXES) or self.skip(target):
+            return
+        self.seen.add(target)
+        route = route_of(parts.path) or parts.path
+        if self.counts.get(route, 0) >= self.per_route:
+            return
+        self.counts[route] = self.counts.get(route, 0) + 1
+        self.queue.append((target, page_url))
+
+
 def crawl(client: Client, raw: frozenset[str]) -> Crawl:
     result = Crawl()
-    queue: deque[tuple[str, str]] = deque((url, "start") for url in START)
-    seen: set[str] = {url for url in START}
-    per_route: dict[str, int] = {}
-    while queue and result.visited < MAX_PAGES:
-        url, referrer = queue.popleft()
+    frontier = Frontier(PER_ROUTE)
+    while frontier.queue and result.visited < MAX_PAGES:
+        url, referrer = frontier.queue.popleft()
         response = client.get(url)
         result.visited += 1
         if response.status_code >= 400:
@@ -189,19 +215,7 @@ def crawl(client: Client, raw: frozenset[str]) -> Crawl:
             for found in sorted(set(UUID.findall(text))):
                 result.problems.append(f"{url} shows the UUID {found}")
         for href in links:
-            target, _ = urldefrag(urljoin(url, href))
-            parts = urlsplit(target)
-            if parts.scheme not in ("", "http") or parts.netloc not in ("", "testserver"):
-                continue
-            target = parts.path + (f"?{parts.query}" if parts.query else "")
-            if target in seen or parts.path.startswith(SKIP_PREFIXES):
-                continue
-            seen.add(target)
-            route = route_of(parts.path) or parts.path
-            if per_route.get(route, 0) >= PER_ROUTE:
-                continue
-            per_route[route] = per_route.get(route, 0) + 1
-            queue.append((target, url))
+            frontier.follow(url, href)
     return result
 
 

@@ -38,6 +38,11 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # action's owner reviews their effectiveness and closes them
     "actions.manage": frozenset({Role.OWNER, Role.ISMS_MANAGER, Role.CONTROL_OWNER}),
     "actions.review": frozenset({Role.OWNER, Role.ISMS_MANAGER, Role.AUDITOR}),
+    # risks (6.1.2, 8.2): managers keep the methodology, the asset inventory, the supplier
+    # register and the risk register; risk owners assess and treat the risks they own (and
+    # accept the residual risk where the methodology lets their role)
+    "risks.manage": _MANAGERS,
+    "risks.assess": frozenset({Role.OWNER, Role.ISMS_MANAGER, Role.CONTROL_OWNER}),
     # management reviews: managers prepare them; top management (the owner) signs them off
     "reviews.change": _MANAGERS,
     "reviews.sign_off": frozenset({Role.OWNER}),

@@ -24,16 +24,15 @@ What axe finds does not depend on the database, so the test runs in the SQLite r
 
 from __future__ import annotations
 
-from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urldefrag, urljoin, urlsplit
+from urllib.parse import urlsplit
 
 import pytest
 from django.db import connection
 
 from annexa.core.testing.browser import login
-from tests.test_crawl import SKIP_PREFIXES, START, route_of
+from tests.test_crawl import START, Frontier, route_of
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -84,14 +83,13 @@ def is_file(target: str) -> bool:
 
 
 def check(page, base: str, role: str, axe_source: str, findings: Findings) -> None:
-    queue: deque[str] = deque(START)
-    seen: set[str] = set(START)
-    per_route: dict[str, int] = {}
-    while queue:
-        url = queue.popleft()
+    frontier = Frontier(PER_ROUTE, host=urlsplit(base).netloc, skip=is_file)
+    while frontier.queue:
+        url, referrer = frontier.queue.popleft()
         response = page.goto(base + url)
         if response is None or response.status >= 400:
-            findings.broken.append(f"{role} {url}: {response and response.status}")
+            status = response and response.status
+            findings.broken.append(f"{role} {url}: {status} (linked from {referrer})")
             continue
         if not response.headers.get("content-type", "").startswith("text/html"):
             continue
@@ -110,19 +108,7 @@ def check(page, base: str, role: str, axe_source: str, findings: Findings) -> No
                 f"{v['count']} element(s): {targets}"
             )
         for href in page.evaluate(LINKS):
-            target, _ = urldefrag(urljoin(page.url, href))
-            parts = urlsplit(target)
-            if f"{parts.scheme}://{parts.netloc}" != base:
-                continue
-            target = parts.path + (f"?{parts.query}" if parts.query else "")
-            if target in seen or parts.path.startswith(SKIP_PREFIXES) or is_file(target):
-                continue
-            seen.add(target)
-            route = route_of(parts.path) or parts.path
-            if per_route.get(route, 0) >= PER_ROUTE:
-                continue
-            per_route[route] = per_route.get(route, 0) + 1
-            queue.append(target)
+            frontier.follow(page.url, href)
 
 
 @pytest.fixture
