@@ -84,7 +84,8 @@ def test_changing_the_residual_basis_withdraws_the_acceptance(phishing, colin):
     risk = risks.update_risk(colin.ctx, risk, {"residual_impact": 4}, reason="new data")
     assert not risk.is_accepted and risk.acceptance == {}
     entry = LedgerEntry.objects.filter(object_type="risk", action="update").last()
-    assert entry.data_value["acceptance_withdrawn"] is True and entry.data_value["reason"] == "new data"
+    data = entry.data_value
+    assert data["acceptance_withdrawn"] is True and data["reason"] == "new data"
 
 
 def test_who_may_change_a_risk(phishing, audrey, vera, colin, isla):

@@ -1,0 +1,4 @@
+"""Routes (filled in as the pages and API views are written), mounted by annexa/urls.py."""
+
+app_name = "risks-api"
+urlpatterns: list = []
