@@ -24,7 +24,8 @@ def dashboard(
     output: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.text,
 ) -> None:
     """Readiness for the next external audit: SoA, audit programme, findings, corrective
-    actions (overdue ones listed), the nonconformity burndown and monitoring."""
+    actions (overdue ones listed), the nonconformity burndown, monitoring, the risk register
+    and the suppliers' certificates and reviews."""
     setup()
     from annexa.dashboard import services
 
@@ -86,7 +87,46 @@ def text_lines(data: dict) -> list[str]:
     lines.append(
         "Monitoring: " + ", ".join(f"{status} {n}" for status, n in data["monitoring"].items())
     )
+    lines.extend(risk_lines(data["risks"]))
+    lines.append(supplier_line(data["suppliers"]))
     return lines
+
+
+def risk_lines(risks: dict | None) -> list[str]:
+    if risks is None:
+        return ["Risks: none registered yet"]
+    levels = ", ".join(f"{row['label']} {row['count']}" for row in risks["by_residual_level"])
+    unassessed = risks["residual_not_assessed"]
+    lines = [
+        f"Risks: {risks['open']} open by residual level ({levels}"
+        + (f", not assessed {unassessed}" if unassessed else "")
+        + ")",
+        f"  above the acceptance threshold ({risks['acceptance_threshold']}): "
+        f"{risks['above_threshold']} ({risks['above_threshold_accepted']} accepted)",
+        f"  overdue treatment actions: {risks['overdue_treatment_actions']}; "
+        f"risks past their review date: {risks['overdue_reviews']}",
+    ]
+    conflicts, proposals = risks["soa_conflicts"], risks["soa_proposals"]
+    lines.append(
+        f"  SoA conflicts with the risk treatment: {len(conflicts)}"
+        + (f" ({', '.join(conflicts)})" if conflicts else "")
+        + f"; proposed for the SoA: {len(proposals)}"
+        + (f" ({', '.join(proposals)})" if proposals else "")
+    )
+    return lines
+
+
+def supplier_line(suppliers: dict) -> str:
+    def named(key: str) -> str:
+        names = suppliers[key]
+        return f"{len(names)}" + (f" ({', '.join(names)})" if names else "")
+
+    return (
+        f"Suppliers: {suppliers['in_use']} in use; "
+        f"certificates expired {named('certificates_expired')}, "
+        f"expiring within {suppliers['expiry_warning_days']} days "
+        f"{named('certificates_expiring')}; reviews overdue {named('reviews_overdue')}"
+    )
 
 
 def register(app: typer.Typer) -> None:

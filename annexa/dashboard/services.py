@@ -12,7 +12,7 @@ import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
 
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from annexa.actions import services as action_services
@@ -29,6 +29,11 @@ from annexa.isms import stats
 from annexa.isms.choices import ImplementationStatus
 from annexa.monitoring import status as monitoring_status
 from annexa.monitoring.choices import ControlStatus
+from annexa.risks.choices import ACTION_NOT_DONE as RISK_ACTIONS_NOT_DONE
+from annexa.risks.choices import OPEN_RISK
+from annexa.risks.models import Methodology, Risk, Supplier, TreatmentAction
+from annexa.risks.services import soa as risk_soa
+from annexa.risks.services import suppliers as supplier_service
 
 BURNDOWN_WEEKS = 26
 # (key, label, first day, last day); the last bucket has no end.
@@ -329,6 +334,118 @@ def monitoring_counts(org, today: dt.date | None = None) -> dict[str, int]:
     return {status: found.get(status, 0) for status in ControlStatus.values}
 
 
+# --- risks and suppliers --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LevelCount:
+    key: str
+    label: str
+    colour: str
+    count: int
+
+
+@dataclass
+class RisksPanel:
+    """The risk register at a glance: open risks by residual level (the methodology's bands,
+    lowest first, then those whose residual risk is not assessed yet), the risks above the
+    acceptance threshold (``risks.services.reporting.above_threshold``: residual, or inherent
+    while untreated) and how many of them are accepted, overdue treatment actions and risk
+    reviews, and the SoA's conflicts and proposals with the risk treatment
+    (``risks.services.soa``). Empty (``methodology_version`` is ``None``) before the
+    organization's first risk."""
+
+    methodology_version: int | None = None
+    threshold: int | None = None
+    by_level: list[LevelCount] = field(default_factory=list)
+    not_assessed: int = 0
+    above_threshold: int = 0
+    above_threshold_accepted: int = 0
+    overdue_actions: int = 0
+    overdue_reviews: int = 0
+    soa_conflicts: list[str] = field(default_factory=list)
+    soa_proposals: list[str] = field(default_factory=list)
+
+    @property
+    def open(self) -> int:
+        return sum(level.count for level in self.by_level) + self.not_assessed
+
+
+def risks_panel(org, today: dt.date | None = None) -> RisksPanel:
+    """At most five queries. Reads only: an organization without risks gets an empty panel
+    (its default methodology is not created by looking at the dashboard)."""
+    today = _today(today)
+    methodology = Methodology.objects.for_org(org).order_by("-version").first()
+    if methodology is None:
+        return RisksPanel()
+    threshold = methodology.acceptance_threshold
+    above = Q(residual_score__gt=threshold) | Q(
+        residual_score__isnull=True, inherent_score__gt=threshold
+    )
+    rows = (
+        Risk.objects.for_org(org)
+        .filter(status__in=OPEN_RISK)
+        .order_by()
+        .values("residual_level")
+        .annotate(
+            n=Count("id"),
+            above=Count("id", filter=above),
+            accepted=Count("id", filter=above & Q(accepted_at__isnull=False)),
+            review_overdue=Count("id", filter=Q(review_date__lt=today)),
+        )
+    )
+    panel = RisksPanel(methodology_version=methodology.version, threshold=threshold)
+    counts: Counter = Counter()
+    for row in rows:
+        counts[row["residual_level"]] += row["n"]
+        panel.above_threshold += row["above"]
+        panel.above_threshold_accepted += row["accepted"]
+        panel.overdue_reviews += row["review_overdue"]
+    panel.by_level = [
+        LevelCount(band["key"], band["label"], band.get("colour", ""), counts.pop(band["key"], 0))
+        for band in methodology.bands
+    ]
+    panel.not_assessed = sum(counts.values())  # blank (or, in theory, an unknown) level
+    panel.overdue_actions = (
+        TreatmentAction.objects.for_org(org)
+        .filter(status__in=RISK_ACTIONS_NOT_DONE, due_date__lt=today)
+        .count()
+    )
+    proposals, conflicts = risk_soa.proposals_and_conflicts(org)
+    panel.soa_conflicts = [c.control_id for c in conflicts]
+    panel.soa_proposals = [p.control_id for p in proposals]
+    return panel
+
+
+@dataclass
+class SuppliersPanel:
+    """Suppliers in use whose certificate or report has expired or expires within
+    ``EXPIRY_WARNING_DAYS``, and whose review date has passed, as the supplier register
+    says (``risks.services.suppliers``: a supplier's certificate is its latest assessment of a
+    certificate kind; retired suppliers are left out)."""
+
+    in_use: int = 0
+    certificates_expired: list[str] = field(default_factory=list)  # supplier names
+    certificates_expiring: list[str] = field(default_factory=list)
+    reviews_overdue: list[str] = field(default_factory=list)
+
+
+EXPIRY_WARNING_DAYS = supplier_service.EXPIRY_WARNING_DAYS
+
+
+def suppliers_panel(org, today: dt.date | None = None) -> SuppliersPanel:
+    """Five queries, whatever the number of suppliers."""
+    today = _today(today)
+    panel = SuppliersPanel(in_use=Supplier.objects.for_org(org).filter(retired=False).count())
+    for supplier, status in supplier_service.certificates_due(org, today=today):
+        if status.state == "expired":
+            panel.certificates_expired.append(supplier.name)
+        else:
+            panel.certificates_expiring.append(supplier.name)
+    panel.reviews_overdue = [s.name for s in supplier_service.overdue_reviews(org, today)]
+    return panel
+
+
 # --- everything ------------------------------------------------------------------------------
 
 
@@ -341,6 +458,8 @@ class Readiness:
     actions: ActionsPanel
     burndown: list[BurndownPoint]
     monitoring: dict[str, int]
+    risks: RisksPanel = field(default_factory=RisksPanel)
+    suppliers: SuppliersPanel = field(default_factory=SuppliersPanel)
 
 
 def readiness(org, today: dt.date | None = None) -> Readiness:
@@ -354,6 +473,8 @@ def readiness(org, today: dt.date | None = None) -> Readiness:
         actions=actions_panel(org, today),
         burndown=burndown(org, today),
         monitoring=monitoring_counts(org, today),
+        risks=risks_panel(org, today),
+        suppliers=suppliers_panel(org, today),
     )
 
 
@@ -403,6 +524,34 @@ def as_data(r: Readiness) -> dict:
             for b in r.burndown
         ],
         "monitoring": r.monitoring,
+        "risks": _risks_data(r.risks),
+        "suppliers": {
+            "in_use": r.suppliers.in_use,
+            "certificates_expired": r.suppliers.certificates_expired,
+            "certificates_expiring": r.suppliers.certificates_expiring,
+            "expiry_warning_days": EXPIRY_WARNING_DAYS,
+            "reviews_overdue": r.suppliers.reviews_overdue,
+        },
+    }
+
+
+def _risks_data(p: RisksPanel) -> dict | None:
+    if p.methodology_version is None:
+        return None
+    return {
+        "methodology_version": p.methodology_version,
+        "acceptance_threshold": p.threshold,
+        "open": p.open,
+        "by_residual_level": [
+            {"level": level.key, "label": level.label, "count": level.count} for level in p.by_level
+        ],
+        "residual_not_assessed": p.not_assessed,
+        "above_threshold": p.above_threshold,
+        "above_threshold_accepted": p.above_threshold_accepted,
+        "overdue_treatment_actions": p.overdue_actions,
+        "overdue_reviews": p.overdue_reviews,
+        "soa_conflicts": p.soa_conflicts,
+        "soa_proposals": p.soa_proposals,
     }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.urls import NoReverseMatch, reverse
 from django.views.generic import TemplateView
 
 from annexa.core.views import OrgViewMixin
@@ -29,5 +30,18 @@ class ReadinessView(OrgViewMixin, TemplateView):
                 for grade, label in FindingGrade.choices
             ],
             burndown_any=any(point.total for point in readiness.burndown),
+            expiry_days=services.EXPIRY_WARNING_DAYS,
+            links={
+                "risks": _url("risks:list", self.ctx.org),
+                "suppliers": _url("suppliers:list", self.ctx.org),
+            },
         )
         return context
+
+
+def _url(name: str, org) -> str:
+    """The page ``name`` of ``org``, blank while that page does not exist in this build."""
+    try:
+        return reverse(name, kwargs={"org": org.slug})
+    except NoReverseMatch:
+        return ""

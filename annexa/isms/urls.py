@@ -80,4 +80,9 @@ urlpatterns = [
     path("soa/<str:control_id>/", soa.SoARowView.as_view(), name="soa-row"),
     path("soa/<str:control_id>/edit/", soa.SoAEditView.as_view(), name="soa-edit"),
     path("soa/<str:control_id>/history/", soa.SoAHistoryView.as_view(), name="soa-history"),
+    path(
+        "soa/<str:control_id>/accept-proposal/",
+        soa.SoAAcceptProposalView.as_view(),
+        name="soa-accept-proposal",
+    ),
 ]

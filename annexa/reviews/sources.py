@@ -577,7 +577,7 @@ def objectives(org, window: Window) -> dict[str, Any]:
     )
 
 
-# --- e) feedback, f) risk: entered by hand ---------------------------------------------------
+# --- e) feedback (entered by hand), f) risk assessment and treatment -----------------------
 
 
 def party_feedback(org, window: Window) -> dict[str, Any]:
@@ -605,12 +605,100 @@ def party_feedback(org, window: Window) -> dict[str, Any]:
 
 
 def risk_status(org, window: Window) -> dict[str, Any]:
-    return section(
-        source="Entered by hand",
-        manual=True,
-        note="Annexa has no risk register yet: summarise the latest risk assessment (risks "
-        "above the acceptance level) and the progress of the risk treatment plan by hand.",
+    """9.3.2 f): the results of risk assessment and the status of the risk treatment plan,
+    from the risk register (``risks.services.reporting.review_input``)."""
+    from annexa.risks.choices import RiskStatus
+    from annexa.risks.models import Risk
+    from annexa.risks.services import reporting
+
+    source = "Risk register (clauses 6.1.2, 8.2) and risk treatment plan (clauses 6.1.3, 8.3)"
+    if not Risk.objects.for_org(org).exists():
+        return section(
+            source=source,
+            manual=True,
+            note="The risk register is empty: record the risk assessment on the Risks page and "
+            "assemble again, or summarise the latest risk assessment (risks above the "
+            "acceptance level) and the progress of the risk treatment plan by hand.",
+        )
+    data = reporting.review_input(org, since=window.since)
+    statuses = dict(RiskStatus.choices)
+    levels = data["residual_by_level"]
+    above, overdue = data["above_threshold"], data["overdue_actions"]
+    accepted_above = sum(1 for r in above if r["accepted"])
+    by_status = data["by_status"]
+    treated = by_status[RiskStatus.TREATED]
+    summary = (
+        f"{plural(data['open'], 'open risk')} under methodology v{data['methodology_version']} "
+        f"(acceptance threshold {data['acceptance_threshold']}); residual risk "
+        + ", ".join(f"{row['level'].lower()} {row['count']}" for row in levels)
+        + f". {data['new_since']} identified and {len(data['changed_since'])} new or changed "
+        f"{window.period}. "
     )
+    if above:
+        summary += (
+            f"{plural(len(above), 'risk')} above the acceptance threshold "
+            f"({accepted_above} accepted by their owners with a recorded reason): "
+            + "; ".join(f"{r['reference']} {r['title']} ({r['score']})" for r in above)
+            + ". "
+        )
+    else:
+        summary += "No risk is above the acceptance threshold. "
+    summary += (
+        f"Treatment plan: {treated} of {plural(data['open'], 'open risk')} treated, "
+        f"{by_status[RiskStatus.TREATMENT_PLANNED]} with treatment under way; "
+        f"{plural(len(overdue), 'treatment action')} overdue, "
+        f"{plural(len(data['overdue_reviews']), 'risk')} past the review date."
+    )
+    return section(
+        source=source,
+        summary=summary,
+        figures=[
+            ("Open risks", data["open"]),
+            ("Identified in the period", data["new_since"]),
+            ("New or changed in the period", len(data["changed_since"])),
+            ("Above the acceptance threshold", len(above)),
+            ("Residual risks accepted", data["accepted"]),
+            ("Overdue treatment actions", len(overdue)),
+            ("Risks past their review date", len(data["overdue_reviews"])),
+        ],
+        tables=[
+            table(
+                "Open risks by residual level",
+                ["Residual level", "Risks"],
+                [[row["level"], row["count"]] for row in levels],
+            ),
+            table(
+                "Risks by status",
+                ["Status", "Risks"],
+                [[statuses[key], count] for key, count in by_status.items()],
+            ),
+            table(
+                "Above the acceptance threshold",
+                ["Ref.", "Risk", "Score", "Residual risk accepted", "Owner"],
+                [
+                    [r["reference"], r["title"], r["score"], _yes(r["accepted"]), r["owner"]]
+                    for r in above
+                ],
+            ),
+            table(
+                "Overdue treatment actions",
+                ["Ref.", "Risk", "Action", "Owner", "Due"],
+                [
+                    [a["reference"], a["risk"], a["title"], a["owner"], a["due_date"]]
+                    for a in overdue
+                ],
+            ),
+            table(
+                "New or changed in the period",
+                ["Ref.", "Risk", "Status"],
+                [[r["reference"], r["title"], r["status"]] for r in data["changed_since"]],
+            ),
+        ],
+    )
+
+
+def _yes(value: bool) -> str:
+    return "yes" if value else "no"
 
 
 # --- g) opportunities for improvement --------------------------------------------------------

@@ -8,23 +8,28 @@ Rules, applied in this order (the same input always gives the same plan):
    middle, so there is at least one internal audit per year.
 2. **Weights.** Every item starts at weight 1. An applicable control whose SoA status is not
    started, planned or partially implemented gains 1; a requirement or control whose latest
-   checklist result in an earlier audit is a nonconformity (still open) gains 1. Until the risk
-   register exists, these stand in for "linked to a high risk".
+   checklist result in an earlier audit is a nonconformity (still open) gains 1; and each
+   reason a registered emphasis source gives gains 1 (the risk register: a control chosen in
+   the treatment of a risk above the acceptance criteria, see ``register_emphasis_source``).
 3. **Weighted items** (weight above 1) go into the last audit of every cycle year.
 4. **All other items** are audited once: requirements (kept together by sub-clause) and
    controls (in catalog order) are split into contiguous, evenly sized runs, one per audit.
-5. **Units** in the ISMS scope are visited once each, in rotation over the audits.
+5. **Units** in the ISMS scope are visited once each, in rotation over the audits; a unit an
+   emphasis source names (an area with high risks) is visited in the last audit of every
+   cycle year instead.
 
-Every item carries the sentence that explains why it is in its audit.
+Every item and unit carries the sentence that explains why it is in its audit, and the plan's
+basis (``Plan.basis``, kept on the programme) lists every weighted item and unit with the facts
+that raised it.
 """
 
 from __future__ import annotations
 
 import calendar
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from annexa.audits.choices import (
     NONCONFORMITY_RESULTS,
@@ -65,6 +70,41 @@ class Weight:
 
 
 @dataclass
+class Emphasis:
+    """What an emphasis source says should be audited more often, with why: by item id (a
+    control or a requirement) and by unit uid, one sentence per reason (each adds 1 to the
+    weight)."""
+
+    items: dict[str, list[str]] = field(default_factory=dict)
+    units: dict[str, list[str]] = field(default_factory=dict)
+
+
+EmphasisSource = Callable[[Any], Emphasis]
+_EMPHASIS_SOURCES: list[EmphasisSource] = []
+
+
+def register_emphasis_source(source: EmphasisSource) -> None:
+    """Add a source of emphasis, called with the organization each time a plan is proposed.
+
+    Apps above audits register theirs when Django starts (audits imports none of them): the
+    risk register names the controls and areas of its risks above the acceptance criteria.
+    """
+    if source not in _EMPHASIS_SOURCES:
+        _EMPHASIS_SOURCES.append(source)
+
+
+def emphasis(org) -> Emphasis:
+    """Every registered source's emphasis for ``org``, merged."""
+    merged = Emphasis()
+    for source in _EMPHASIS_SOURCES:
+        found = source(org)
+        for target, more in ((merged.items, found.items), (merged.units, found.units)):
+            for key, reasons in more.items():
+                target.setdefault(key, []).extend(reasons)
+    return merged
+
+
+@dataclass
 class Slot:
     """One proposed audit: dates, the milestone it prepares for, and its scope with reasons."""
 
@@ -95,10 +135,12 @@ class Slot:
 class Plan:
     slots: list[Slot]
     weights: dict[str, Weight]
+    # Units visited every cycle year: name -> weight (units are named, not numbered).
+    unit_weights: dict[str, Weight] = field(default_factory=dict)
 
     def basis(self) -> dict:
         """What the planner knew, as JSON for ``AuditProgramme.plan_basis``."""
-        return {
+        basis = {
             "rules": {"lead_days": LEAD_DAYS, "duration_days": DURATION_DAYS},
             "weighted": {
                 item_id: {"weight": w.weight, "factors": w.factors}
@@ -106,6 +148,12 @@ class Plan:
                 if w.weight > 1
             },
         }
+        if self.unit_weights:
+            basis["weighted_units"] = {
+                name: {"weight": w.weight, "factors": w.factors}
+                for name, w in sorted(self.unit_weights.items())
+            }
+        return basis
 
 
 # --- dates -----------------------------------------------------------------------------------
@@ -178,8 +226,11 @@ def build_slots(start: dt.date, end: dt.date, milestones: Sequence[MilestoneDate
 # --- weights ---------------------------------------------------------------------------------
 
 
-def item_weights(org, items: Sequence[CoverageItem]) -> dict[str, Weight]:
-    """Each item's weight, with the SoA status and open nonconformities that raised it."""
+def item_weights(
+    org, items: Sequence[CoverageItem], emphasis_found: Emphasis | None = None
+) -> dict[str, Weight]:
+    """Each item's weight, with the SoA status, open nonconformities and emphasis (by default
+    every registered source's) that raised it."""
     from annexa.isms.choices import ImplementationStatus
     from annexa.isms.models import SoAEntry
 
@@ -193,6 +244,21 @@ def item_weights(org, items: Sequence[CoverageItem]) -> dict[str, Weight]:
         if item_id in weights:
             label = ChecklistResult(result).label.lower()
             weights[item_id].add(f"open {label} from {reference}")
+    if emphasis_found is None:
+        emphasis_found = emphasis(org)
+    for item_id, reasons in sorted(emphasis_found.items.items()):
+        if item_id in weights:
+            for reason in reasons:
+                weights[item_id].add(reason)
+    return weights
+
+
+def unit_weights(units: Sequence, emphasis_found: Emphasis) -> dict[str, Weight]:
+    """The units that an emphasis source names, by name, with why (the others are absent)."""
+    weights: dict[str, Weight] = {}
+    for unit in units:
+        for reason in emphasis_found.units.get(str(unit.uid), []):
+            weights.setdefault(unit.name, Weight()).add(reason)
     return weights
 
 
@@ -268,30 +334,48 @@ def propose(org, start: dt.date, end: dt.date, milestones: Sequence[MilestoneDat
     """The proposed audits of a cycle from ``start`` to ``end`` (see the module's rules)."""
     slots = build_slots(start, end, milestones)
     items = required_items(org)
-    weights = item_weights(org, items)
+    found = emphasis(org)
+    weights = item_weights(org, items, found)
+    units = units_in_scope(org)
+    by_unit = unit_weights(units, found)
     _place_weighted(slots, items, weights)
     _rotate(slots, [i for i in items if weights[i.id].weight == 1])
-    _rotate_units(slots, units_in_scope(org))
+    _place_weighted_units(slots, [u for u in units if u.name in by_unit], by_unit)
+    _rotate_units(slots, [u for u in units if u.name not in by_unit])
     everything = {i.id for i in items}
     for slot in slots:
         if everything and everything <= set(slot.requirements) | set(slot.controls):
             slot.kind = AuditKind.INTERNAL_FULL
-    return Plan(slots=slots, weights=weights)
+    return Plan(slots=slots, weights=weights, unit_weights=by_unit)
+
+
+def _last_of_each_year(slots: list[Slot]) -> list[Slot]:
+    last_of_year: dict[int, Slot] = {}
+    for slot in slots:
+        last_of_year[slot.cycle_year] = slot
+    return list(last_of_year.values())
 
 
 def _place_weighted(
     slots: list[Slot], items: Sequence[CoverageItem], weights: dict[str, Weight]
 ) -> None:
-    last_of_year: dict[int, Slot] = {}
-    for slot in slots:
-        last_of_year[slot.cycle_year] = slot
+    last_of_year = _last_of_each_year(slots)
     for item in items:
         weight = weights[item.id]
         if weight.weight == 1:
             continue
         reason = f"Weight {weight.weight} ({'; '.join(weight.factors)}): audited every cycle year."
-        for slot in last_of_year.values():
+        for slot in last_of_year:
             slot.add(item, reason)
+
+
+def _place_weighted_units(slots: list[Slot], units: Sequence, weights: dict[str, Weight]) -> None:
+    last_of_year = _last_of_each_year(slots)
+    for unit in units:
+        weight = weights[unit.name]
+        reason = f"{'; '.join(weight.factors)}: visited every cycle year."
+        for slot in last_of_year:
+            slot.units.append((unit, reason))
 
 
 def _rotate(slots: list[Slot], items: Sequence[CoverageItem]) -> None:

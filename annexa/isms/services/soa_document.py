@@ -25,6 +25,7 @@ from annexa.core.pdf import PDFError, render_isolated
 from annexa.core.tenancy import OrgContext
 from annexa.isms.choices import ImplementationStatus
 from annexa.isms.models import SoAApproval, SoAEntry
+from annexa.isms.services import soa_links
 from annexa.isms.services.common import PERMISSION, clean_text
 from annexa.isms.services.soa import OBJECT_TYPE, ensure_soa, snapshot
 from annexa.ledger import services as ledger
@@ -33,6 +34,9 @@ from annexa.ledger.models import LedgerEntry
 FORMATS = ("pdf", "docx")
 TITLE = "Statement of Applicability"
 CONTROL_HEADER = ("Control", "Applicable", "Justification", "Status", "Owner")
+# Column widths (mm) of the DOCX controls table, without and with the risks cited per control.
+CONTROL_WIDTHS = (40, 18, 64, 24, 28)
+CITED_WIDTHS = (36, 16, 56, 22, 26, 18)
 CHANGE_HEADER = ("When (UTC)", "Who", "Control", "Change")
 NOTE_LIMIT = 2_000
 SHOWN_LIMIT = 300  # characters of a changed text shown in the history
@@ -58,9 +62,16 @@ class SoADocument:
     date: str
     approver: str
     note: str
-    rows: list[tuple[str, str, str, str, str]]
+    rows: list[tuple[str, ...]]
     changes: list[Change]
     history_since: str
+    # The heading of the last column, the records citing each control (the risks whose
+    # treatment chose it, ``soa_links``); blank when nothing cites the SoA.
+    cited_heading: str = ""
+
+    @property
+    def header(self) -> tuple[str, ...]:
+        return (*CONTROL_HEADER, self.cited_heading) if self.cited_heading else CONTROL_HEADER
 
     @property
     def front(self) -> list[tuple[str, str]]:
@@ -181,6 +192,8 @@ def build(org) -> SoADocument:
         changes = _changes(org, latest.ledger_seq if latest else 0, None)
         since = f"since version {latest.number}" if latest else "since the SoA was created"
     status = dict(ImplementationStatus.choices)
+    heading = soa_links.heading()
+    cited = soa_links.links(org) if heading else {}
     rows = [
         (
             f"{e.control_id} {e.control.title}",
@@ -188,6 +201,7 @@ def build(org) -> SoADocument:
             e.justification or "—",
             status.get(e.status, e.status),
             _person(e.control_owner) if e.control_owner else "—",
+            *((_cited(cited.get(e.control_id)),) if heading else ()),
         )
         for e in entries
     ]
@@ -201,7 +215,19 @@ def build(org) -> SoADocument:
         rows=rows,
         changes=changes,
         history_since=since,
+        cited_heading=heading,
     )
+
+
+def _cited(links: soa_links.ControlLinks | None) -> str:
+    """The references citing a control, with a conflict or proposal said."""
+    if links is None:
+        return "—"
+    if links.conflict:
+        return f"{links.references} (conflict: excluded)"
+    if links.is_proposal:
+        return f"{links.references} (proposed)"
+    return links.references
 
 
 def _person(user) -> str:
@@ -237,7 +263,8 @@ def _docx(document: SoADocument) -> bytes:
         doc.add_paragraph(document.note)
     doc.add_page_break()
     doc.add_heading("Controls", level=1)
-    table(doc, CONTROL_HEADER, document.rows, (40, 18, 64, 24, 28))
+    widths = CITED_WIDTHS if document.cited_heading else CONTROL_WIDTHS
+    table(doc, document.header, document.rows, widths)
     doc.add_heading(f"Change history {document.history_since}", level=1)
     if document.changes:
         body = [(c.time, c.actor, c.control, c.summary) for c in document.changes]

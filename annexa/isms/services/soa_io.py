@@ -21,6 +21,7 @@ from annexa.core.spreadsheets import CellError, SheetRow
 from annexa.core.tenancy import OrgContext
 from annexa.isms.choices import ImplementationStatus
 from annexa.isms.models import SoAEntry
+from annexa.isms.services import soa_links
 from annexa.isms.services.common import PERMISSION, clean_text
 from annexa.isms.services.soa import ensure_soa, snapshot, update_soa_entry
 
@@ -33,8 +34,11 @@ COLUMNS = (
     "implementation_status",
     "control_owner",
     "notes",
+    "risks_treated",
 )
-# control_title and theme are for the reader: they come from the catalog and are not imported.
+# control_title, theme and risks_treated are for the reader and are not imported: the first two
+# come from the catalog, the last from the risk register (``soa_links``: the risks whose
+# treatment chose the control, and a proposal or conflict of that treatment with the SoA).
 IMPORTED = (
     "control_id",
     "applicable",
@@ -43,7 +47,7 @@ IMPORTED = (
     "control_owner",
     "notes",
 )
-WIDTHS = (10, 48, 16, 11, 70, 22, 30, 50)
+WIDTHS = (10, 48, 16, 11, 70, 22, 30, 50, 50)
 MAX_IMPORT_BYTES = 2 * 1024 * 1024
 MAX_IMPORT_ROWS = 1000
 
@@ -81,6 +85,7 @@ def export_rows(org, entries: Iterable[SoAEntry] | None = None) -> list[list[str
     if entries is None:
         ensure_soa(org)
         entries = SoAEntry.objects.for_org(org).select_related("control", "control_owner")
+    cited = soa_links.links(org)
     return [
         [
             e.control_id,
@@ -91,9 +96,22 @@ def export_rows(org, entries: Iterable[SoAEntry] | None = None) -> list[list[str
             e.status,
             e.control_owner.email if e.control_owner else "",
             e.notes,
+            citations_text(cited.get(e.control_id)),
         ]
         for e in entries
     ]
+
+
+def citations_text(links: soa_links.ControlLinks | None) -> str:
+    """``R-0004 Cloud region outage; R-0012 …``, with the conflict or proposal said."""
+    if links is None:
+        return ""
+    text = "; ".join(str(c) for c in links.citations)
+    if links.conflict:
+        return f"{text} (conflict: the SoA excludes this control)"
+    if links.is_proposal:
+        return f"{text} (proposed as applicable, not decided in the SoA yet)"
+    return text
 
 
 def export_xlsx(org, entries: Iterable[SoAEntry] | None = None) -> bytes:

@@ -43,6 +43,7 @@ def test_it_exports_every_control_with_the_agreed_columns(soa, isla, colin):
         "implemented",
         "colin@acme.test",
         "Reviewed quarterly.",
+        None,  # risks_treated: no risk treatment chose A.5.15 (test_risk_soa.py covers it)
     ]
 
 

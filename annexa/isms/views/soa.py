@@ -20,7 +20,7 @@ from annexa.isms.choices import ImplementationStatus
 from annexa.isms.filters import SoAFilter
 from annexa.isms.forms import SoAEntryForm, SoAImportForm, members_of
 from annexa.isms.models import SoAEntry
-from annexa.isms.services import soa_io
+from annexa.isms.services import soa_io, soa_links
 from annexa.isms.views.common import display, is_htmx, require_change
 from annexa.ledger.readable import actors
 from annexa.ledger.services import history
@@ -60,14 +60,29 @@ class SoAListView(OrgViewMixin, TemplateView):
         services.ensure_soa(self.ctx.org)
         filters = SoAFilter(self.request.GET or None, org=self.ctx.org)
         queryset = self.get_queryset().select_related("control", "control_owner")
-        entries = filters.apply(queryset)
+        entries = list(filters.apply(queryset))
+        found = soa_links.links(self.ctx.org)
+        for entry in entries:
+            entry.links = found.get(entry.control_id)
         context.update(
             filters=filters,
             entries=entries,
             members=members_of(self.ctx.org),
             can_edit=self.ctx.can("isms.change"),
+            **links_context(found),
         )
         return context
+
+
+def links_context(found: dict[str, soa_links.ControlLinks]) -> dict:
+    """What the SoA pages show of the registered providers (the risk register): the column
+    heading, and the controls proposed by or conflicting with a risk treatment."""
+    return {
+        "links_heading": soa_links.heading(),
+        "columns": 8 if soa_links.heading() else 7,
+        "proposals": [f for f in found.values() if f.is_proposal],
+        "conflicts": [f for f in found.values() if f.conflict],
+    }
 
 
 class SoAEntryMixin(OrgViewMixin):
@@ -81,8 +96,17 @@ class SoAEntryMixin(OrgViewMixin):
         except SoAEntry.DoesNotExist:
             raise Http404("no such control in this organization's SoA") from None
 
+    def with_links(self, entry: SoAEntry) -> SoAEntry:
+        entry.links = soa_links.links(self.ctx.org).get(entry.control_id)
+        return entry
+
     def render_row(self, entry: SoAEntry, status: int = 200) -> HttpResponse:
-        context = {"e": entry, "org": self.ctx.org, "can_edit": self.ctx.can("isms.change")}
+        context = {
+            "e": self.with_links(entry),
+            "org": self.ctx.org,
+            "can_edit": self.ctx.can("isms.change"),
+            "links_heading": soa_links.heading(),
+        }
         return render(self.request, "isms/soa/_row.html", context, status=status)
 
 
@@ -128,11 +152,36 @@ class SoAEditView(SoAEntryMixin, View):
         return redirect(soa_url(self.ctx.org, saved.control_id))
 
     def render_form(self, form, entry, *, status: int = 200, stale: str = "") -> HttpResponse:
-        context = {"form": form, "e": entry, "org": self.ctx.org, "stale": stale}
+        context = {
+            "form": form,
+            "e": self.with_links(entry),
+            "org": self.ctx.org,
+            "stale": stale,
+            "columns": 8 if soa_links.heading() else 7,
+        }
         if is_htmx(self.request):
             return render(self.request, "isms/soa/_row_form.html", context, status=status)
         context["ctx"] = self.ctx
         return render(self.request, "isms/soa/edit.html", context, status=status)
+
+
+class SoAAcceptProposalView(SoAEntryMixin, View):
+    """Accept what a risk treatment proposes: the undecided control becomes applicable,
+    justified by the risks that chose it (owner or ISMS manager)."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, **kwargs):
+        entry = self.get_entry()
+        try:
+            saved = soa_links.accept_proposal(self.ctx, entry.control_id)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(
+                request, f"{saved.control_id} is applicable now, justified by the risk treatment."
+            )
+        return redirect(soa_url(self.ctx.org, entry.control_id))
 
 
 class SoAHistoryView(SoAEntryMixin, TemplateView):

@@ -36,7 +36,7 @@ def test_it_assembles_and_edits_an_input_in_place(client_for, isla, review):
     response = client.post(url("assemble", pk=review.pk))
     assert response.status_code == 302
     page = client.get(url("detail", pk=review.pk)).content.decode()
-    assert "no risk register" in page and "entered by hand" in page
+    assert "risk register is empty" in page and "entered by hand" in page
     row = review.inputs.get(requirement_id="9.3.2.f")
     form = client.get(url("input", pk=row.pk), HTTP_HX_REQUEST="true")
     assert form.status_code == 200 and 'name="summary"' in form.content.decode()
