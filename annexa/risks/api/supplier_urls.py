@@ -1,4 +1,20 @@
-"""Routes (filled in as the pages and API views are written), mounted by annexa/urls.py."""
+"""The supplier register's API, mounted at ``/api/v1/orgs/<org>/suppliers/`` by annexa/urls.py."""
+
+from django.urls import path
+from rest_framework.routers import SimpleRouter
+
+from annexa.risks.api import suppliers as views
 
 app_name = "suppliers-api"
-urlpatterns: list = []
+
+router = SimpleRouter()
+router.register("", views.SupplierViewSet, basename="supplier")
+
+urlpatterns = [
+    path(
+        "<int:pk>/assessments/",
+        views.SupplierAssessmentsAPI.as_view(),
+        name="supplier-assessments",
+    ),
+    *router.urls,
+]
