@@ -1,4 +1,16 @@
-"""Routes (filled in as the pages and API views are written), mounted by annexa/urls.py."""
+"""The asset inventory's pages, mounted at ``/o/<org>/assets/``."""
+
+from django.urls import path
+
+from annexa.risks.views import assets
 
 app_name = "assets"
-urlpatterns: list = []
+
+urlpatterns = [
+    path("", assets.AssetListView.as_view(), name="list"),
+    path("new/", assets.AssetCreateView.as_view(), name="create"),
+    path("from-scope/", assets.FromScopeView.as_view(), name="from-scope"),
+    path("<int:pk>/", assets.AssetDetailView.as_view(), name="detail"),
+    path("<int:pk>/edit/", assets.AssetEditView.as_view(), name="edit"),
+    path("<int:pk>/confirm/", assets.ConfirmView.as_view(), name="confirm"),
+]
