@@ -15,7 +15,7 @@ from django import forms
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from annexa.risks.choices import OPEN_RISK, AssetKind, RiskStatus
+from annexa.risks.choices import ACTION_NOT_DONE, OPEN_RISK, ActionStatus, AssetKind, RiskStatus
 
 OPEN_CHOICE = "open"
 NO_OWNER = "none"
@@ -280,3 +280,39 @@ def apply_asset_filters(
             match |= Q(number=number)
         queryset = queryset.filter(match)
     return queryset
+
+
+# --- treatment actions ---------------------------------------------------------------------
+
+
+class TreatmentActionFilterForm(forms.Form):
+    """Query parameters: ``status`` (a status, or ``open`` for open and in progress),
+    ``owner`` (e-mail) and ``overdue`` (not done and past the due date)."""
+
+    status = forms.ChoiceField(
+        required=False,
+        choices=[("", "Any status"), (OPEN_CHOICE, "Not done"), *ActionStatus.choices],
+    )
+    owner = forms.CharField(required=False, max_length=254, label="Owner (e-mail)")
+    overdue = FlagField(label="Overdue only")
+
+    def apply(self, queryset: QuerySet) -> QuerySet:
+        """``queryset`` narrowed by the valid filters (call ``is_valid()`` first)."""
+        data = self.cleaned_data
+        if data["status"] == OPEN_CHOICE:
+            queryset = queryset.filter(status__in=ACTION_NOT_DONE)
+        elif data["status"]:
+            queryset = queryset.filter(status=data["status"])
+        if data["owner"]:
+            queryset = queryset.filter(owner__email__iexact=data["owner"].strip())
+        if data["overdue"]:
+            queryset = queryset.filter(
+                status__in=ACTION_NOT_DONE, due_date__lt=timezone.localdate()
+            )
+        return queryset
+
+
+def filter_treatment_actions(queryset: QuerySet, params):
+    """``queryset`` narrowed by ``params``; invalid parameters match nothing (see the form's
+    errors)."""
+    return _narrowed(TreatmentActionFilterForm(params), queryset)
