@@ -85,8 +85,9 @@ def test_the_list_filters_with_htmx(cloud, isla, client_for):
     assert b"Old Cloud" in rows.content and b"Good Mail" not in rows.content
     everything = client.get(url(), {"criticality": "low"})
     assert b"Good Mail" in everything.content and b"Old Cloud" not in everything.content
-    refused = client.get(url(), {"overdue": "maybe"})
-    assert "overdue: Use true or false." in visible(refused)
+    refused = client.get(url(), {"overdue": "maybe"}, HTTP_HX_REQUEST="true")
+    assert "Review overdue: Use true or false." in visible(refused)  # in the swapped rows
+    assert "Certificate: Select a valid choice." in visible(client.get(url(), {"certificate": "x"}))
 
 
 def test_the_detail_shows_assessments_evidence_risks_and_history(cloud, client_for, vera):
