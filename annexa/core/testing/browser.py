@@ -68,3 +68,17 @@ def login(page, email: str, password: str) -> None:
         page.fill("#id_code", totp_code())
         page.click("button[type=submit]")
         page.wait_for_load_state("networkidle")
+
+
+# No htmx request in flight and no swap still settling: content swapped in is processed (its
+# hx- attributes work) only once it has settled, so a click sent before then would submit the
+# form the browser's own way.
+HTMX_IDLE = (
+    "() => document.readyState === 'complete' && !document.querySelector("
+    "'.htmx-request, .htmx-swapping, .htmx-settling, .htmx-added')"
+)
+
+
+def htmx_idle(page) -> None:
+    """Wait until the page's htmx work is done (see ``HTMX_IDLE``)."""
+    page.wait_for_function(HTMX_IDLE)
