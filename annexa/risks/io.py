@@ -627,9 +627,12 @@ class _RiskRows:
             merged = {**current, **data}
         else:
             merged = data
-        if not problems.bad:
-            for name, message in bulk.check_risk(merged, self.rules).items():
-                problems.add(name if name in RISK_COLUMNS else "reference", message)
+        # The services' rules too, for the cells read well: every problem of a row at once.
+        judged = {e.column for e in problems.found} | problems.unreadable
+        for name, message in bulk.check_risk(merged, self.rules).items():
+            column = name if name in RISK_COLUMNS else "reference"
+            if column not in judged:
+                problems.add(column, message)
         report.errors.extend(problems.found)
         if problems.bad:
             return None
