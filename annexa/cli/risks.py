@@ -47,15 +47,18 @@ def _problems(form) -> str:
     return "; ".join(f"--{name}: {' '.join(errors)}" for name, errors in form.errors.items())
 
 
-def _table(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> None:
-    from rich.console import Console
-    from rich.table import Table
+def _show(filtered, as_json, output: ListFormat, columns: tuple[str, ...]) -> None:
+    """A filter's result as JSON or a table; a bad filter exits 2 naming its options."""
+    from annexa.cli.findings import _table
 
-    table = Table(*columns)
-    for row in rows:
-        table.add_row(*["" if row[c] is None else str(row[c]) for c in columns])
-    Console(soft_wrap=True).print(table)
-    err.print(f"{len(rows)} row(s)")
+    found, form = filtered
+    if not form.is_valid():
+        fail(_problems(form), 2)
+    rows = [as_json(item) for item in found]
+    if output == ListFormat.json:
+        out(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    _table(rows, columns)
 
 
 def _flag(value: bool) -> str:
@@ -117,15 +120,10 @@ def list_risks(
         .prefetch_related("assets", "controls")
         .order_by("number")
     )
-    found, form = filter_risks(queryset, params, organization)
-    if not form.is_valid():
-        fail(_problems(form), 2)
-    rows = [_risk_json(r) for r in found]
-    if output == ListFormat.json:
-        out(json.dumps(rows, indent=2, ensure_ascii=False))
-        return
-    _table(
-        rows,
+    _show(
+        filter_risks(queryset, params, organization),
+        _risk_json,
+        output,
         ("reference", "title", "owner", "inherent", "treatment", "residual", "status", "review"),
     )
 
@@ -219,14 +217,12 @@ def list_assets(
         .prefetch_related("risks")
         .order_by("number")
     )
-    found, form = filter_assets(queryset, params, organization)
-    if not form.is_valid():
-        fail(_problems(form), 2)
-    rows = [_asset_json(a) for a in found]
-    if output == ListFormat.json:
-        out(json.dumps(rows, indent=2, ensure_ascii=False))
-        return
-    _table(rows, ("reference", "name", "kind", "owner", "classification", "value", "state"))
+    _show(
+        filter_assets(queryset, params, organization),
+        _asset_json,
+        output,
+        ("reference", "name", "kind", "owner", "classification", "value", "state"),
+    )
 
 
 def _asset_json(asset) -> dict[str, Any]:
