@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from annexa.evidence.models import Evidence
 from annexa.risks.models import Supplier, SupplierAssessment
-from annexa.risks.services import suppliers
+from annexa.risks.services import assets, suppliers
 
 TODAY = timezone.localdate()
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
@@ -90,7 +90,11 @@ def test_the_list_filters_with_htmx(cloud, isla, client_for):
     assert "Certificate: Select a valid choice." in visible(client.get(url(), {"certificate": "x"}))
 
 
-def test_the_detail_shows_assessments_evidence_risks_and_history(cloud, client_for, vera):
+def test_the_detail_shows_assessments_evidence_risks_and_history(
+    cloud, client_for, vera, phishing, isla
+):
+    asset = assets.create_asset(isla.ctx, {"name": "Old Cloud (supplier)", "kind": "supplier"})
+    suppliers.update_supplier(isla.ctx, cloud, {"asset": asset})
     response = client_for(vera).get(url(cloud))
     assert response.status_code == 200
     text = visible(response)
@@ -98,6 +102,8 @@ def test_the_detail_shows_assessments_evidence_risks_and_history(cloud, client_f
     assert f'href="/o/acme/evidence/{evidence.pk}/"' in response.content.decode()
     assert "cloud-attestation.pdf" in text and "Satisfactory with conditions" in text
     assert "R-0001 Credential phishing of administrators" in text
+    assert f'href="/o/acme/risks/{phishing.pk}/"' in response.content.decode()
+    assert f'href="/o/acme/assets/{asset.pk}/"' in response.content.decode()
     assert "record assessment" in text and "Old Cloud" in text
     assert "Other certificate or attestation" in text and "other_certificate" not in text
     assert not UUID.search(text), UUID.search(text)
