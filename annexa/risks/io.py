@@ -50,7 +50,7 @@ from annexa.core import spreadsheets
 from annexa.core.spreadsheets import CellError, Sheet, SheetRow
 from annexa.core.tenancy import OrgContext
 from annexa.risks.choices import AssetKind, RiskStatus, TreatmentOption
-from annexa.risks.models import Asset, Risk
+from annexa.risks.models import Asset, Methodology, Risk, TreatmentAction
 from annexa.risks.services import assets as asset_service
 from annexa.risks.services import bulk
 from annexa.risks.services import risks as risk_service
@@ -196,7 +196,9 @@ def describe(error: CellError) -> str:
 
 def export_risks(org, fmt: str, risks: Iterable[Risk] | None = None) -> bytes:
     """The register (every risk unless ``risks``) as XLSX or CSV."""
-    rows = [_risk_row(r) for r in (_risks_for_export(org) if risks is None else risks)]
+    methods = {m.pk: m for m in Methodology.objects.for_org(org)}
+    found = _risks_for_export(org) if risks is None else risks
+    rows = [_risk_row(r, methods[r.methodology_id]) for r in found]
     if fmt == "csv":
         return spreadsheets.write_csv(RISK_COLUMNS, rows)
     return spreadsheets.write_xlsx(RISK_COLUMNS, rows, title="Risk register", widths=RISK_WIDTHS)
@@ -217,9 +219,16 @@ def filename(org, what: str, fmt: str) -> str:
 
 
 def risks_for_export(queryset):
-    """``queryset`` with what an exported row reads, in one query per relation."""
-    return queryset.select_related("owner", "accepted_by", "methodology").prefetch_related(
-        "assets", "controls", "actions__owner"
+    """``queryset`` with what an exported row reads, in one query per relation (the
+    methodology versions are read once by ``export_risks``)."""
+    from django.db.models import Prefetch
+
+    from annexa.catalog.models import Control
+
+    return queryset.select_related("owner", "accepted_by").prefetch_related(
+        Prefetch("assets", Asset.objects.only("id", "number", "name")),
+        Prefetch("controls", Control.objects.only("id", "sort_key")),
+        Prefetch("actions", TreatmentAction.objects.select_related("owner")),
     )
 
 
@@ -235,8 +244,7 @@ def _assets_for_export(org):
     return assets_for_export(Asset.objects.for_org(org).order_by("number"))
 
 
-def _risk_row(risk: Risk) -> list[object]:
-    method = risk.methodology
+def _risk_row(risk: Risk, method: Methodology) -> list[object]:
     return [
         risk.reference,
         risk.title,
@@ -260,7 +268,7 @@ def _risk_row(risk: Risk) -> list[object]:
         risk.get_status_display(),
         risk.accepted_by.email if risk.accepted_by_id else "",
         risk.accepted_at.isoformat(timespec="seconds") if risk.accepted_at else "",
-        _acceptance_text(risk),
+        _acceptance_text(risk, method),
         "\n".join(_action_text(a) for a in risk.actions.all()),
         risk.review_date.isoformat() if risk.review_date else "",
         risk.last_assessed.isoformat() if risk.last_assessed else "",
@@ -268,14 +276,14 @@ def _risk_row(risk: Risk) -> list[object]:
     ]
 
 
-def _acceptance_text(risk: Risk) -> str:
+def _acceptance_text(risk: Risk, method: Methodology) -> str:
     criteria = risk.acceptance or {}
     if not risk.is_accepted or not criteria:
         return ""
     above = " (above the threshold)" if criteria.get("above_threshold") else ""
     text = (
         f"methodology v{criteria.get('methodology')}: residual score {criteria.get('score')} "
-        f"({risk.methodology.label_of(criteria.get('level', ''))}), acceptance threshold "
+        f"({method.label_of(criteria.get('level', ''))}), acceptance threshold "
         f"{criteria.get('threshold')}{above}, accepted as {_role_label(criteria.get('role'))}"
     )
     reason = criteria.get("reason")
@@ -589,6 +597,8 @@ class _RiskRows:
         """Nothing more: new rows were checked under ``bulk.check_risk`` as they were read."""
 
     def __init__(self, org, sheet: Sheet) -> None:
+        from django.db.models import Prefetch
+
         from annexa.catalog.models import Control
 
         self.columns = set(sheet.columns) & set(RISK_IMPORTED)
@@ -605,8 +615,11 @@ class _RiskRows:
             r.number: r
             for r in Risk.objects.for_org(org)
             .filter(number__in=referenced)
-            .select_related("owner", "methodology")
-            .prefetch_related("assets", "controls")
+            .select_related("owner")
+            .prefetch_related(
+                Prefetch("assets", Asset.objects.only("id", "number", "name")),
+                Prefetch("controls", Control.objects.only("id")),
+            )
         }
         self.controls = set(Control.objects.values_list("id", flat=True))
         self.rules = bulk.RiskRules(
