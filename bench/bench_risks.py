@@ -121,26 +121,8 @@ def _organization(slug: str):
     return org, OrgContext(org=org, user=manager.user, membership=manager)
 
 
-HEADER = [
-    "title",
-    "threat",
-    "vulnerability",
-    "consequence",
-    "assets",
-    "owner",
-    "existing_controls",
-    "inherent_likelihood",
-    "inherent_impact",
-    "treatment",
-    "treatment_plan",
-    "controls",
-    "residual_likelihood",
-    "residual_impact",
-    "review_date",
-]
-
-
 def _row(n: int, bad: bool = False) -> list[object]:
+    """Row ``n`` in the import's column order (``io.RISK_IMPORTED`` without the reference)."""
     likelihood, impact = 1 + n % 5, 1 + (n * 7) % 5
     assets = "; ".join(f"Asset {1 + (n * k) % ASSETS:03d}" for k in range(1, 2 + n % 3))
     controls = ", ".join(CONTROLS[(n + k) % len(CONTROLS)] for k in range(2 + n % 2))
@@ -176,12 +158,14 @@ def _row(n: int, bad: bool = False) -> list[object]:
 
 def _register(rows: int, *, fmt: str, bad: int = 0) -> bytes:
     from annexa.core import spreadsheets
+    from annexa.risks.io import RISK_IMPORTED
 
+    header = [c for c in RISK_IMPORTED if c != "reference"]
     step = rows // bad if bad else 0
     body = [_row(n, bad=bool(step) and n % step == step - 1) for n in range(rows)]
     if fmt == "csv":
-        return spreadsheets.write_csv(HEADER, body)
-    return spreadsheets.write_xlsx(HEADER, body)
+        return spreadsheets.write_csv(header, body)
+    return spreadsheets.write_xlsx(header, body)
 
 
 def _import_once(ctx, data: bytes, name: str) -> tuple[float, float, object]:
