@@ -467,7 +467,24 @@ def execute(
             status, message = RunStatus.SUCCEEDED, _summary(items)
     if not _finish(ctx, run, status, message, items):
         return []
+    if any(item.created for item in items):
+        _propose_assets(ctx.org)
     return items
+
+
+def _propose_assets(org) -> None:
+    """New snapshots may show systems the asset inventory lacks: propose them (unconfirmed,
+    for their owner to confirm). A failure here never fails the run that collected."""
+    from annexa.connectors.services import asset_proposals
+
+    try:
+        with transaction.atomic():
+            made = asset_proposals.propose(OrgContext.system(org))
+    except Exception:
+        logger.exception("proposing assets from the snapshots of %s failed", org.slug)
+        return
+    if made:
+        logger.info("%d asset(s) proposed from collected snapshots in %s", len(made), org.slug)
 
 
 def _summary(items: list[CollectedItem]) -> str:

@@ -28,6 +28,7 @@ from annexa.monitoring import loader
 from annexa.monitoring import status as derivation
 from annexa.monitoring.choices import ControlStatus
 from annexa.monitoring.services import orchestration
+from annexa.risks.models import Asset
 
 MEMBERS = f"/orgs/{ORG}/members"
 REPOS = f"/orgs/{ORG}/repos"
@@ -312,6 +313,9 @@ class TestThroughTheOrchestration:
         assert views["A.8.2"].status == ControlStatus.PASSING  # github_admin_count
         assert views["A.8.32"].status == ControlStatus.FAILING  # branch protection
         assert views["A.8.5"].status == ControlStatus.FAILING
+        # What it read is proposed for the asset inventory, for the owner to confirm.
+        proposed = Asset.objects.for_org(ctx.org).filter(source="connector", confirmed=False)
+        assert f"GitHub organization {ORG}" in {a.name for a in proposed}
 
         # The organization switches its 2FA requirement on: the next run sees it.
         replay.scenario.organization["two_factor_requirement_enabled"] = True
