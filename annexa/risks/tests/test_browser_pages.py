@@ -101,3 +101,26 @@ def test_the_risk_pages_have_no_serious_accessibility_violation(page, isla, own_
         for v in page.evaluate(RUN_AXE):
             found.append(f"{url}: {v['impact']} {v['rule']} ({v['help']}): {v['targets']}")
     assert not found, "\n".join(found)
+
+
+def test_the_risk_pages_fit_a_phone_screen(page, isla, own_risk):
+    from tests.browser.test_narrow_screens import OVERFLOW, PHONE
+
+    login(page, isla.user.email, PASSWORD)
+    page.set_viewport_size(PHONE)
+    wide = []
+    for url in (
+        f"/o/acme/risks/{own_risk.pk}/",
+        "/o/acme/risks/heatmap/",
+        "/o/acme/risks/methodology/",
+        f"/o/acme/assets/{own_risk.assets.get().pk}/",
+    ):
+        page.goto(url)
+        page.wait_for_function(SETTLED)
+        page.evaluate(
+            "() => document.querySelectorAll('details').forEach((d) => { d.open = true; })"
+        )
+        found = page.evaluate(OVERFLOW)
+        if found["scroll"] > found["width"]:
+            wide.append(f"{url}: {found}")
+    assert not wide, "\n".join(wide)

@@ -376,3 +376,32 @@ def test_the_owner_edits_the_description(client_for, colin, isla, phishing):
     assert stale.status_code == 409 and "Your changes were not saved" in stale.text
     carl = make_persona(isla.ctx.org, "carl@acme.test", Role.CONTROL_OWNER)
     assert client_for(carl).get(url("edit", pk=phishing.pk)).status_code == 403
+
+
+def test_another_control_owner_is_told_why_not_and_works_only_their_action(
+    client_for, colin, isla, phishing
+):
+    from annexa.core.testing.fixtures import make_persona
+    from annexa.orgs.choices import Role
+
+    carl = make_persona(isla.ctx.org, "carl@acme.test", Role.CONTROL_OWNER, "Carl Other")
+    action = risks.add_action(
+        colin.ctx,
+        phishing,
+        {"title": "Patch the VPN", "owner": carl.user, "due_date": "2027-01-31"},
+    )
+    client = client_for(carl)
+    page = client.get(url("detail", pk=phishing.pk))
+    assert 'id="inherent-form"' not in page.text and 'id="action-form"' not in page.text
+    assert f'id="action-{action.pk}-status"' in page.text  # his own action's status
+    refused = client.post(
+        url("inherent", pk=phishing.pk),
+        {"version": phishing.version, "inherent_likelihood": "1", "inherent_impact": "1"},
+        headers=HTMX,
+    )
+    assert refused.status_code == 403
+    assert "Not allowed: only the owner of R-0001 (colin@acme.test) or an ISMS manager" in text(
+        refused
+    )
+    done = client.post(url("action", pk=action.pk), {"status": "done"}, headers=HTMX)
+    assert done.status_code == 200 and "RT-0001 is now done" in text(done)
