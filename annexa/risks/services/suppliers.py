@@ -38,6 +38,7 @@ from annexa.risks.choices import (
     SupplierAssessmentKind,
     SupplierAssessmentResult,
 )
+from annexa.risks.filters import ASSET_REFERENCE, RISK_REFERENCE
 from annexa.risks.models import Asset, Risk, Supplier, SupplierAssessment
 from annexa.risks.services.common import (
     MANAGE,
@@ -345,9 +346,8 @@ def _asset(ctx: OrgContext, supplier: Supplier, value: Any, errors: dict[str, st
     if isinstance(value, Asset):
         asset = assets.filter(pk=value.pk).first()
     else:
-        reference = str(value).strip().upper()
-        number = reference.removeprefix("AS-")
-        asset = assets.filter(number=int(number)).first() if number.isdigit() else None
+        match = ASSET_REFERENCE.match(str(value))
+        asset = assets.filter(number=int(match.group(1))).first() if match else None
     if asset is None:
         errors["asset"] = f"{value} is not an asset of the organization's inventory."
         return None
@@ -379,10 +379,9 @@ def _risks(ctx: OrgContext, values: Any, errors: dict[str, str]) -> list[Risk]:
             else:
                 unknown.append(value.reference)
             continue
-        reference = str(value).strip().upper()
-        number = reference.removeprefix("R-")
-        if number.isdigit():
-            numbers.add(int(number))
+        match = RISK_REFERENCE.match(str(value))
+        if match:
+            numbers.add(int(match.group(1)))
         else:
             unknown.append(str(value))
     found = list(Risk.objects.for_org(ctx.org).filter(number__in=numbers).order_by("number"))

@@ -110,7 +110,7 @@ def test_every_problem_is_named_by_its_field(isla, payroll, alice, server):
                 "criticality": "extreme",
                 "owner": object(),
                 "review_date": "next week",
-                "risks": ["R-0099", "nonsense"],
+                "risks": ["R-0099", "nonsense", "R-99999999999999999"],
                 "asset": server,
             },
         )
@@ -127,6 +127,7 @@ def test_every_problem_is_named_by_its_field(isla, payroll, alice, server):
     assert "already in the register" in errors["name"][0]
     assert "low, medium, high, critical" in errors["criticality"][0]
     assert "R-0099" in errors["risks"][0] and "nonsense" in errors["risks"][0]
+    assert "R-99999999999999999" in errors["risks"][0]  # named, not a database overflow
     assert "link an asset of the kind Supplier" in errors["asset"][0]
     with pytest.raises(ValidationError) as caught:
         suppliers.create_supplier(isla.ctx, {"name": "A", "service": "B", "owner": None, "x": 1})
@@ -148,6 +149,8 @@ def test_the_supplier_asset_links_once(isla, payroll):
     )
     with pytest.raises(ValidationError, match="already stands for SUP-001 PayFast Ltd"):
         suppliers.update_supplier(isla.ctx, other, {"asset": asset})
+    with pytest.raises(ValidationError, match="AS-99999999999 is not an asset"):
+        suppliers.update_supplier(isla.ctx, payroll, {"asset": "AS-99999999999"})
     unlinked = suppliers.update_supplier(isla.ctx, payroll, {"asset": None})
     assert unlinked.asset is None
 
