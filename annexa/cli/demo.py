@@ -82,6 +82,7 @@ def build_demo() -> tuple[object, bool]:
     from annexa.isms.demo import build_isms_demo
     from annexa.orgs import services as orgs
     from annexa.orgs.models import Organization, User
+    from annexa.risks.demo import build_risks_demo
 
     with transaction.atomic():
         org = Organization.objects.filter(slug=DEMO_SLUG).first()
@@ -98,6 +99,9 @@ def build_demo() -> tuple[object, bool]:
             people[person.key] = user
         ctx = OrgContext.member(org, people["isms_manager"], recorded_as=DEMO_ACTOR)
         build_isms_demo(ctx, people)
+        # Before the audits: the programme is planned with the register's high risks, and
+        # the management review reads the register for its input 9.3.2 f).
+        build_risks_demo(ctx, people)
         build_audits_demo(ctx, people)
         build_independence_demo(ctx, people)
     return org, True

@@ -17,14 +17,12 @@ from annexa.reviews.models import ManagementReview
 TITLE = "Annual management review of the ISMS"
 EXTERNAL = "Petra Lah, external information security adviser"
 # The inputs Annexa holds no data for, as the ISMS manager wrote them before the meeting (the
-# objectives' input comes from the isms demo's objectives and their measurements).
+# objectives' input comes from the isms demo's objectives and their measurements, the risk
+# input 9.3.2 f) from the risks demo's register).
 HAND_WRITTEN = {
     "9.3.2.e": "Two enterprise customers sent security questionnaires; both asked about "
     "penetration testing of the product. One complaint about a delayed access removal for a "
     "departed contractor was received and handled.",
-    "9.3.2.f": "The risk assessment was reviewed in the spring: two risks remain above the "
-    "acceptance level (supplier concentration in one cloud region, and untested product "
-    "security). The treatment plan has 7 of 10 measures done; the other 3 are scheduled.",
 }
 CONCLUSION = (
     "The ISMS remains suitable and adequate for Kestrel's business. It is effective, with two "

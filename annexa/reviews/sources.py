@@ -631,13 +631,14 @@ def risk_status(org, window: Window) -> dict[str, Any]:
         f"{plural(data['open'], 'open risk')} under methodology v{data['methodology_version']} "
         f"(acceptance threshold {data['acceptance_threshold']}); residual risk "
         + ", ".join(f"{row['level'].lower()} {row['count']}" for row in levels)
-        + f". {data['new_since']} identified and {len(data['changed_since'])} new or changed "
+        + f". {plural(data['new_since'], 'risk')} identified and "
+        f"{len(data['changed_since']) - data['new_since']} more reassessed or changed "
         f"{window.period}. "
     )
     if above:
         summary += (
-            f"{plural(len(above), 'risk')} above the acceptance threshold "
-            f"({accepted_above} accepted by their owners with a recorded reason): "
+            f"{plural(len(above), 'risk')} above the acceptance threshold, "
+            f"{accepted_above} of them accepted by the risk owner with a recorded reason: "
             + "; ".join(f"{r['reference']} {r['title']} ({r['score']})" for r in above)
             + ". "
         )

@@ -27,10 +27,19 @@ from annexa.ledger.tests.instance import Instance
 # the test database before the module fixture uses it).
 pytestmark = pytest.mark.django_db
 
-# Types whose rows come from every demo builder (ISMS, audits, findings, actions, evidence,
-# reviews); the census compares all types, these prove the demo still has what it is for.
+# Types whose rows come from every demo builder (ISMS, risks, audits, findings, actions,
+# evidence, reviews); the census compares all types, these prove the demo still has what it is
+# for.
 DEMO_TYPES = (
     "isms.soaentry",
+    "risks.methodology",
+    "risks.classification",
+    "risks.asset",
+    "risks.risk",
+    "risks.treatmentaction",
+    "risks.riskassessment",
+    "risks.supplier",
+    "risks.supplierassessment",
     "isms.objectivemeasurement",
     "audits.checklistitem",
     "audits.samplerecord",
@@ -112,6 +121,10 @@ def test_the_demo_has_every_kind_of_record(demo):
     # Rows of explicit many-to-many through models: exported as lists of dicts.
     assert demo.before["links"]["audits.audit.team"] > 0
     assert demo.before["links"]["audits.audit.controls"] > 0
+    # The register's links: to assets and people (organization rows and users) and to the
+    # catalog (Annex A controls, carried by their natural key).
+    for link in ("risk.assets", "risk.controls", "riskassessment.participants", "supplier.risks"):
+        assert demo.before["links"][f"risks.{link}"] > 0, link
     assert demo.before["checkpoints"] and demo.before["head"][0] == len(demo.before["entry_hashes"])
 
 

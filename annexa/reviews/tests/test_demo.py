@@ -17,6 +17,7 @@ from annexa.ledger.models import LedgerEntry
 from annexa.reviews import minutes, sources
 from annexa.reviews.demo import TITLE, build_reviews_demo
 from annexa.reviews.models import ManagementReview
+from annexa.risks.demo import build_risks_demo
 
 # The inputs whose live source holds data in the demo (the others are written by hand there).
 FROM_DATA = (
@@ -28,6 +29,7 @@ FROM_DATA = (
     "9.3.2.d.3",  # the closed audit
     "9.3.2.d.4",  # the isms demo's objectives and their measurements
     "9.3.2.e",  # the interested parties to ask for feedback
+    "9.3.2.f",  # the risks demo's register and treatment plan
     "9.3.2.g",  # the open observation and opportunity for improvement
 )
 
@@ -39,6 +41,7 @@ def built(acme, catalog, settings):
     people = {key: persona.user for key, persona in personas.items()}
     ctx = personas["isms_manager"].ctx
     build_isms_demo(ctx, people)
+    build_risks_demo(ctx, people)
     build_audits_demo(ctx, people)  # calls build_reviews_demo, as `annexa demo` does
     return ctx, people, ManagementReview.objects.get(organization=acme, title=TITLE)
 
