@@ -426,9 +426,6 @@ class _RowProblems:
     def cell(self, column: str) -> str:
         return clean_text(self.row.values.get(column, ""))
 
-    def has(self, column: str) -> bool:
-        return column in self.row.values and column not in self.unreadable
-
     @property
     def bad(self) -> bool:
         return bool(self.found or self.unreadable)
