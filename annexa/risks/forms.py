@@ -536,6 +536,7 @@ class AssetForm(forms.Form):
     )
     location = forms.CharField(max_length=200, required=False)
     retired = forms.BooleanField(required=False, label="Retired (no longer in use)")
+    version = VersionField()
 
     def __init__(self, *args, org, asset: Asset | None = None, **kwargs) -> None:
         from annexa.risks.services.assets import classifications
@@ -546,7 +547,7 @@ class AssetForm(forms.Form):
             (c.name, c.name) for c in classifications(org)
         ]
         if asset is None:
-            del self.fields["retired"]
+            del self.fields["retired"], self.fields["version"]
         elif not self.is_bound:
             self.initial.update(
                 {
@@ -557,7 +558,8 @@ class AssetForm(forms.Form):
                 value_c=str(asset.value_c),
                 value_i=str(asset.value_i),
                 value_a=str(asset.value_a),
+                version=asset.version,
             )
 
     def values(self) -> dict[str, Any]:
-        return dict(self.cleaned_data)
+        return {k: v for k, v in self.cleaned_data.items() if k != "version"}

@@ -104,11 +104,17 @@ def test_a_manager_creates_and_edits_assets(client_for, isla, colin, server):
             "value_i": "4",
             "value_a": "2",
             "retired": "on",
+            "version": asset.version,
         },
     )
     assert saved.status_code == 302
     asset.refresh_from_db()
     assert asset.retired and asset.owner is None
+    stale = client.post(
+        url("edit", pk=asset.pk),
+        {"name": "Customers", "kind": "information", **values, "version": asset.version - 1},
+    )
+    assert stale.status_code == 409 and "Your changes were not saved" in stale.text
     assert client_for(colin).get(url("create")).status_code == 403
     assert client_for(colin).get(url("edit", pk=asset.pk)).status_code == 403
 

@@ -17,7 +17,7 @@ from annexa.risks.choices import OPEN_RISK
 from annexa.risks.filters import filter_assets
 from annexa.risks.forms import AssetForm
 from annexa.risks.models import Asset
-from annexa.risks.services import assets
+from annexa.risks.services import asset_versions, assets
 from annexa.risks.services import methodology as methodologies
 from annexa.risks.services.common import ASSESS, MANAGE
 from annexa.risks.views.common import FilteredListMixin, ServiceFormView, history, is_htmx
@@ -173,10 +173,17 @@ class AssetCreateView(_AssetFormView):
 
 
 class AssetEditView(_AssetFormView):
+    stale_errors = (asset_versions.StaleAssetError,)
+
     def get_object(self) -> Asset:
         if not hasattr(self, "_object"):
             self._object = get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
         return self._object
 
     def save(self, form) -> Asset:
-        return assets.update_asset(self.ctx, self.get_object(), form.values())
+        return asset_versions.update_asset(
+            self.ctx,
+            self.get_object(),
+            form.values(),
+            expected_version=form.cleaned_data["version"],
+        )
