@@ -90,12 +90,14 @@ def manager_pages(org) -> list[tuple[str, list[str], str]]:
     from annexa.actions.models import CorrectiveAction
     from annexa.findings.models import Finding
     from annexa.reviews.models import ManagementReview
+    from annexa.risks.models import Risk
 
     base = f"/o/{org.slug}"
     audit = fieldwork_audit(org)
     finding = Finding.objects.filter(organization=org).order_by("pk").first()
     action = CorrectiveAction.objects.filter(organization=org).order_by("pk").first()
     review = ManagementReview.objects.filter(organization=org).order_by("pk").first()
+    risk = Risk.objects.filter(organization=org, treatment="modify").order_by("pk").first()
     return [
         (f"{base}/soa/", ["tr button.link >> nth=0"], "body"),
         (f"{base}/objectives/", ["text=Add an objective"], "body"),
@@ -108,6 +110,8 @@ def manager_pages(org) -> list[tuple[str, list[str], str]]:
         (f"{base}/findings/{finding.pk}/", [], "body"),
         (f"{base}/actions/{action.pk}/", [], "body"),
         (f"{base}/reviews/{review.pk}/", ["section[id^=input-] button[hx-get] >> nth=0"], "body"),
+        (f"{base}/risks/{risk.pk}/", [], "#risk"),
+        (f"{base}/risks/methodology/", [], "#methodology"),
     ]
 
 
@@ -193,6 +197,7 @@ def test_every_htmx_action_shows_the_servers_refusal(page, demo):
         "/team/",
         "/root-cause/",
         "/reviews/inputs/",
+        "/risks/",
         "/checklist/items/",
         "direction",
     ):
