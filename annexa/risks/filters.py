@@ -25,7 +25,11 @@ ASSET_REFERENCE = re.compile(r"^\s*AS-?0*(\d{1,9})\s*$", re.IGNORECASE)
 
 
 class TrueCheckbox(forms.CheckboxInput):
-    """A checkbox that sends ``true`` when ticked (a plain one sends ``on``)."""
+    """A checkbox that sends ``true`` when ticked (a plain one sends ``on``), and shows ticked
+    only for true (a plain one ticks for any text, ``false`` too)."""
+
+    def __init__(self, attrs=None) -> None:
+        super().__init__(attrs, check_test=lambda v: v is True or str(v).lower() == "true")
 
     def format_value(self, value):
         return "true"

@@ -153,3 +153,38 @@ def test_bad_asset_parameters_are_refused(inventory, acme, params):
     found, form = filter_assets(queryset, params, acme)
     assert not form.is_valid() and set(params) <= set(form.errors)
     assert not found.exists()
+
+
+@pytest.mark.parametrize(("sent", "ticked"), [("true", True), ("false", False), (None, False)])
+def test_a_flag_checkbox_sends_true_and_shows_what_was_sent(acme, sent, ticked):
+    from annexa.risks.filters import RiskFilterForm
+
+    form = RiskFilterForm({"overdue": sent} if sent else {}, org=acme)
+    html = str(form["overdue"])
+    assert 'value="true"' in html
+    assert ("checked" in html) is ticked
+
+
+def test_treatment_action_filters(phishing, isla, colin):
+    from annexa.risks.filters import filter_treatment_actions
+    from annexa.risks.models import TreatmentAction
+
+    late = risks.add_action(
+        colin.ctx, phishing, {"title": "MFA", "owner": colin.user, "due_date": "2020-01-31"}
+    )
+    done = risks.add_action(
+        isla.ctx, phishing, {"title": "Training", "owner": isla.user, "due_date": "2020-02-28"}
+    )
+    risks.update_action(isla.ctx, done, {"status": "done"})
+    everything = TreatmentAction.objects.for_org(isla.ctx.org)
+
+    def refs_of(**params):
+        found, form = filter_treatment_actions(everything, params)
+        assert form.is_valid(), form.errors
+        return refs(found)
+
+    assert refs_of(overdue="true") == [late.reference]
+    assert refs_of(status="open") == [late.reference]
+    assert refs_of(status="done", owner="ISLA@acme.test") == [done.reference]
+    found, form = filter_treatment_actions(everything, {"status": "late"})
+    assert "status" in form.errors and not found.exists()
