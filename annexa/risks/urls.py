@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from annexa.risks.views import methodology, risks
+from annexa.risks.views import documents, methodology, risks
 
 app_name = "risks"
 
@@ -10,6 +10,15 @@ urlpatterns = [
     path("", risks.RegisterView.as_view(), name="list"),
     path("new/", risks.RiskCreateView.as_view(), name="create"),
     path("heatmap/", risks.HeatMapView.as_view(), name="heatmap"),
+    *(
+        path(
+            f"{kind}.{fmt}",
+            documents.RiskDocumentView.as_view(kind=kind, fmt=fmt),
+            name=f"document-{kind}-{fmt}",
+        )
+        for kind in ("assessment", "treatment")
+        for fmt in ("pdf", "docx")
+    ),
     path("methodology/", methodology.MethodologyView.as_view(), name="methodology"),
     path("<int:pk>/", risks.RiskDetailView.as_view(), name="detail"),
     path("<int:pk>/edit/", risks.RiskEditView.as_view(), name="edit"),
