@@ -177,7 +177,51 @@ def import_risks(
     _import(file, org, user, "risks")
 
 
+@risks_app.command("report")
+def report(
+    org: OrgOption,
+    kind: Annotated[
+        str, typer.Argument(help="assessment (the risk assessment report) or treatment (the plan)")
+    ],
+    output: Annotated[Path, typer.Option("--output", "-o", help="The file to write.")],
+    output_format: Annotated[
+        str | None,
+        typer.Option("--format", help="pdf or docx (default: from the file name, else pdf)"),
+    ] = None,
+) -> None:
+    """Write the risk assessment report or the risk treatment plan as PDF or DOCX."""
+    setup()
+    from annexa.risks import documents
+
+    organization = get_org(org)
+    fmt = output_format or (output.suffix.lstrip(".").lower() or "pdf")
+    try:
+        content, _name = documents.render(organization, kind, fmt)
+    except documents.DocumentError as exc:
+        fail(str(exc), 2)
+    try:
+        output.write_bytes(content)
+    except OSError as exc:
+        fail(f"cannot write {output}: {exc.strerror}")
+    err.print(f"wrote {output} ({len(content):,} bytes)", highlight=False)
+
+
 # --- assets --------------------------------------------------------------------------------
+
+
+@assets_app.command("propose")
+def propose_assets(org: OrgOption) -> None:
+    """Propose assets from what the connectors collected (AWS, GitHub, Linux hosts,
+    PostgreSQL servers): unconfirmed, for their owners to confirm. Names already in the
+    inventory are left alone."""
+    setup()
+    from annexa.connectors.services import asset_proposals
+    from annexa.core.tenancy import OrgContext
+
+    made = asset_proposals.propose(OrgContext.system(get_org(org)))
+    for asset in made:
+        out(f"{asset.reference}\t{asset.get_kind_display()}\t{asset.name}")
+    err.print(f"{len(made)} asset(s) proposed, awaiting confirmation", highlight=False)
 
 
 @assets_app.command("list")
