@@ -631,9 +631,13 @@ def risk_status(org, window: Window) -> dict[str, Any]:
         f"{plural(data['open'], 'open risk')} under methodology v{data['methodology_version']} "
         f"(acceptance threshold {data['acceptance_threshold']}); residual risk "
         + ", ".join(f"{row['level'].lower()} {row['count']}" for row in levels)
-        + f". {plural(data['new_since'], 'risk')} identified and "
-        f"{len(data['changed_since']) - data['new_since']} more reassessed or changed "
-        f"{window.period}. "
+        + f". {plural(data['new_since'], 'risk')} identified"
+        + (
+            f" and {len(data['changed_since']) - data['new_since']} more reassessed or changed"
+            if window.since is not None
+            else ""
+        )
+        + f" {window.period}. "
     )
     if above:
         summary += (

@@ -95,6 +95,7 @@ def test_it_assembles_the_risk_input_from_the_register(review, isla, register):
     assert row.summary.startswith("2 open risks under methodology v1 (acceptance threshold 9)")
     assert f"{phishing.reference} Credential phishing of administrators (16)" in row.summary
     assert "1 treatment action overdue" in row.summary
+    assert "2 risks identified since records began (this is the first review)." in row.summary
     # Labels, not stored values, for people.
     text = repr(assembled)
     assert "treatment_planned" not in text and "very_high" not in text
@@ -117,7 +118,9 @@ def test_the_next_review_counts_the_changes_since_the_previous_one(review, isla,
         [phishing.reference, phishing.title, "Treatment planned"]
     ]
     assert figures["Above the acceptance threshold"] == 0  # 2 × 3 = 6 after treatment
-    assert f"since {review.reference}" in risk_input(later).summary
+    assert f"0 risks identified and 1 more reassessed or changed since {review.reference}" in (
+        risk_input(later).summary
+    )
     assert backups.reference not in repr(rows_of(assembled, "New or changed in the period"))
 
 
