@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -112,6 +114,74 @@ def append(
         head.head_hash = digest
         head.save(update_fields=["seq", "head_hash"])
     return entry
+
+
+@dataclass(frozen=True)
+class Record:
+    """One change to append with ``append_many`` (the arguments of ``append``)."""
+
+    object_type: str
+    object_id: str
+    action: str
+    data: Any
+    blob_sha256: str | None = None
+
+
+def append_many(
+    ctx: OrgContext, records: Sequence[Record], *, batch_size: int = 1000
+) -> list[LedgerEntry]:
+    """Append ``records`` to ``ctx.org``'s chain in this order, as ``append`` would one by
+    one, with the chain head locked and saved once and the entries inserted in batches: for
+    imports of thousands of objects (one round trip per batch, not several per entry). The
+    entries are the same bytes ``append`` writes; the verifiers cannot tell them apart."""
+    for record in records:
+        _check_fields(record.object_type, record.action, record.blob_sha256)
+    if not records:
+        return []
+    org = ctx.org
+    org_uid, actor = str(org.uid), ctx.actor
+    with transaction.atomic():
+        LedgerHead.objects.bulk_create([LedgerHead(organization=org)], ignore_conflicts=True)
+        head = LedgerHead.objects.select_for_update().get(organization=org)
+        seq, prev, time = head.seq, head.head_hash, _now()
+        entries = []
+        for record in records:
+            seq += 1
+            canonical_data = fmt.canonical(record.data).decode("utf-8")
+            digest = fmt.sha256_hex(
+                fmt.stored_entry_bytes(
+                    seq=seq,
+                    time=time,
+                    org=org_uid,
+                    actor=actor,
+                    object_type=record.object_type,
+                    object_id=str(record.object_id),
+                    action=record.action,
+                    data_json=canonical_data,
+                    blob_sha256=record.blob_sha256,
+                    prev=prev,
+                )
+            )
+            entries.append(
+                LedgerEntry(
+                    organization=org,
+                    seq=seq,
+                    time=time,
+                    actor=actor,
+                    object_type=record.object_type,
+                    object_id=str(record.object_id),
+                    action=record.action,
+                    data=canonical_data,
+                    blob_sha256=record.blob_sha256,
+                    prev_hash=prev,
+                    entry_hash=digest,
+                )
+            )
+            prev = digest
+        LedgerEntry.objects.bulk_create(entries, batch_size=batch_size)
+        head.seq, head.head_hash = seq, prev
+        head.save(update_fields=["seq", "head_hash"])
+    return entries
 
 
 def history(org, object_type: str, object_id: str):

@@ -31,7 +31,6 @@ from annexa.risks.services.common import (
     clean_text,
     lock_org,
     next_number,
-    record,
     require_text,
     whole,
 )
@@ -192,21 +191,32 @@ def _record_created(
     *,
     with_reference: bool = False,
 ) -> None:
-    """One ledger ``create`` entry per new object, as the one-by-one services write it."""
-    for done, (obj, after) in enumerate(built, start=1):
-        extra = {"reference": obj.reference} if with_reference else {}
-        record(
+    """One ledger ``create`` entry per new object, as the one-by-one services write it, the
+    chain extended in batches (``ledger.services.append_many``)."""
+    from annexa.ledger.services import Record, append_many
+
+    step = 500
+    for start in range(0, len(built), step):
+        chunk = built[start : start + step]
+        append_many(
             ctx,
-            object_type=object_type,
-            object_id=str(obj.uid),
-            action="create",
-            before=None,
-            after=after,
-            source="import",
-            **extra,
+            [
+                Record(
+                    object_type=object_type,
+                    object_id=str(obj.uid),
+                    action="create",
+                    data={
+                        "before": None,
+                        "after": dict(after),
+                        "source": "import",
+                        **({"reference": obj.reference} if with_reference else {}),
+                    },
+                )
+                for obj, after in chunk
+            ],
         )
         if progress is not None:
-            progress(done, len(built))
+            progress(start + len(chunk), len(built))
 
 
 def _new_risk(
