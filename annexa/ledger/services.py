@@ -73,47 +73,8 @@ def append(
     database write lock that every IMMEDIATE transaction takes. Call it inside the same
     transaction as the change it records, so both commit or neither does.
     """
-    _check_fields(object_type, action, blob_sha256)
-    canonical_data = fmt.canonical(data).decode("utf-8")
-    org = ctx.org
-    with transaction.atomic():
-        LedgerHead.objects.bulk_create([LedgerHead(organization=org)], ignore_conflicts=True)
-        head = LedgerHead.objects.select_for_update().get(organization=org)
-        seq = head.seq + 1
-        time = _now()
-        # The same bytes as fmt.entry_bytes(fmt.entry_document(...)), with the data
-        # canonicalised once (property-tested in test_format).
-        digest = fmt.sha256_hex(
-            fmt.stored_entry_bytes(
-                seq=seq,
-                time=time,
-                org=str(org.uid),
-                actor=ctx.actor,
-                object_type=object_type,
-                object_id=str(object_id),
-                action=action,
-                data_json=canonical_data,
-                blob_sha256=blob_sha256,
-                prev=head.head_hash,
-            )
-        )
-        entry = LedgerEntry.objects.create(
-            organization=org,
-            seq=seq,
-            time=time,
-            actor=ctx.actor,
-            object_type=object_type,
-            object_id=str(object_id),
-            action=action,
-            data=canonical_data,
-            blob_sha256=blob_sha256,
-            prev_hash=head.head_hash,
-            entry_hash=digest,
-        )
-        head.seq = seq
-        head.head_hash = digest
-        head.save(update_fields=["seq", "head_hash"])
-    return entry
+    record = Record(object_type, object_id, action, data, blob_sha256)
+    return append_many(ctx, [record])[0]
 
 
 @dataclass(frozen=True)
