@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from annexa.risks.views import documents, methodology, risks
+from annexa.risks.views import assessments, documents, methodology, risks
 
 app_name = "risks"
 
@@ -19,6 +19,7 @@ urlpatterns = [
         for kind in ("assessment", "treatment")
         for fmt in ("pdf", "docx")
     ),
+    path("assessments/", assessments.AssessmentsView.as_view(), name="assessments"),
     path("methodology/", methodology.MethodologyView.as_view(), name="methodology"),
     path("<int:pk>/", risks.RiskDetailView.as_view(), name="detail"),
     path("<int:pk>/edit/", risks.RiskEditView.as_view(), name="edit"),

@@ -1,0 +1,40 @@
+"""The assessments page: runs with what they changed; managers record one, a bad one is
+refused on the form; others only read."""
+
+from django.utils import timezone
+
+from annexa.risks.models import RiskAssessment
+
+
+def test_a_manager_records_a_run_and_everyone_reads_it(client_for, isla, colin, vera, phishing):
+    page = client_for(isla).get("/o/acme/risks/assessments/")
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "1 risk was identified or changed: R-0001" in text
+    done = client_for(isla).post(
+        "/o/acme/risks/assessments/",
+        {
+            "held_on": timezone.localdate().isoformat(),
+            "title": "Annual risk assessment",
+            "trigger": "Periodic",
+            "participants": [isla.user.pk, colin.user.pk],
+        },
+    )
+    assert done.status_code == 302
+    run = RiskAssessment.objects.get()
+    assert run.changes[0]["risk"] == "R-0001"
+    viewer = client_for(vera).get("/o/acme/risks/assessments/").content.decode()
+    assert "RA-0001 Annual risk assessment" in viewer and "Identified" in viewer
+    assert "Record the assessment" not in viewer
+    assert client_for(vera).post("/o/acme/risks/assessments/", {}).status_code == 403
+
+
+def test_a_bad_run_is_refused_on_the_form(client_for, isla):
+    tomorrow = timezone.localdate() + timezone.timedelta(days=1)
+    page = client_for(isla).post(
+        "/o/acme/risks/assessments/",
+        {"held_on": tomorrow.isoformat(), "title": "Too early", "participants": [isla.user.pk]},
+    )
+    assert page.status_code == 422
+    assert "recorded once it has been held" in page.content.decode()
+    assert not RiskAssessment.objects.exists()
