@@ -29,6 +29,20 @@ def test_a_manager_records_a_run_and_everyone_reads_it(client_for, isla, colin, 
     assert client_for(vera).post("/o/acme/risks/assessments/", {}).status_code == 403
 
 
+def test_a_run_reads_its_changes_in_words(client_for, isla, colin, phishing):
+    from annexa.risks.services import assessments, risks
+
+    today = timezone.localdate()
+    run = {"held_on": today, "title": "First", "participants": [isla.user]}
+    assessments.record_assessment(isla.ctx, run)
+    risks.update_risk(colin.ctx, phishing, {"inherent_impact": 5}, reason="More customers.")
+    assessments.record_assessment(isla.ctx, {**run, "title": "Second"})
+    text = " ".join(client_for(isla).get("/o/acme/risks/assessments/").content.decode().split())
+    assert "inherent impact: 4 → 5" in text
+    assert "inherent level: High → Very high" in text
+    assert "More customers." in text
+
+
 def test_a_bad_run_is_refused_on_the_form(client_for, isla):
     tomorrow = timezone.localdate() + timezone.timedelta(days=1)
     page = client_for(isla).post(

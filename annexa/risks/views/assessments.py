@@ -52,7 +52,7 @@ class AssessmentsView(OrgViewMixin, TemplateView):
         can_manage = self.ctx.can(MANAGE)
         return {
             **super().get_context_data(**kwargs),
-            "runs": runs,
+            "runs": [(run, [described(c, run.methodology) for c in run.changes]) for run in runs],
             "can_manage": can_manage,
             "form": kwargs.get("form") or (AssessmentForm(org=org) if can_manage else None),
             "pending": assessments.pending(org),
@@ -71,3 +71,37 @@ class AssessmentsView(OrgViewMixin, TemplateView):
                 )
                 return redirect("risks:assessments", org=self.ctx.org.slug)
         return self.render_to_response(self.get_context_data(form=form), status=422)
+
+
+LEVELS = ("inherent_level", "residual_level", "level")
+
+
+def described(change: dict, methodology) -> dict:
+    """One change of a run as people read it: ``{"risk", "what", "why"}``, fields by their
+    labels and levels by their band's label (``residual level: Medium → Low``)."""
+    from django.core.exceptions import FieldDoesNotExist
+
+    from annexa.risks.models import Risk
+
+    def label(name: str) -> str:
+        try:
+            return str(Risk._meta.get_field(name).verbose_name)
+        except FieldDoesNotExist:  # not a model field of the risk
+            return name.replace("_", " ")
+
+    def value(name: str, shown) -> str:
+        if shown in (None, "", []):
+            return "—"
+        if name in LEVELS:
+            return methodology.label_of(shown)
+        if isinstance(shown, list):
+            return ", ".join(str(v) for v in shown)
+        return str(shown)
+
+    parts = [event.capitalize() for event in change.get("events", [])]
+    parts += [
+        f"{label(name)}: {value(name, values[0])} → {value(name, values[1])}"
+        for name, values in change.get("fields", {}).items()
+    ]
+    risk = f"{change.get('risk', '')} {change.get('title', '')}".strip()
+    return {"risk": risk, "what": "; ".join(parts) or "—", "why": change.get("reason") or "—"}
