@@ -108,6 +108,8 @@ def coverage_context(programme: AuditProgramme, can_manage: bool) -> dict:
         "svg": charts.coverage_matrix(matrix),
         "gaps": [(g, matrix.reasons.get(g.id)) for g in matrix.gaps],
         "weighted": sorted(programme.plan_basis.get("weighted", {}).items()),
+        # Scope units an emphasis source named (an area with high risks): name -> weight, factors.
+        "weighted_units": sorted(programme.plan_basis.get("weighted_units", {}).items()),
         "can_manage": can_manage,
     }
 
