@@ -206,6 +206,28 @@ def report(
     err.print(f"wrote {output} ({len(content):,} bytes)", highlight=False)
 
 
+@risks_app.command("notify")
+def notify(
+    org: Annotated[
+        str, typer.Option("--org", help="Only this organization (default: all of them).")
+    ] = "",
+) -> None:
+    """E-mail today's reminders about overdue treatment actions to their owners and the risk
+    owners (each action and person at most once a day)."""
+    setup()
+    from annexa.risks.services.treatment_reminders import notify_treatment
+
+    report = notify_treatment(get_org(org) if org else None)
+    summary = {"emails": report.emails, "notices": report.notices, "failures": report.failures}
+    out(json.dumps(summary))
+    err.print(
+        f"sent {report.emails} e-mail(s) about {report.notices} overdue treatment action notice(s)",
+        highlight=False,
+    )
+    if report.failures:
+        fail(f"{len(report.failures)} e-mail(s) could not be sent; see the log, then run again")
+
+
 # --- assets --------------------------------------------------------------------------------
 
 

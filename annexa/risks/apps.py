@@ -12,6 +12,6 @@ class RisksConfig(AppConfig):
         from annexa.risks.services import integration
 
         integration.register()
-        # The supplier reminders' periodic job, registered with the queue on import (the
-        # worker discovers only modules named ``tasks``).
-        from annexa.risks import supplier_tasks  # noqa: F401
+        # The supplier and treatment-action reminders' periodic jobs, registered with the queue
+        # on import (the worker discovers only modules named ``tasks``).
+        from annexa.risks import supplier_tasks, treatment_tasks  # noqa: F401

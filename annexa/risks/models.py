@@ -386,3 +386,27 @@ class SupplierAssessment(OrgOwned):
     def is_expired(self, today: dt.date | None = None) -> bool:
         today = today or timezone.localdate()
         return self.expires_on is not None and self.expires_on < today
+
+
+class TreatmentNotice(OrgOwned):
+    """An overdue reminder about one treatment action sent to one person on one day (at most
+    one), as ``actions.OverdueNotice`` is for corrective actions
+    (``services.treatment_reminders``)."""
+
+    action = models.ForeignKey(TreatmentAction, on_delete=models.CASCADE, related_name="notices")
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    date = models.DateField()
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-date", "action_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["action", "recipient", "date"], name="risks_treatment_notice_a_day"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.action.reference} overdue notice to {self.recipient} on {self.date}"

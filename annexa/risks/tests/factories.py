@@ -23,6 +23,7 @@ from annexa.risks.models import (
     Supplier,
     SupplierAssessment,
     TreatmentAction,
+    TreatmentNotice,
 )
 from annexa.risks.services import assets, methodology
 
@@ -109,6 +110,13 @@ def make_supplier_assessment(org: Organization) -> SupplierAssessment:
     )
 
 
+def make_treatment_notice(org: Organization) -> TreatmentNotice:
+    action = make_action(org)
+    return TreatmentNotice.objects.create(
+        organization=org, action=action, recipient=action.owner, date=dt.date(2027, 4, 1)
+    )
+
+
 FACTORIES = {
     Methodology: make_methodology,
     Classification: make_classification,
@@ -118,5 +126,6 @@ FACTORIES = {
     RiskAssessment: make_assessment,
     Supplier: make_supplier,
     SupplierAssessment: make_supplier_assessment,
+    TreatmentNotice: make_treatment_notice,
 }
 ROUTE_KWARGS: dict = {}
