@@ -12,20 +12,18 @@ are their record, and the ledger is not filled with them.
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
 from annexa.actions.choices import NOT_DONE, UNRESOLVED
 from annexa.actions.models import CorrectiveAction, OverdueNotice
+from annexa.core.reminders import notify_once
 
-logger = logging.getLogger(__name__)
 DUE_SOON_DAYS = 14
 
 
@@ -115,32 +113,16 @@ def _notify_org(org, today: dt.date, report: NoticeReport) -> None:
 
 
 def _notify_person(org, person, actions: list[CorrectiveAction], today, report) -> None:
-    try:
-        with transaction.atomic():
-            sent = set(
-                OverdueNotice.objects.filter(
-                    recipient=person, date=today, action__in=actions
-                ).values_list("action_id", flat=True)
-            )
-            due = [a for a in actions if a.pk not in sent]
-            if not due:
-                return
-            OverdueNotice.objects.bulk_create(
-                [
-                    OverdueNotice(organization=org, action=a, recipient=person, date=today)
-                    for a in due
-                ]
-            )
-            _send(org, person, due, today)
-    except IntegrityError:
-        # Another worker sent this person's reminder at the same moment.
-        return
-    except (OSError, ValueError) as exc:  # smtplib errors are OSErrors
-        logger.error("overdue reminder to %s failed: %s", person.email, exc)
-        report.failures.append(f"{person.email}: {exc}")
-        return
-    report.emails += 1
-    report.notices += len(due)
+    notify_once(
+        org,
+        person,
+        actions,
+        today,
+        report,
+        notice_model=OverdueNotice,
+        send=_send,
+        what="overdue reminder",
+    )
 
 
 def _send(org, person, actions: list[CorrectiveAction], today: dt.date) -> None:

@@ -89,7 +89,7 @@ def overdue_actions(org, today: dt.date | None = None) -> list[TreatmentAction]:
     today = today or timezone.localdate()
     return list(
         TreatmentAction.objects.for_org(org)
-        .filter(status__in=ACTION_NOT_DONE, due_date__lt=today)
+        .filter(status__in=ACTION_NOT_DONE, due_date__lt=today, risk__status__in=OPEN_RISK)
         .select_related("risk", "owner")
         .order_by("due_date", "number")
     )

@@ -16,19 +16,16 @@ The background job (``annexa.risks.treatment_tasks``) and ``annexa risks notify`
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from annexa.core.reminders import notify_once
 from annexa.risks.choices import ACTION_NOT_DONE, OPEN_RISK
 from annexa.risks.models import TreatmentAction, TreatmentNotice
-
-logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -80,32 +77,16 @@ def _notify_org(org, today: dt.date, report: NoticeReport) -> None:
 
 
 def _notify_person(org, person, actions: list[TreatmentAction], today, report) -> None:
-    try:
-        with transaction.atomic():
-            sent = set(
-                TreatmentNotice.objects.filter(
-                    recipient=person, date=today, action__in=actions
-                ).values_list("action_id", flat=True)
-            )
-            due = [a for a in actions if a.pk not in sent]
-            if not due:
-                return
-            TreatmentNotice.objects.bulk_create(
-                [
-                    TreatmentNotice(organization=org, action=a, recipient=person, date=today)
-                    for a in due
-                ]
-            )
-            _send(org, person, due, today)
-    except IntegrityError:
-        # Another worker sent this person's reminder at the same moment.
-        return
-    except (OSError, ValueError) as exc:  # smtplib errors are OSErrors
-        logger.error("treatment action reminder to %s failed: %s", person.email, exc)
-        report.failures.append(f"{person.email}: {exc}")
-        return
-    report.emails += 1
-    report.notices += len(due)
+    notify_once(
+        org,
+        person,
+        actions,
+        today,
+        report,
+        notice_model=TreatmentNotice,
+        send=_send,
+        what="treatment action reminder",
+    )
 
 
 def _send(org, person, actions: list[TreatmentAction], today: dt.date) -> None:

@@ -118,6 +118,12 @@ def test_bad_values_are_refused_all_at_once(phishing, colin):
         risks.update_risk(colin.ctx, phishing, {"residual_likelihood": 5, "residual_impact": 5})
 
 
+def _manager(risk):
+    from annexa.core.tenancy import OrgContext
+
+    return OrgContext.system(risk.organization)
+
+
 def test_overdue_review_and_actions(phishing, colin):
     from annexa.risks.services import reporting
 
@@ -129,3 +135,5 @@ def test_overdue_review_and_actions(phishing, colin):
     )
     assert [r.reference for r in reporting.overdue_reviews(phishing.organization)] == ["R-0001"]
     assert reporting.overdue_actions(phishing.organization) == [late]
+    risks.close_risk(_manager(phishing), phishing, "Retired.")
+    assert reporting.overdue_actions(phishing.organization) == []  # a closed risk asks nothing
