@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.views import View
 from django.views.generic import ListView, TemplateView
 
+from annexa.core.charts import Line, line_chart
 from annexa.core.forms import attach_errors
 from annexa.core.views import OrgViewMixin
 from annexa.risks.choices import RiskStatus
@@ -36,7 +37,7 @@ from annexa.risks.forms import (
 )
 from annexa.risks.models import Risk, TreatmentAction
 from annexa.risks.services import methodology as methodologies
-from annexa.risks.services import reporting, risks, soa
+from annexa.risks.services import progress, reporting, risks, soa
 from annexa.risks.services.common import ASSESS, MANAGE
 from annexa.risks.views.common import FilteredListMixin, ServiceFormView, history, is_htmx
 
@@ -96,7 +97,8 @@ class RegisterView(FilteredListMixin, OrgViewMixin, ListView):
 
 class HeatMapView(OrgViewMixin, TemplateView):
     """The open risks on the methodology's matrix, inherent and residual side by side; each
-    cell leads to the register filtered to it."""
+    cell leads to the register filtered to it. Below them, the treatment progress of the last
+    26 weeks (``services.progress``) as a chart and as a table of its figures."""
 
     template_name = "risks/heatmap.html"
     model = Risk
@@ -123,8 +125,46 @@ class HeatMapView(OrgViewMixin, TemplateView):
                     )
                 rows.append({"level": level, "cells": cells})
             maps.append({"which": which, "title": title, "heat": heat, "rows": rows})
-        context.update(maps=maps, m=maps[0]["heat"].methodology)
+        points = progress.progress(org)
+        context.update(
+            maps=maps,
+            m=maps[0]["heat"].methodology,
+            progress=points,
+            progress_now=points[-1],
+            progress_chart=self.progress_chart(points),
+        )
         return context
+
+    # Each at least 3:1 against the page's white (WCAG 1.4.11); the table says it in words.
+    PROGRESS_LINES = (
+        ("Not yet treated (identified or assessed)", "#c0392b", "not_treated"),
+        ("Treatment planned", "#b26a00", "planned"),
+        ("Treated", "#2e8540", "treated"),
+        ("Overdue treatment actions", "#5b2c83", "overdue_actions"),
+    )
+
+    @classmethod
+    def progress_chart(cls, points: list[progress.ProgressPoint]):
+        first, last = points[0], points[-1]
+
+        def said(p: progress.ProgressPoint) -> str:
+            return (
+                f"{p.not_treated} not yet treated, {p.planned} with treatment planned, "
+                f"{p.treated} treated, {p.overdue_actions} treatment actions overdue"
+            )
+
+        return line_chart(
+            [p.date.strftime("%d %b") for p in points],
+            [
+                Line(label, colour, [getattr(p, name) for p in points])
+                for label, colour, name in cls.PROGRESS_LINES
+            ],
+            title="Treatment progress, week by week",
+            description=f"Open risks at the end of each of the last {len(points)} weeks by where "
+            f"their treatment stood, and the treatment actions overdue: on "
+            f"{first.date:%Y-%m-%d} {said(first)}; on {last.date:%Y-%m-%d} {said(last)}.",
+            chart_id="risk-progress",
+        )
 
 
 # --- one risk --------------------------------------------------------------------------------
