@@ -1,7 +1,7 @@
 """Treatment progress over time (6.1.3, 8.3): at the end of each of the last 26 weeks, how many
 open risks were not yet treated (identified or assessed), had their treatment planned, or were
-treated (every action done and the residual risk accepted), and how many treatment actions
-were overdue.
+treated (every action done and the residual risk accepted), and how many treatment actions of
+open risks were overdue (not done by a due date before that day), as the register counts them.
 
 The register keeps only its present state, so the past is read back from the ledger: from the
 risks and actions as they are now, every change the ledger recorded after a week's end is
@@ -209,31 +209,20 @@ def _utc_text(moment: dt.datetime) -> str:
 def _point(
     day: dt.date, end: dt.datetime, risks: dict, actions: dict, history: _History
 ) -> ProgressPoint:
-    pending: dict[str, list[SimpleNamespace]] = defaultdict(list)
-    overdue = 0
+    then: dict[str, list[SimpleNamespace]] = defaultdict(list)  # each risk's actions
     for uid, row in actions.items():
-        if not history.existed(uid, end):
-            continue
-        status = history.value(uid, STATUS, end, row["status"])
-        pending[str(row["risk__uid"])].append(SimpleNamespace(status=status))
-        due = history.value(uid, DUE, end, row["due_date"])
-        overdue += status in ACTION_NOT_DONE and due is not None and due < day
-    counts = {"not_treated": 0, "planned": 0, "treated": 0}
-    for uid, row in risks.items():
-        if not history.existed(uid, end):
-            continue
-        if history.untouched_since(uid, end):
-            status = row["status"]  # as the register stores it
-        elif history.value(uid, CLOSED, end, row["status"] == RiskStatus.CLOSED):
-            continue
-        else:  # what it was then, by the register's rule
-            then = SimpleNamespace(
-                status=RiskStatus.IDENTIFIED,  # any but closed: the rule derives the rest
-                is_accepted=history.value(uid, ACCEPTED, end, row["accepted_at"] is not None),
-                **{name: history.value(uid, name, end, row[name]) for name in RISK_FIELDS},
+        if history.existed(uid, end):
+            then[str(row["risk__uid"])].append(
+                SimpleNamespace(
+                    status=history.value(uid, STATUS, end, row["status"]),
+                    due_date=history.value(uid, DUE, end, row["due_date"]),
+                )
             )
-            status = risk_service._status(then, actions=pending[uid])
-        if status == RiskStatus.CLOSED:
+    counts = {"not_treated": 0, "planned": 0, "treated": 0}
+    overdue = 0
+    for uid, row in risks.items():
+        status = _status_then(uid, row, end, then[uid], history)
+        if status is None or status == RiskStatus.CLOSED:
             continue
         if status in NOT_TREATED:
             counts["not_treated"] += 1
@@ -241,4 +230,27 @@ def _point(
             counts["planned"] += 1
         else:
             counts["treated"] += 1
+        # Overdue: not done by a due date before ``day``, of an open risk (as the register).
+        overdue += sum(
+            a.status in ACTION_NOT_DONE and a.due_date is not None and a.due_date < day
+            for a in then[uid]
+        )
     return ProgressPoint(day, overdue_actions=overdue, **counts)
+
+
+def _status_then(
+    uid: str, row: dict, end: dt.datetime, actions: list[SimpleNamespace], history: _History
+) -> str | None:
+    """The risk's status at ``end``; ``None`` before it was made."""
+    if not history.existed(uid, end):
+        return None
+    if history.untouched_since(uid, end):
+        return row["status"]  # as the register stores it
+    if history.value(uid, CLOSED, end, row["status"] == RiskStatus.CLOSED):
+        return RiskStatus.CLOSED
+    risk = SimpleNamespace(  # what it was then, by the register's rule
+        status=RiskStatus.IDENTIFIED,  # any but closed: the rule derives the rest
+        is_accepted=history.value(uid, ACCEPTED, end, row["accepted_at"] is not None),
+        **{name: history.value(uid, name, end, row[name]) for name in RISK_FIELDS},
+    )
+    return risk_service._status(risk, actions=actions)

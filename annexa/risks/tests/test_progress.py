@@ -54,7 +54,7 @@ def create(ctx, owner, title: str, **values) -> Risk:
 
 @pytest.fixture
 def history(catalog, isla, colin):
-    """Six risks of Colin's, made and treated over half a year (weeks ago in brackets)."""
+    """Six risks of Colin's, made and treated over half a year (the clock moved back)."""
     mine = {"owner": colin.user}
     with back(30):  # before the 26 weeks: E, its treatment planned
         e = create(isla.ctx, **mine, title="E", inherent_likelihood=3, inherent_impact=3)
@@ -95,6 +95,9 @@ def history(catalog, isla, colin):
         b = risk_service.accept_residual(colin.ctx, b)
     with back(6):
         d = create(isla.ctx, **mine, title="D", inherent_likelihood=1, inherent_impact=1)
+        risk_service.add_action(
+            isla.ctx, d, {"title": "D1", "owner": colin.user, "due_date": day_of(6)}
+        )
     with back(4):
         risk_service.close_risk(isla.ctx, d, "The office it was about has closed.")
     with back(3):  # a new residual rating withdraws C's acceptance; E1 is due sooner
@@ -122,8 +125,9 @@ def test_each_week_shows_what_had_happened_by_its_end(history):
     assert figures(points, 10) == (1, 2, 1, 1)  # B1 overdue
     assert figures(points, 9) == (1, 2, 1, 1)
     assert figures(points, 8) == (1, 1, 2, 0)  # B1 done and B accepted: treated
-    assert figures(points, 6) == (2, 1, 2, 0)  # D assessed
-    assert figures(points, 4) == (1, 1, 2, 0)  # D closed: no longer open
+    assert figures(points, 6) == (2, 1, 2, 0)  # D assessed, D1 due that day
+    assert figures(points, 5) == (2, 1, 2, 1)  # D1 overdue
+    assert figures(points, 4) == (1, 1, 2, 0)  # D closed: neither it nor D1 counts
     assert figures(points, 3) == (1, 2, 1, 0)  # C's acceptance withdrawn; E1 due in a week
     assert figures(points, 2) == (0, 3, 1, 0)  # A's treatment planned; E1 due that day
     assert figures(points, 1) == (0, 3, 1, 1)  # E1 overdue; A1 due that day
