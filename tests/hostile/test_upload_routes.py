@@ -47,6 +47,13 @@ class Spec:
 
 
 EVIDENCE = {"valid_days": "30", "title": "hostile"}
+# A certificate with its report: the file is kept as the supplier's evidence.
+SUPPLIER_ASSESSMENT = {
+    "kind": "iso27001",
+    "assessed_on": "2026-05-01",
+    "expires_on": "2027-05-01",
+    "result": "satisfactory",
+}
 ROUTES = {
     "evidence:upload": Spec("file", True, EVIDENCE),
     "evidence:new-version": Spec("file", True, {"valid_days": "30", "note": "hostile"}),
@@ -68,6 +75,10 @@ ROUTES = {
     ),
     "connectors:import": Spec("file", False, {"kind": "", "valid_days": "30"}),
     "connectors-api:ingest": Spec("file", False, {"valid_days": "30"}),
+    "risks-api:import": Spec("file", False),
+    "assets-api:import": Spec("file", False),
+    "suppliers:assess": Spec("file", True, SUPPLIER_ASSESSMENT),
+    "suppliers-api:supplier-assessments": Spec("file", True, SUPPLIER_ASSESSMENT),
 }
 FILE_MARKERS = ("FILES", "FileField", "limit_uploads")
 
