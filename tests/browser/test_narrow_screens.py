@@ -64,6 +64,9 @@ def manager(catalog):
         f"{base}/audits/programmes/{audit.programme_id}/",
         f"{base}/findings/{finding.pk}/",
         f"{base}/actions/{action.pk}/",
+        f"{base}/risks/heatmap/",
+        f"{base}/risks/assessments/",
+        f"{base}/assets/classifications/",
         "/catalog/",
     ]
     return user.email, demo_password(user.email), details
