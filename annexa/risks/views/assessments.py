@@ -13,7 +13,7 @@ from django.views.generic import TemplateView
 from annexa.core.forms import attach_errors
 from annexa.core.views import OrgViewMixin
 from annexa.isms.forms import members_of
-from annexa.risks.models import RiskAssessment
+from annexa.risks.models import Risk, RiskAssessment
 from annexa.risks.services import assessments
 from annexa.risks.services.common import MANAGE
 
@@ -50,9 +50,12 @@ class AssessmentsView(OrgViewMixin, TemplateView):
             .order_by("-held_on", "-number")
         )
         can_manage = self.ctx.can(MANAGE)
+        titles = {r.reference: r.title for r in Risk.objects.for_org(org).only("number", "title")}
         return {
             **super().get_context_data(**kwargs),
-            "runs": [(run, [described(c, run.methodology) for c in run.changes]) for run in runs],
+            "runs": [
+                (run, [described(c, run.methodology, titles) for c in run.changes]) for run in runs
+            ],
             "can_manage": can_manage,
             "form": kwargs.get("form") or (AssessmentForm(org=org) if can_manage else None),
             "pending": assessments.pending(org),
@@ -76,12 +79,10 @@ class AssessmentsView(OrgViewMixin, TemplateView):
 LEVELS = ("inherent_level", "residual_level", "level")
 
 
-def described(change: dict, methodology) -> dict:
+def described(change: dict, methodology, titles: dict[str, str]) -> dict:
     """One change of a run as people read it: ``{"risk", "what", "why"}``, fields by their
     labels and levels by their band's label (``residual level: Medium → Low``)."""
     from django.core.exceptions import FieldDoesNotExist
-
-    from annexa.risks.models import Risk
 
     def label(name: str) -> str:
         try:
@@ -103,5 +104,6 @@ def described(change: dict, methodology) -> dict:
         f"{label(name)}: {value(name, values[0])} → {value(name, values[1])}"
         for name, values in change.get("fields", {}).items()
     ]
-    risk = f"{change.get('risk', '')} {change.get('title', '')}".strip()
+    reference = change.get("risk", "")
+    risk = f"{reference} {change.get('title') or titles.get(reference, '')}".strip()
     return {"risk": risk, "what": "; ".join(parts) or "—", "why": change.get("reason") or "—"}
