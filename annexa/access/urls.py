@@ -1,0 +1,5 @@
+"""The access pages, mounted under ``/o/<org>/``."""
+
+app_name = "access"
+
+urlpatterns: list = []

@@ -1,0 +1,5 @@
+"""The documents API, mounted under ``/api/v1/orgs/<org>/``."""
+
+app_name = "documents-api"
+
+urlpatterns: list = []
