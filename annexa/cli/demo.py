@@ -76,12 +76,15 @@ def build_demo() -> tuple[object, bool]:
     """
     from django.db import transaction
 
+    from annexa.access.demo import build_access_demo
     from annexa.audits.demo import build_audits_demo
     from annexa.cli.demo_independence import build_independence_demo
     from annexa.core.tenancy import DEMO_ACTOR, OrgContext
+    from annexa.documents.demo import build_documents_demo
     from annexa.isms.demo import build_isms_demo
     from annexa.orgs import services as orgs
     from annexa.orgs.models import Organization, User
+    from annexa.people.demo import build_people_demo
     from annexa.risks.demo import build_risks_demo
 
     with transaction.atomic():
@@ -102,6 +105,11 @@ def build_demo() -> tuple[object, bool]:
         # Before the audits: the programme is planned with the register's high risks, and
         # the management review reads the register for its input 9.3.2 f).
         build_risks_demo(ctx, people)
+        # The staff register, the documented information and the access reviews, before the
+        # audits, whose fieldwork samples them and finds their gaps.
+        build_people_demo(ctx, people)
+        build_documents_demo(ctx, people)
+        build_access_demo(ctx, people)
         build_audits_demo(ctx, people)
         build_independence_demo(ctx, people)
     return org, True
