@@ -43,6 +43,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # accept the residual risk where the methodology lets their role)
     "risks.manage": _MANAGERS,
     "risks.assess": frozenset({Role.OWNER, Role.ISMS_MANAGER, Role.CONTROL_OWNER}),
+    # people (7.2, 7.3, A.6): managers keep the staff register and the accounts read from
+    # the systems (imports, matching accounts to people)
+    "people.manage": _MANAGERS,
     # management reviews: managers prepare them; top management (the owner) signs them off
     "reviews.change": _MANAGERS,
     "reviews.sign_off": frozenset({Role.OWNER}),
