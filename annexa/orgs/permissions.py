@@ -46,6 +46,17 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # people (7.2, 7.3, A.6): managers keep the staff register and the accounts read from
     # the systems (imports, matching accounts to people)
     "people.manage": _MANAGERS,
+    # documented information (7.5): managers keep the register and run acknowledgement
+    # campaigns; a document's reviewers record their review; someone other than the author
+    # approves (annexa.documents.services); whoever works here confirms reading a policy
+    "documents.manage": _MANAGERS,
+    "documents.approve": _MANAGERS,
+    "documents.review": frozenset(
+        {Role.OWNER, Role.ISMS_MANAGER, Role.CONTROL_OWNER, Role.AUDITOR}
+    ),
+    "documents.acknowledge": frozenset(
+        {Role.OWNER, Role.ISMS_MANAGER, Role.CONTROL_OWNER, Role.AUDITOR}
+    ),
     # management reviews: managers prepare them; top management (the owner) signs them off
     "reviews.change": _MANAGERS,
     "reviews.sign_off": frozenset({Role.OWNER}),
