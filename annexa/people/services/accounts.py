@@ -13,8 +13,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -108,6 +109,16 @@ def clean_system(system: str) -> str:
     return name
 
 
+_listeners: list[Callable[[Any, str], None]] = []
+
+
+def register_sync_listener(listener: Callable[[Any, str], None]) -> None:
+    """Call ``listener(org, system)`` after each committed sync of a system's accounts (access
+    reviews verify their revocations so; they sit above this app and register at start-up)."""
+    if listener not in _listeners:
+        _listeners.append(listener)
+
+
 def sync_system(
     ctx: OrgContext,
     system: str,
@@ -191,6 +202,9 @@ def sync_system(
                 "sha256": _digest(records),
             },
         )
+        org = ctx.org
+        for listener in list(_listeners):
+            transaction.on_commit(lambda listener=listener: listener(org, system))
     return result
 
 

@@ -84,3 +84,16 @@ def test_a_viewer_or_control_owner_may_not_sync(vera, colin):
     for persona in (vera, colin):
         with pytest.raises(PermissionDenied):
             sync_system(persona.ctx, "AWS", [AccountRecord("root")])
+
+
+def test_listeners_hear_of_a_sync_after_it_commits(isla, django_capture_on_commit_callbacks):
+    from annexa.people.services import accounts
+
+    heard = []
+    accounts.register_sync_listener(lambda org, system: heard.append((org.slug, system)))
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            sync_system(isla.ctx, "AWS", [AccountRecord("root")])
+    finally:
+        accounts._listeners.pop()
+    assert heard == [(isla.ctx.org.slug, "AWS")]
