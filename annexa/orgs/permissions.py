@@ -57,10 +57,6 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "documents.acknowledge": frozenset(
         {Role.OWNER, Role.ISMS_MANAGER, Role.CONTROL_OWNER, Role.AUDITOR}
     ),
-    # documented information (7.5): managers keep the register; approving a version needs
-    # this too, and is refused to the version's author (annexa.documents.services)
-    "documents.manage": _MANAGERS,
-    "documents.approve": _MANAGERS,
     # access reviews (A.5.15, A.5.18, A.8.2): managers run the campaigns; the reviewers they
     # name (system owners, managers) decide on each account, never on their own
     "access.manage": _MANAGERS,
