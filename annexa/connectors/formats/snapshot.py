@@ -1,7 +1,7 @@
 """Snapshots: what an API connector read from a system, as one JSON document.
 
 Connectors that query a system (a Linux host, a PostgreSQL server, an AWS account, a GitHub
-organization) store what they read as a snapshot — facts, not judgements:
+organization, an identity provider) store what they read as a snapshot — facts, not judgements:
 
     {"annexa_snapshot": 1, "kind": "postgres", "target": "db1:5432", "data": {...}}
 
@@ -31,6 +31,7 @@ KINDS: dict[str, str] = {
     "postgres": "PostgreSQL server snapshot",
     "aws": "AWS account snapshot",
     "github": "GitHub organization snapshot",
+    "identity": "Identity provider snapshot",
 }
 
 _MISSING = object()
