@@ -1,0 +1,1 @@
+"""Microsoft Entra ID (Microsoft Graph): users, groups, directory roles, MFA registration."""

@@ -1,0 +1,399 @@
+"""The Microsoft Entra ID connector against a local replay of the token endpoint and Graph.
+
+The replay (``entra_support``) serves fixture bodies shaped like Graph v1.0's documented
+responses, pages them three at a time, throttles and refuses on demand, and records every
+request, so these tests check what the connector asked as well as what it stored.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from annexa.connectors import netguard
+from annexa.connectors.base import CollectError, Environment
+from annexa.connectors.builtins.entra import EntraConfig, EntraConnector
+from annexa.connectors.formats import snapshot
+from annexa.connectors.schema import ConfigInvalid, build
+from annexa.connectors.tests.entra_support import (
+    ACCESS_TOKEN,
+    CLIENT_ID,
+    GRAPH,
+    SECRET,
+    TENANT,
+    TENANT_ID,
+    EntraReplay,
+    Scenario,
+    Throttle,
+    identity_problems,
+)
+
+USERS = f"{GRAPH}/users"
+REGISTRATION = f"{GRAPH}/reports/authenticationMethods/userRegistrationDetails"
+ADA = "ada.kestrel@kestrel.example"
+GUEST = "lena_qa-partner.example#EXT#@kestrel.onmicrosoft.com"
+
+
+class Sink:
+    """Keeps what ``collect()`` stores and the progress it reports."""
+
+    def __init__(self) -> None:
+        self.files: dict[str, bytes] = {}
+        self.messages: list[str] = []
+
+    def put_file(self, path: Path, *, kind: str, filename: str | None = None) -> None:
+        assert kind == "identity"
+        self.files[filename or path.name] = path.read_bytes()
+
+    def progress(self, message: str) -> None:
+        self.messages.append(message)
+
+
+@pytest.fixture(autouse=True)
+def identity_kind(monkeypatch):
+    """The "identity" snapshot kind (registered by the identity package once it lands)."""
+    if "identity" not in snapshot.KINDS:
+        monkeypatch.setitem(snapshot.KINDS, "identity", "Identity provider snapshot")
+
+
+@pytest.fixture
+def allow_loopback(settings):
+    settings.OUTBOUND_ALLOW = netguard.parse_allow_list("127.0.0.1/32")
+
+
+def serve(scenario: Scenario | None = None) -> EntraReplay:
+    return EntraReplay(scenario).start()
+
+
+@pytest.fixture
+def replay(allow_loopback):
+    server = serve()
+    yield server
+    server.stop()
+
+
+def config(server: EntraReplay, **values) -> EntraConfig:
+    secret = values.pop("client_secret", SECRET)
+    plain = {
+        "tenant": TENANT,
+        "client_id": CLIENT_ID,
+        "graph_url": server.graph_url,
+        "authority_url": server.authority_url,
+        "throttle_wait_seconds": 10,
+        **values,
+    }
+    made = build(EntraConfig, plain, {"client_secret": secret})
+    assert isinstance(made, EntraConfig)
+    return made
+
+
+def collect(server: EntraReplay, tmp_path: Path, **values) -> tuple[Sink, snapshot.Snapshot]:
+    sink = Sink()
+    scratch = tmp_path / "scratch"
+    scratch.mkdir(exist_ok=True)
+    EntraConnector(config(server, **values)).collect(Environment(tmp_path, scratch), sink)
+    (raw,) = sink.files.values()
+    return sink, snapshot.load(io.BytesIO(raw), "identity")
+
+
+def users_of(found: snapshot.Snapshot) -> dict[str, dict]:
+    return {u["username"]: u for u in found.data["users"]}
+
+
+class TestCollection:
+    def test_it_records_the_tenant_as_identity_facts(self, replay, tmp_path):
+        sink, found = collect(replay, tmp_path)
+        assert found.target == f"entra:{TENANT}" and list(sink.files) == [
+            f"identity-entra-{TENANT}.json"
+        ]
+        data = found.data
+        assert identity_problems(data) == []
+        assert data["provider"] == "entra" and data["tenant"] == TENANT
+        assert data["unreadable"] == {}
+        users = users_of(found)
+        assert list(users) == sorted(users) and len(users) == 8
+        assert users[ADA] == {
+            "id": "5c3a9e10-7b2d-4f61-9a8e-000000000001",
+            "username": ADA,
+            "email": ADA,
+            "name": "Ada Kestrel",
+            "state": "active",
+            "enabled": True,
+            "mfa_enrolled": True,
+            "mfa_methods": ["fido2", "microsoftAuthenticatorPush", "softwareOneTimePasscode"],
+            # The later of the interactive and non-interactive sign-ins, to the second.
+            "last_sign_in": "2026-12-06T22:10:02Z",
+            "created": "2021-03-04T09:12:44Z",
+            "admin_roles": ["Global Administrator"],
+            "groups": ["All Staff", "Engineering"],
+            "department": "IT",
+            "title": "Head of IT",
+            "employee_id": "E1001",
+            "manager": "",
+            "external": False,
+        }
+        # A role held through a role-assignable group; a manager through $expand=manager.
+        bo = users["bo.nakamura@kestrel.example"]
+        assert bo["admin_roles"] == ["Privileged Role Administrator"]
+        assert bo["groups"] == ["All Staff", "Tier0 Admins"] and bo["manager"] == ADA
+        eli = users["eli.brandt@kestrel.example"]
+        assert (eli["state"], eli["enabled"]) == ("disabled", False)
+        fay = users["fay.lindqvist@kestrel.example"]
+        assert fay["last_sign_in"] is None and fay["mfa_enrolled"] is False
+        assert fay["mfa_methods"] == [] and fay["manager"] == "cyrus.vale@kestrel.example"
+        guest = users[GUEST]
+        assert guest["external"] is True and guest["email"] == "lena@qa-partner.example"
+        assert guest["department"] == "" and guest["groups"] == ["QA Partners"]
+        group = "0b7d4e22-91c3-4a55-8c0f-00000000000"
+        assert [(g["id"], g["name"], g["member_count"]) for g in data["groups"]] == [
+            (f"{group}1", "All Staff", 7),
+            (f"{group}2", "Engineering", 3),
+            (f"{group}3", "Finance", 2),
+            (f"{group}5", "QA Partners", 1),
+            (f"{group}4", "Tier0 Admins", 1),
+        ]
+        roles = {r["name"]: r["members"] for r in data["admin_roles"]}
+        # The service principal holding Global Administrator is not a person's account.
+        assert roles == {
+            "Directory Readers": [],
+            "Global Administrator": [ADA],
+            "Privileged Role Administrator": ["bo.nakamura@kestrel.example"],
+            "User Administrator": ["gus.moreau@kestrel.example"],
+        }
+        policy = data["mfa_policy"]
+        # The all-users policy is report-only; the administrators' one covers every held role.
+        assert (policy["enforced_for_all"], policy["enforced_for_admins"]) == (False, True)
+        assert "Require MFA for administrators" in policy["detail"]
+        assert "security defaults are disabled" in policy["detail"]
+        raw = next(iter(sink.files.values())).decode()
+        assert SECRET not in raw and ACCESS_TOKEN not in raw
+        assert "lastUpdatedDateTime" not in raw and "2026-12-06T03:12:40" not in raw
+        assert sink.messages[0] == "reading users"
+
+    def test_an_unchanged_tenant_reads_to_the_same_bytes(self, replay, tmp_path):
+        first, _ = collect(replay, tmp_path)
+        second, _ = collect(replay, tmp_path)
+        assert first.files == second.files
+
+    def test_it_pages_through_every_collection_with_one_token(self, replay, tmp_path):
+        collect(replay, tmp_path)
+        token_requests = [r for r in replay.requests if r.method == "POST"]
+        assert [r.path for r in token_requests] == [f"/login/{TENANT}/oauth2/v2.0/token"]
+        assert replay.forms[0]["scope"] == f"{replay.base}/.default"
+        for request in replay.requests:
+            if request.method == "GET":
+                assert request.headers["authorization"] == f"Bearer {ACCESS_TOKEN}"
+        # Eight users, three a page: three pages for the users and three for the managers.
+        user_pages = [r.query for r in replay.requests if r.path == USERS]
+        assert [q.get("$skiptoken") for q in user_pages] == [None, "3", "6", None, "3", "6"]
+        assert all(q["$top"] == "999" for q in user_pages)
+        assert "signInActivity" in user_pages[0]["$select"]
+        assert "$expand" not in user_pages[0]
+        assert user_pages[3]["$expand"] == "manager($select=id,userPrincipalName,mail)"
+        assert replay.count(REGISTRATION) == 3
+        assert replay.count(f"{GRAPH}/groups") == 2
+        assert replay.count(f"{GRAPH}/groups/0b7d4e22-91c3-4a55-8c0f-000000000001/members") == 3
+        assert replay.count(f"{GRAPH}/directoryRoles") == 2
+
+    def test_it_reads_a_tenant_given_by_its_id(self, replay, tmp_path):
+        _sink, found = collect(replay, tmp_path, tenant=TENANT_ID.upper())
+        assert found.target == f"entra:{TENANT_ID}" and found.data["tenant"] == TENANT_ID
+        assert replay.requests[0].path == f"/login/{TENANT_ID}/oauth2/v2.0/token"
+
+    def test_it_waits_out_throttling_within_the_allowed_time(self, allow_loopback, tmp_path):
+        server = serve(
+            Scenario(
+                throttles=[
+                    Throttle(USERS, 429, "1"),
+                    Throttle(REGISTRATION, 503, None),  # no Retry-After: a pause of 1 s
+                ]
+            )
+        )
+        try:
+            _sink, found = collect(server, tmp_path)
+        finally:
+            server.stop()
+        assert len(found.data["users"]) == 8 and found.data["unreadable"] == {}
+        # Each throttled first page was asked again, once.
+        assert server.count(USERS) == 7 and server.count(REGISTRATION) == 4
+
+    def test_it_gives_up_when_the_wait_would_exceed_the_maximum(self, allow_loopback, tmp_path):
+        server = serve(Scenario(throttles=[Throttle(USERS, 429, "30")]))
+        try:
+            with pytest.raises(CollectError) as caught:
+                collect(server, tmp_path, throttle_wait_seconds=5)
+        finally:
+            server.stop()
+        message = str(caught.value)
+        assert "throttling" in message and "HTTP 429" in message and "retry after 30 s" in message
+        assert "5 s this connector may wait" in message
+        assert server.count(USERS) == 1  # no pointless retry
+
+    def test_it_gives_up_after_repeated_throttling(self, allow_loopback, tmp_path):
+        server = serve(Scenario(throttles=[Throttle(USERS, 429, "0", times=10)]))
+        try:
+            with pytest.raises(CollectError, match="still throttled after 6 attempts"):
+                collect(server, tmp_path)
+        finally:
+            server.stop()
+
+    def test_it_refuses_a_wrong_client_secret_without_repeating_it(self, replay, tmp_path):
+        with pytest.raises(CollectError) as caught:
+            collect(replay, tmp_path, client_secret="wrong-secret-value-for-test")
+        message = str(caught.value)
+        assert "refused the app's credentials (invalid_client: AADSTS7000215" in message
+        assert "wrong-secret" not in message and SECRET not in message
+        assert "Trace ID" not in message
+        assert [r.method for r in replay.requests] == ["POST"]
+
+    def test_it_names_an_unknown_tenant(self, replay, tmp_path):
+        with pytest.raises(CollectError, match=r"invalid_request: AADSTS90002: Tenant"):
+            collect(replay, tmp_path, tenant="nowhere.example")
+
+    def test_a_token_graph_refuses_is_a_credentials_error(self, allow_loopback, tmp_path):
+        server = serve()
+        server.answer_token = server._token
+
+        def other_token(rest, form):
+            status, body, headers = server.answer_token(rest, form)
+            return status, {**body, "access_token": "eyJ.some-other-audience"}, headers
+
+        server._token = other_token
+        try:
+            with pytest.raises(CollectError) as caught:
+                collect(server, tmp_path)
+        finally:
+            server.stop()
+        message = str(caught.value)
+        assert "HTTP 401 InvalidAuthenticationToken" in message
+        assert "credentials are wrong" in message and "some-other-audience" not in message
+
+    def test_it_records_what_the_app_may_not_read(self, allow_loopback, tmp_path):
+        forbidden = {
+            "/reports/authenticationMethods/userRegistrationDetails",
+            "/directoryRoles",
+            "/policies/identitySecurityDefaultsEnforcementPolicy",
+            "/identity/conditionalAccess/policies",
+        }
+        server = serve(Scenario(forbidden=forbidden))
+        try:
+            _sink, found = collect(server, tmp_path)
+        finally:
+            server.stop()
+        data = found.data
+        assert identity_problems(data) == []
+        assert set(data["unreadable"]) == {
+            "userRegistrationDetails",
+            "directoryRoles",
+            "securityDefaults",
+            "conditionalAccessPolicies",
+        }
+        assert "HTTP 403 Authorization_RequestDenied" in data["unreadable"]["directoryRoles"]
+        assert {u["mfa_enrolled"] for u in data["users"]} == {None}
+        assert {tuple(u["admin_roles"]) for u in data["users"]} == {()}
+        assert data["admin_roles"] == []
+        assert data["mfa_policy"]["enforced_for_all"] is None
+        assert data["mfa_policy"]["enforced_for_admins"] is None
+
+    def test_without_a_premium_licence_sign_ins_are_unknown(self, allow_loopback, tmp_path):
+        server = serve(Scenario(premium=False))
+        try:
+            _sink, found = collect(server, tmp_path)
+        finally:
+            server.stop()
+        assert identity_problems(found.data) == []
+        assert {u["last_sign_in"] for u in found.data["users"]} == {None}
+        reason = found.data["unreadable"]["signInActivity"]
+        assert "Authentication_RequestFromNonPremiumTenantOrB2CTenant" in reason
+        assert "AuditLog.Read.All" in reason
+        selects = [r.query["$select"] for r in server.requests if r.path == USERS][:2]
+        assert "signInActivity" in selects[0] and "signInActivity" not in selects[1]
+
+    def test_users_it_may_not_read_fail_the_collection(self, allow_loopback, tmp_path):
+        server = serve(Scenario(forbidden={"/users"}))
+        try:
+            with pytest.raises(CollectError, match=r"may not read the tenant's users.*User.Read"):
+                collect(server, tmp_path)
+        finally:
+            server.stop()
+
+    def test_the_mfa_policy_follows_security_defaults_and_conditional_access(
+        self, allow_loopback, tmp_path
+    ):
+        scenario = Scenario()
+        server = serve(scenario)
+        try:
+            everyone = scenario.policy("Require MFA for all users")
+            everyone["state"] = "enabled"
+            _sink, found = collect(server, tmp_path)
+            policy = found.data["mfa_policy"]
+            assert (policy["enforced_for_all"], policy["enforced_for_admins"]) == (True, True)
+            assert "Require MFA for all users excludes 1 users" in policy["detail"]
+
+            everyone["state"] = "disabled"
+            admins = scenario.policy("Require MFA for administrators")
+            admins["conditions"]["users"]["includeRoles"].remove(
+                "fe930be7-5e62-47db-91af-98c3a49a38b1"  # User Administrator, held by gus
+            )
+            _sink, found = collect(server, tmp_path)
+            policy = found.data["mfa_policy"]
+            assert (policy["enforced_for_all"], policy["enforced_for_admins"]) == (False, False)
+
+            scenario.security_defaults["isEnabled"] = True
+            _sink, found = collect(server, tmp_path)
+            policy = found.data["mfa_policy"]
+            assert (policy["enforced_for_all"], policy["enforced_for_admins"]) == (True, True)
+            assert "security defaults are enabled" in policy["detail"]
+            assert server.count(f"{GRAPH}/identity/conditionalAccess/policies") == 2
+        finally:
+            server.stop()
+
+    def test_it_refuses_a_next_page_on_another_server(self, allow_loopback, tmp_path):
+        server = serve()
+        page = server._page
+
+        def elsewhere(path, query, rows):
+            status, body, headers = page(path, query, rows)
+            if "@odata.nextLink" in body:
+                body["@odata.nextLink"] = "http://127.0.0.2:9/graph/v1.0/users?$skiptoken=3"
+            return status, body, headers
+
+        server._page = elsewhere
+        try:
+            with pytest.raises(CollectError, match="next page lies on another server"):
+                collect(server, tmp_path)
+        finally:
+            server.stop()
+        assert all(
+            r.path != "/graph/v1.0/users" or not r.query.get("$skiptoken") for r in server.requests
+        )
+
+    def test_it_checks_the_configuration(self, settings):
+        settings.OUTBOUND_ALLOW = ()
+        with pytest.raises(ConfigInvalid) as caught:
+            build(
+                EntraConfig,
+                {
+                    "tenant": "not a tenant",
+                    "client_id": "my-app",
+                    "graph_url": "http://127.0.0.1:9/v1.0",
+                    "authority_url": "http://169.254.169.254/",
+                },
+                {"client_secret": SECRET},
+            )
+        assert set(caught.value.errors) == {"tenant", "client_id", "graph_url", "authority_url"}
+        assert "GUID" in caught.value.errors["client_id"]
+        assert "loopback" in caught.value.errors["graph_url"]
+        with pytest.raises(ConfigInvalid) as caught:
+            build(EntraConfig, {"tenant": TENANT, "client_id": CLIENT_ID}, {})
+        assert caught.value.errors == {"client_secret": "this field is required"}
+        good = build(
+            EntraConfig, {"tenant": TENANT, "client_id": CLIENT_ID}, {"client_secret": SECRET}
+        )
+        assert good.graph_url == "https://graph.microsoft.com/v1.0"
+        assert good.authority_url == "https://login.microsoftonline.com"
+        assert SECRET not in repr(good) and SECRET not in str(good)
+        assert json.dumps(good.tenant) == f'"{TENANT}"'
