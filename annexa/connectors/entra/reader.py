@@ -19,6 +19,7 @@ from urllib.parse import quote
 
 from annexa.connectors.base import CollectError
 from annexa.connectors.entra.client import PAGE_SIZE, GraphClient, Unreadable
+from annexa.connectors.identity.schema import finish, iso_utc
 
 USER_FIELDS = (
     "id",
@@ -64,25 +65,29 @@ def read_tenant(
         _person(item, registration.get(str(item.get("id"))), managers, group_names, held)
         for item in users
     ]
-    people.sort(key=lambda p: (p["username"].lower(), p["id"]))
-    return {
-        "provider": "entra",
-        "tenant": tenant,
-        "users": people,
-        "groups": [
-            {"id": g["id"], "name": g["name"], "member_count": g["member_count"]} for g in groups
-        ],
-        "admin_roles": [{k: r[k] for k in ("id", "name", "members")} for r in roles],
-        "mfa_policy": policy,
-        "unreadable": unreadable,
-    }
+    return finish(
+        {
+            "provider": "entra",
+            "tenant": tenant,
+            "users": people,
+            "groups": [
+                {"id": g["id"], "name": g["name"], "member_count": g["member_count"]}
+                for g in groups
+            ],
+            "admin_roles": [{k: r[k] for k in ("id", "name", "members")} for r in roles],
+            "mfa_policy": policy,
+            "unreadable": unreadable,
+        }
+    )
 
 
 def iso(value: object) -> str | None:
-    """Graph's ``2026-11-30T08:15:00.1234567Z`` as ``2026-11-30T08:15:00Z``; None if absent."""
-    if not isinstance(value, str) or len(value) < 19:
+    """Graph's ``2026-11-30T08:15:00.1234567Z`` as ``2026-11-30T08:15:00Z``; None if absent or
+    not a time."""
+    try:
+        return iso_utc(value) if isinstance(value, str) else None
+    except ValueError:
         return None
-    return value[:19] + "Z"
 
 
 def _text(value: object) -> str:
@@ -149,7 +154,7 @@ def _members(client: GraphClient, path: str) -> list[dict[str, Any]]:
 def _groups(
     client: GraphClient, users: dict[str, dict[str, Any]], unreadable: dict[str, str]
 ) -> tuple[list[dict[str, Any]], dict[str, list[str]]]:
-    """Groups sorted by name with their direct member count, and their user members' ids."""
+    """Groups with their direct member count, and the ids of their user members."""
     try:
         found = client.items("/groups", {"$select": "id,displayName", "$top": PAGE_SIZE})
     except Unreadable as exc:
@@ -168,7 +173,6 @@ def _groups(
         groups.append(
             {"id": group_id, "name": _text(item.get("displayName")), "member_count": len(members)}
         )
-    groups.sort(key=lambda g: (g["name"].lower(), g["id"]))
     return groups, member_ids
 
 
@@ -214,8 +218,7 @@ def _roles(
                 "template": _text(item.get("roleTemplateId")),
             }
         )
-    roles.sort(key=lambda r: (r["name"].lower(), r["id"]))
-    return roles, {k: sorted(v) for k, v in held.items()}
+    return roles, {k: list(v) for k, v in held.items()}
 
 
 def _mfa_policy(
@@ -313,11 +316,11 @@ def _person(
         "state": "active" if enabled else "disabled",
         "enabled": enabled,
         "mfa_enrolled": bool(registration.get("isMfaRegistered")) if registration else None,
-        "mfa_methods": sorted(str(m) for m in methods or ()),
+        "mfa_methods": [str(m) for m in methods or ()],
         "last_sign_in": max((t for t in times if t), default=None),
         "created": iso(item.get("createdDateTime")),
         "admin_roles": roles.get(user_id, []),
-        "groups": sorted(groups.get(user_id, []), key=str.lower),
+        "groups": groups.get(user_id, []),
         "department": _text(item.get("department")),
         "title": _text(item.get("jobTitle")),
         "employee_id": _text(item.get("employeeId")),

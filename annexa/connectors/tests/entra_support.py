@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import copy
 import json
-import re
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -290,93 +289,3 @@ def _select(item: dict[str, Any], select: str | list[str] | None, keep: str = ""
         return dict(item)
     names = set(select.split(",") if isinstance(select, str) else select) | {"id", keep}
     return {k: v for k, v in item.items() if k in names}
-
-
-STATES = {"active", "staged", "suspended", "disabled", "deprovisioned", "locked"}
-USER_KEYS = {
-    "id": str,
-    "username": str,
-    "email": str,
-    "name": str,
-    "state": str,
-    "enabled": bool,
-    "mfa_enrolled": (bool, type(None)),
-    "mfa_methods": list,
-    "last_sign_in": (str, type(None)),
-    "created": (str, type(None)),
-    "admin_roles": list,
-    "groups": list,
-    "department": str,
-    "title": str,
-    "employee_id": str,
-    "manager": str,
-    "external": bool,
-}
-STAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
-
-
-def contract_problems(data: dict[str, Any]) -> list[str]:
-    """What in ``data`` breaks the identity snapshot contract (the shared validator's
-    stand-in until ``annexa.connectors.identity.schema`` lands)."""
-    problems = []
-    if set(data) != {
-        "provider",
-        "tenant",
-        "users",
-        "groups",
-        "admin_roles",
-        "mfa_policy",
-        "unreadable",
-    }:
-        problems.append(f"top-level keys {sorted(data)}")
-    for user in data.get("users", []):
-        if set(user) != set(USER_KEYS):
-            problems.append(f"user keys {sorted(user)}")
-        for key, kind in USER_KEYS.items():
-            if not isinstance(user.get(key), kind):
-                problems.append(f"{user.get('username')}: {key} is {user.get(key)!r}")
-        if user.get("state") not in STATES:
-            problems.append(f"{user.get('username')}: state {user.get('state')!r}")
-        for key in ("last_sign_in", "created"):
-            if user.get(key) is not None and not STAMP.match(user[key]):
-                problems.append(f"{user.get('username')}: {key} {user[key]!r}")
-        for key in ("mfa_methods", "admin_roles", "groups"):
-            if user.get(key) != sorted(user.get(key) or []):
-                problems.append(f"{user.get('username')}: {key} not sorted")
-    usernames = [u.get("username") for u in data.get("users", [])]
-    if usernames != sorted(usernames):
-        problems.append("users not sorted by username")
-    for group in data.get("groups", []):
-        if set(group) != {"id", "name", "member_count"} or not isinstance(
-            group.get("member_count"), int
-        ):
-            problems.append(f"group {group}")
-    if [g.get("name") for g in data.get("groups", [])] != sorted(
-        g.get("name") for g in data.get("groups", [])
-    ):
-        problems.append("groups not sorted by name")
-    for role in data.get("admin_roles", []):
-        if set(role) != {"id", "name", "members"} or role["members"] != sorted(role["members"]):
-            problems.append(f"admin role {role}")
-    policy = data.get("mfa_policy")
-    if not isinstance(policy, dict) or set(policy) != {
-        "enforced_for_all",
-        "enforced_for_admins",
-        "detail",
-    }:
-        problems.append(f"mfa_policy {policy!r}")
-    unreadable = data.get("unreadable")
-    if not isinstance(unreadable, dict) or not all(
-        isinstance(k, str) and isinstance(v, str) for k, v in unreadable.items()
-    ):
-        problems.append(f"unreadable {unreadable!r}")
-    return problems
-
-
-def identity_problems(data: dict[str, Any]) -> list[str]:
-    """The shared validator's verdict when it has landed, the contract's stand-in otherwise."""
-    try:
-        from annexa.connectors.identity.schema import check_identity_data
-    except ImportError:
-        return contract_problems(data)
-    return check_identity_data(data) + contract_problems(data)

@@ -17,6 +17,7 @@ from annexa.connectors import netguard
 from annexa.connectors.base import CollectError, Environment
 from annexa.connectors.builtins.entra import EntraConfig, EntraConnector
 from annexa.connectors.formats import snapshot
+from annexa.connectors.identity.schema import check_identity_data
 from annexa.connectors.schema import ConfigInvalid, build
 from annexa.connectors.tests.entra_support import (
     ACCESS_TOKEN,
@@ -28,7 +29,6 @@ from annexa.connectors.tests.entra_support import (
     EntraReplay,
     Scenario,
     Throttle,
-    identity_problems,
 )
 
 USERS = f"{GRAPH}/users"
@@ -50,13 +50,6 @@ class Sink:
 
     def progress(self, message: str) -> None:
         self.messages.append(message)
-
-
-@pytest.fixture(autouse=True)
-def identity_kind(monkeypatch):
-    """The "identity" snapshot kind (registered by the identity package once it lands)."""
-    if "identity" not in snapshot.KINDS:
-        monkeypatch.setitem(snapshot.KINDS, "identity", "Identity provider snapshot")
 
 
 @pytest.fixture
@@ -110,7 +103,7 @@ class TestCollection:
             f"identity-entra-{TENANT}.json"
         ]
         data = found.data
-        assert identity_problems(data) == []
+        assert check_identity_data(data) == []
         assert data["provider"] == "entra" and data["tenant"] == TENANT
         assert data["unreadable"] == {}
         users = users_of(found)
@@ -284,7 +277,7 @@ class TestCollection:
         finally:
             server.stop()
         data = found.data
-        assert identity_problems(data) == []
+        assert check_identity_data(data) == []
         assert set(data["unreadable"]) == {
             "userRegistrationDetails",
             "directoryRoles",
@@ -304,7 +297,7 @@ class TestCollection:
             _sink, found = collect(server, tmp_path)
         finally:
             server.stop()
-        assert identity_problems(found.data) == []
+        assert check_identity_data(found.data) == []
         assert {u["last_sign_in"] for u in found.data["users"]} == {None}
         reason = found.data["unreadable"]["signInActivity"]
         assert "Authentication_RequestFromNonPremiumTenantOrB2CTenant" in reason
