@@ -43,6 +43,9 @@ class Person(OrgOwned):
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["organization_id", "name", "id"]
@@ -126,3 +129,29 @@ class Account(OrgOwned):
 
     def __str__(self) -> str:
         return f"{self.username} ({self.system})"
+
+
+class PeopleSettings(OrgOwned):
+    """How the joiner checks judge a person (A.6.1, A.6.2, A.6.3, 7.3), per organization.
+
+    Screening and the terms of employment are due ``…_days`` after the start date (0: by the
+    first day; a negative number: that many days before it); the security awareness course
+    is due within ``training_days`` of the start. A joiner is anyone who started in the last
+    ``joiner_window_days`` days."""
+
+    screening_days = models.IntegerField(default=0)
+    terms_days = models.IntegerField(default=0)
+    training_days = models.PositiveIntegerField(default=30)
+    training_course = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="Only completions of this course count (blank: any course).",
+    )
+    joiner_window_days = models.PositiveIntegerField(default=90)
+    version = models.PositiveIntegerField(default=1)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organization"], name="people_settings_once")
+        ]
