@@ -438,11 +438,13 @@ def upsert_people(
     fields: Collection[str] | None = None,
     progress: Progress | None = None,
     labels: Sequence[str] = (),
+    check_only: bool = False,
 ) -> UpsertResult:
     """Create or change the people ``rows`` describe, all in one transaction or nothing
     (``PeopleRefused``). ``fields`` are the ``PersonRow`` fields the source gives (an import
     passes its file's columns; ``None``: all of them); the others are left as stored.
-    ``labels`` name the rows in a duplicate's message (e.g. "row 7"). See the
+    ``labels`` name the rows in a duplicate's message (e.g. "row 7"); ``check_only`` checks
+    the batch (``PeopleRefused``) and writes nothing. See the
     module's description for how an identity provider's rows differ from HR's."""
     ctx.require(MANAGE)
     if source not in PersonSource.values:
@@ -454,6 +456,8 @@ def upsert_people(
         batch.check(rows)
         if batch.problems:
             raise PeopleRefused(sorted(batch.problems, key=lambda p: (p.index, p.field)))
+        if check_only:
+            return UpsertResult()
         return batch.save(progress)
 
 
