@@ -91,40 +91,21 @@ Progress = Callable[[str, int, int], None]
 
 
 @dataclass
-class ImportReport:
-    """What an import did, or why it did nothing (``errors`` by row and column; the header is
-    row 1). ``ignored`` are the file's columns the import does not read."""
+class ImportReport(sheets.ImportReport):
+    """What an import did (counts), or why it did nothing (``errors`` by row and column; the
+    header is row 1). ``ignored`` are the file's columns the import does not read."""
 
-    errors: list[CellError] = field(default_factory=list)
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
+    created: int = 0  # type: ignore[assignment]
+    updated: int = 0  # type: ignore[assignment]
     trainings: int = 0
     ignored: list[str] = field(default_factory=list)
 
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
-    @property
-    def bad_rows(self) -> list[int]:
-        return sorted({e.row for e in self.errors if e.row is not None})
-
     def as_dict(self) -> dict[str, Any]:
-        return {
-            "errors": [e.as_dict() for e in self.errors],
-            "created": self.created,
-            "updated": self.updated,
-            "unchanged": self.unchanged,
-            "trainings": self.trainings,
-            "ignored_columns": self.ignored,
-        }
+        return super().as_dict() | {"trainings": self.trainings, "ignored_columns": self.ignored}
 
     def summary(self) -> str:
         if self.errors:
-            rows = self.bad_rows
-            where = f" in {len(rows)} row(s)" if rows else ""
-            return f"{len(self.errors)} problem(s){where}; nothing was imported."
+            return super().summary()
         return (
             f"{self.created} created, {self.updated} changed, {self.unchanged} unchanged, "
             f"{self.trainings} training completion(s) recorded."
