@@ -1,0 +1,338 @@
+"""The Google Workspace connector against a local replay of Google's token endpoint and the
+Admin SDK Directory API.
+
+The replay (``google_support``) checks the signed JWT assertion with the test service
+account's public key, serves fixture bodies shaped like the Directory API's resources three
+at a time, rate limits and refuses on demand, and records every request.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from annexa.connectors import netguard
+from annexa.connectors.base import CollectError, Environment
+from annexa.connectors.builtins.google_workspace import (
+    GoogleWorkspaceConfig,
+    GoogleWorkspaceConnector,
+)
+from annexa.connectors.formats import snapshot
+from annexa.connectors.google.client import SCOPES
+from annexa.connectors.identity.schema import check_identity_data
+from annexa.connectors.schema import ConfigInvalid, build
+from annexa.connectors.tests.google_support import (
+    ACCESS_TOKEN,
+    ADMIN,
+    CLIENT_EMAIL,
+    DIRECTORY,
+    DOMAIN,
+    KEY_ID,
+    USERS,
+    GoogleReplay,
+    RateLimit,
+    Scenario,
+    key_file,
+    key_secrets,
+    private_key,
+)
+from annexa.connectors.tests.test_entra import Sink
+
+GROUPS = f"{DIRECTORY}/groups"
+ROLES = f"{DIRECTORY}/customer/my_customer/roles"
+ASSIGNMENTS = f"{DIRECTORY}/customer/my_customer/roleassignments"
+
+
+@pytest.fixture
+def allow_loopback(settings):
+    settings.OUTBOUND_ALLOW = netguard.parse_allow_list("127.0.0.1/32")
+
+
+def serve(scenario: Scenario | None = None) -> GoogleReplay:
+    return GoogleReplay(scenario).start()
+
+
+@pytest.fixture
+def replay(allow_loopback):
+    server = serve()
+    yield server
+    server.stop()
+
+
+def config(server: GoogleReplay, **values) -> GoogleWorkspaceConfig:
+    key = values.pop("key", None) or key_file()
+    plain = {
+        "domain": DOMAIN,
+        "admin_email": ADMIN,
+        "directory_url": server.base,
+        "token_uri": server.token_uri,
+        "throttle_wait_seconds": 10,
+        **values,
+    }
+    made = build(GoogleWorkspaceConfig, plain, {"service_account_key": key})
+    assert isinstance(made, GoogleWorkspaceConfig)
+    return made
+
+
+def collect(server: GoogleReplay, tmp_path: Path, **values) -> tuple[Sink, snapshot.Snapshot]:
+    sink = Sink()
+    scratch = tmp_path / "scratch"
+    scratch.mkdir(exist_ok=True)
+    connector = GoogleWorkspaceConnector(config(server, **values))
+    connector.collect(Environment(tmp_path, scratch), sink)
+    (raw,) = sink.files.values()
+    return sink, snapshot.load(io.BytesIO(raw), "identity")
+
+
+def users_of(found: snapshot.Snapshot) -> dict[str, dict]:
+    return {u["username"]: u for u in found.data["users"]}
+
+
+def assert_nothing_secret(*texts: str) -> None:
+    for text in texts:
+        for piece in (*key_secrets(), ACCESS_TOKEN):
+            assert piece not in text
+
+
+class TestCollection:
+    def test_it_records_the_account_as_identity_facts(self, replay, tmp_path):
+        sink, found = collect(replay, tmp_path)
+        assert found.target == f"google:{DOMAIN}"
+        assert list(sink.files) == [f"identity-google-{DOMAIN}.json"]
+        data = found.data
+        assert check_identity_data(data) == []
+        assert data["provider"] == "google" and data["tenant"] == DOMAIN
+        assert data["unreadable"] == {}
+        users = users_of(found)
+        assert len(users) == 8
+        assert users[ADMIN] == {
+            "id": "1084217734912000001",
+            "username": ADMIN,
+            "email": ADMIN,
+            "name": "Ada Kestrel",
+            "state": "active",
+            "enabled": True,
+            "mfa_enrolled": True,
+            "mfa_methods": [],
+            "last_sign_in": "2026-12-06T22:10:02Z",
+            "created": "2021-03-04T09:12:44Z",
+            "admin_roles": ["Super Admin"],
+            "groups": ["All Staff"],
+            "department": "IT",
+            "title": "Head of IT",
+            "employee_id": "E1001",
+            "manager": "",
+            "external": False,
+        }
+        assert users["bo@kestrel.example"]["admin_roles"] == ["User Management Admin"]
+        assert users["bo@kestrel.example"]["manager"] == ADMIN
+        # A custom role assigned in one organizational unit is an administrator role too.
+        cyrus = users["cyrus@kestrel.example"]
+        assert cyrus["admin_roles"] == ["Security Auditor"]
+        assert cyrus["groups"] == ["All Staff", "Engineering", "QA Partners"]
+        # A role assigned to a group is held by its members.
+        assert users["hana@kestrel.example"]["admin_roles"] == ["Help Desk Admin"]
+        assert users["hana@kestrel.example"]["groups"] == ["All Staff", "IT Helpdesk"]
+        assert users["dana@kestrel.example"]["mfa_enrolled"] is False
+        eli, gus = users["eli@kestrel.example"], users["gus@kestrel.example"]
+        assert (eli["state"], eli["enabled"]) == ("suspended", False)
+        assert (gus["state"], gus["enabled"]) == ("deprovisioned", False)
+        fay = users["fay@kestrel.example"]
+        assert fay["last_sign_in"] is None  # Google's 1970-01-01: never signed in
+        assert fay["created"] == "2026-12-02T09:00:00Z"
+        assert fay["manager"] == "cyrus@kestrel.example"
+        assert [(g["name"], g["member_count"]) for g in data["groups"]] == [
+            ("All Staff", 8),  # seven people and the Engineering group
+            ("Engineering", 2),
+            ("Finance", 2),
+            ("IT Helpdesk", 1),
+            ("QA Partners", 2),
+        ]
+        roles = {r["name"]: r["members"] for r in data["admin_roles"]}
+        # Unassigned prebuilt roles are left out; the assignment to an unknown id counts no one.
+        assert roles == {
+            "Help Desk Admin": ["hana@kestrel.example"],
+            "Security Auditor": ["cyrus@kestrel.example"],
+            "Super Admin": [ADMIN],
+            "User Management Admin": ["bo@kestrel.example"],
+        }
+        policy = data["mfa_policy"]
+        assert (policy["enforced_for_all"], policy["enforced_for_admins"]) == (False, True)
+        assert "enforced for 5 of 6 active users" in policy["detail"]
+        assert "not enforced for dana@kestrel.example" in policy["detail"]
+        raw = next(iter(sink.files.values())).decode()
+        assert "_enforced" not in raw
+        assert_nothing_secret(raw, *sink.messages)
+
+    def test_an_unchanged_account_reads_to_the_same_bytes(self, replay, tmp_path):
+        first, _ = collect(replay, tmp_path)
+        second, _ = collect(replay, tmp_path)
+        assert first.files == second.files
+
+    def test_it_signs_one_assertion_and_pages_through_everything(self, replay, tmp_path):
+        collect(replay, tmp_path)
+        posts = [r for r in replay.requests if r.method == "POST"]
+        assert len(posts) == 1 and len(replay.claims) == 1
+        claims = replay.claims[0]
+        assert claims["header"] == {"alg": "RS256", "typ": "JWT", "kid": KEY_ID}
+        assert claims["iss"] == CLIENT_EMAIL and claims["sub"] == ADMIN
+        assert claims["aud"] == replay.token_uri and claims["exp"] - claims["iat"] == 3600
+        assert claims["scope"].split() == list(SCOPES)
+        assert all("readonly" in scope for scope in SCOPES)
+        for request in replay.requests[1:]:
+            assert request.headers["authorization"] == f"Bearer {ACCESS_TOKEN}"
+        # Eight users, three a page.
+        pages = [r.query for r in replay.requests if r.path == USERS]
+        assert len(pages) == 3 and "pageToken" not in pages[0]
+        assert pages[1]["pageToken"] != pages[2]["pageToken"]
+        assert all(q["customer"] == "my_customer" and q["maxResults"] == "500" for q in pages)
+        assert "isEnrolledIn2Sv" in pages[0]["fields"]
+        assert replay.count(GROUPS) == 2
+        assert replay.count(f"{GROUPS}/03x8tuzt01k5fq3a/members") == 3
+        assert replay.count(ROLES) == 2 and replay.count(ASSIGNMENTS) == 2
+
+    def test_it_backs_off_when_rate_limited(self, allow_loopback, tmp_path):
+        server = serve(
+            Scenario(
+                limits=[
+                    RateLimit(USERS, "429"),
+                    RateLimit(GROUPS, "403"),  # userRateLimitExceeded
+                    RateLimit(ROLES, "503", retry_after="1"),
+                ]
+            )
+        )
+        try:
+            _sink, found = collect(server, tmp_path)
+        finally:
+            server.stop()
+        assert check_identity_data(found.data) == [] and found.data["unreadable"] == {}
+        assert len(found.data["users"]) == 8 and len(found.data["groups"]) == 5
+        assert server.count(USERS) == 4 and server.count(GROUPS) == 3
+        assert server.count(ROLES) == 3
+
+    def test_it_gives_up_past_the_maximum_wait(self, allow_loopback, tmp_path):
+        server = serve(Scenario(limits=[RateLimit(USERS, "403", times=10, retry_after="30")]))
+        try:
+            with pytest.raises(CollectError) as caught:
+                collect(server, tmp_path, throttle_wait_seconds=5)
+        finally:
+            server.stop()
+        message = str(caught.value)
+        assert "HTTP 403 userRateLimitExceeded" in message and "pause of 30 s" in message
+        assert "5 s this connector may wait" in message
+        assert server.count(USERS) == 1
+
+    def test_a_key_google_does_not_know_is_refused(self, replay, tmp_path):
+        with pytest.raises(CollectError) as caught:
+            collect(replay, tmp_path, key=key_file(private_key(1)))
+        message = str(caught.value)
+        assert "invalid_grant: Invalid JWT Signature." in message
+        assert "domain-wide delegation" in message
+        assert_nothing_secret(message)
+        assert [r.method for r in replay.requests] == ["POST"]
+
+    def test_an_address_the_delegation_may_not_act_for_is_refused(self, replay, tmp_path):
+        with pytest.raises(CollectError) as caught:
+            collect(replay, tmp_path, admin_email="dana@kestrel.example")
+        message = str(caught.value)
+        assert "unauthorized_client: Client is unauthorized" in message
+        assert "dana@kestrel.example is an administrator" in message
+
+    def test_a_token_the_directory_refuses_is_a_credentials_error(self, allow_loopback, tmp_path):
+        server = serve()
+        token = server._token
+
+        def stale(form):
+            status, body, headers = token(form)
+            return status, {**body, "access_token": "ya29.expired"}, headers
+
+        server._token = stale
+        try:
+            with pytest.raises(
+                CollectError, match=r"HTTP 401: Request had invalid auth.*authError"
+            ):
+                collect(server, tmp_path)
+        finally:
+            server.stop()
+
+    def test_it_records_what_the_delegation_may_not_read(self, allow_loopback, tmp_path):
+        server = serve(Scenario(forbidden={ROLES, f"{GROUPS}/03x8tuzt03k5fq3a/members"}))
+        try:
+            _sink, found = collect(server, tmp_path)
+        finally:
+            server.stop()
+        data = found.data
+        assert check_identity_data(data) == []
+        assert set(data["unreadable"]) == {"roles", "groups/03x8tuzt03k5fq3a/members"}
+        assert "HTTP 403: Not Authorized to access this resource/api" in data["unreadable"]["roles"]
+        assert data["admin_roles"] == []
+        users = users_of(found)
+        # Without the role assignments, what each user's flags say.
+        assert users[ADMIN]["admin_roles"] == ["Super Admin"]
+        assert users["bo@kestrel.example"]["admin_roles"] == ["Delegated Admin"]
+        assert users["hana@kestrel.example"]["admin_roles"] == []
+        assert users["dana@kestrel.example"]["groups"] == ["All Staff"]  # Finance unread
+        finance = next(g for g in data["groups"] if g["name"] == "Finance")
+        assert finance["member_count"] == 2  # groups.list still says how many
+
+    def test_users_it_may_not_read_fail_the_collection(self, allow_loopback, tmp_path):
+        server = serve(Scenario(forbidden={USERS}))
+        try:
+            with pytest.raises(CollectError, match=r"may not list the users.*user.readonly"):
+                collect(server, tmp_path)
+        finally:
+            server.stop()
+
+    def test_enforcement_for_everyone_is_read_from_each_user(self, allow_loopback, tmp_path):
+        scenario = Scenario()
+        scenario.user("dana").update(isEnrolledIn2Sv=True, isEnforcedIn2Sv=True)
+        server = serve(scenario)
+        try:
+            _sink, found = collect(server, tmp_path)
+            policy = found.data["mfa_policy"]
+            assert (policy["enforced_for_all"], policy["enforced_for_admins"]) == (True, True)
+            scenario.user("bo")["isEnforcedIn2Sv"] = False
+            _sink, found = collect(server, tmp_path)
+            policy = found.data["mfa_policy"]
+            assert (policy["enforced_for_all"], policy["enforced_for_admins"]) == (False, False)
+        finally:
+            server.stop()
+
+    def test_it_checks_the_configuration(self, settings):
+        settings.OUTBOUND_ALLOW = ()
+        with pytest.raises(ConfigInvalid) as caught:
+            build(
+                GoogleWorkspaceConfig,
+                {
+                    "domain": "not a domain",
+                    "admin_email": "ada",
+                    "directory_url": "http://127.0.0.1:9/",
+                    "token_uri": "http://169.254.169.254/token",
+                },
+                {"service_account_key": key_file()},
+            )
+        assert set(caught.value.errors) == {"domain", "admin_email", "directory_url", "token_uri"}
+        assert "loopback" in caught.value.errors["directory_url"]
+        good = {"domain": DOMAIN, "admin_email": ADMIN}
+        bad_keys = {
+            "{not json": "not JSON",
+            "[]": "must be a JSON object",
+            key_file(type="authorized_user"): "not a service account key",
+            key_file(client_email=""): "lacks client_email",
+            key_file(
+                private_key="-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n"
+            ): "not a readable PEM private key",
+        }
+        for text, expected in bad_keys.items():
+            with pytest.raises(ConfigInvalid) as caught:
+                build(GoogleWorkspaceConfig, good, {"service_account_key": text})
+            assert list(caught.value.errors) == ["service_account_key"]
+            assert expected in caught.value.errors["service_account_key"]
+            assert_nothing_secret(str(caught.value))
+        made = build(GoogleWorkspaceConfig, good, {"service_account_key": key_file()})
+        assert made.directory_url == "https://admin.googleapis.com"
+        assert made.token_uri == "https://oauth2.googleapis.com/token"
+        assert_nothing_secret(repr(made), str(made), json.dumps(str(made)))
