@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 from pathlib import Path
 
 import pytest
+from django.core.management import call_command
 
-from annexa.connectors import netguard
+from annexa.connectors import netguard, services
 from annexa.connectors.base import CollectError, Environment
 from annexa.connectors.builtins.entra import EntraConfig, EntraConnector
+from annexa.connectors.choices import RunStatus
 from annexa.connectors.formats import snapshot
 from annexa.connectors.identity.schema import check_identity_data
 from annexa.connectors.schema import ConfigInvalid, build
@@ -30,6 +33,7 @@ from annexa.connectors.tests.entra_support import (
     Scenario,
     Throttle,
 )
+from annexa.monitoring.services import orchestration
 
 USERS = f"{GRAPH}/users"
 REGISTRATION = f"{GRAPH}/reports/authenticationMethods/userRegistrationDetails"
@@ -390,3 +394,114 @@ class TestCollection:
         assert good.authority_url == "https://login.microsoftonline.com"
         assert SECRET not in repr(good) and SECRET not in str(good)
         assert json.dumps(good.tenant) == f'"{TENANT}"'
+
+
+@pytest.fixture
+def e2e(replay, isla, catalog):
+    connector = services.create(
+        isla.ctx,
+        name="Entra",
+        kind="entra",
+        values={
+            "tenant": TENANT,
+            "client_id": CLIENT_ID,
+            "graph_url": replay.graph_url,
+            "authority_url": replay.authority_url,
+            "throttle_wait_seconds": 5,
+        },
+        secrets={"client_secret": SECRET},
+    )
+    return connector, isla.ctx
+
+
+class TestThroughTheOrchestration:
+    def test_it_stores_one_identity_version_per_change(self, e2e, replay, caplog):
+        caplog.set_level(logging.DEBUG)
+        connector, ctx = e2e
+        first = orchestration.collect_now(ctx, connector)
+        assert first.run.status == RunStatus.SUCCEEDED, first.run.message
+        (judged,) = first.judged
+        summary = judged.as_dict()
+        assert summary["kind"] == "identity" and summary["stream"] == f"identity:entra:{TENANT}"
+        assert summary["evidence"]["new"] is True and summary["evidence"]["version"] == 1
+
+        # Nothing changed: the same bytes, no new evidence version.
+        second = orchestration.collect_now(ctx, connector)
+        (again,) = second.judged
+        assert again.as_dict()["evidence"]["new"] is False
+        assert again.as_dict()["evidence"]["sha256"] == summary["evidence"]["sha256"]
+
+        # Eli's account is enabled again: a new version.
+        replay.scenario.user("eli.brandt")["accountEnabled"] = True
+        third = orchestration.collect_now(ctx, connector)
+        (changed,) = third.judged
+        assert changed.as_dict()["evidence"]["new"] is True
+        assert changed.as_dict()["evidence"]["version"] == 2
+        assert SECRET not in caplog.text and ACCESS_TOKEN not in caplog.text
+
+    def test_too_much_throttling_is_a_failed_run_saying_so(self, e2e, replay):
+        connector, ctx = e2e
+        replay.scenario.throttles.append(Throttle(USERS, 429, "60", times=1))
+        result = orchestration.collect_now(ctx, connector)
+        assert result.run.status == RunStatus.FAILED and result.judged == []
+        assert "throttling" in result.run.message and "retry after 60 s" in result.run.message
+        assert SECRET not in result.run.message
+
+    def test_a_revoked_secret_is_a_failed_run_without_the_secret(self, e2e):
+        connector, ctx = e2e
+        services.update(ctx, connector, secrets={"client_secret": "revoked-secret-value"})
+        connector.refresh_from_db()
+        result = orchestration.collect_now(ctx, connector)
+        assert result.run.status == RunStatus.FAILED and result.judged == []
+        assert "AADSTS7000215" in result.run.message
+        assert "revoked-secret" not in result.run.message
+
+    def test_it_never_shows_or_stores_the_secret(self, e2e, client_for, isla, settings, caplog):
+        caplog.set_level(logging.DEBUG)
+        connector, ctx = e2e
+        assert orchestration.collect_now(ctx, connector).run.status == RunStatus.SUCCEEDED
+        client = client_for(isla)
+        pages = [
+            client.get("/api/v1/orgs/acme/connectors/"),
+            client.get(f"/api/v1/orgs/acme/connectors/{connector.pk}/"),
+            client.get(f"/o/acme/connectors/{connector.pk}/"),
+        ]
+        for page in pages:
+            assert page.status_code == 200 and SECRET not in page.content.decode()
+        dump = io.StringIO()
+        call_command("dumpdata", stdout=dump)
+        assert '"client_secret"' in dump.getvalue() and SECRET not in dump.getvalue()
+        stored = [p for p in Path(settings.STORAGE_URL[7:]).rglob("*") if p.is_file()]
+        assert stored
+        for path in stored:
+            content = path.read_bytes()
+            assert SECRET.encode() not in content and ACCESS_TOKEN.encode() not in content
+        assert caplog.records and SECRET not in caplog.text
+
+    def test_the_connectors_page_offers_its_form(self, isla, client_for):
+        client = client_for(isla)
+        assert "?kind=entra" in client.get("/o/acme/connectors/new/").content.decode()
+        form = client.get("/o/acme/connectors/new/?kind=entra").content.decode()
+        for name in ("cfg_tenant", "cfg_client_id", "cfg_graph_url", "cfg_authority_url"):
+            assert f'name="{name}"' in form
+        assert 'name="secret_client_secret"' in form and 'type="password"' in form
+        assert "RoleManagement.Read.Directory" in form and "AuditLog.Read.All" in form
+        response = client.post(
+            "/o/acme/connectors/new/?kind=entra",
+            {
+                "name": "Entra",
+                "enabled": "on",
+                "interval_minutes": 1440,
+                "valid_days": 7,
+                "cfg_tenant": "not a tenant",
+                "cfg_client_id": CLIENT_ID,
+                "cfg_graph_url": "https://graph.microsoft.com/v1.0",
+                "cfg_authority_url": "https://login.microsoftonline.com",
+                "cfg_timeout_seconds": 30,
+                "cfg_throttle_wait_seconds": 120,
+                "secret_client_secret": SECRET,
+            },
+        )
+        assert response.status_code == 200
+        text = response.content.decode()
+        assert "not a tenant id (GUID) or domain name" in text and SECRET not in text

@@ -10,16 +10,19 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 from pathlib import Path
 
 import pytest
+from django.core.management import call_command
 
-from annexa.connectors import netguard
+from annexa.connectors import netguard, services
 from annexa.connectors.base import CollectError, Environment
 from annexa.connectors.builtins.google_workspace import (
     GoogleWorkspaceConfig,
     GoogleWorkspaceConnector,
 )
+from annexa.connectors.choices import RunStatus
 from annexa.connectors.formats import snapshot
 from annexa.connectors.google.client import SCOPES
 from annexa.connectors.identity.schema import check_identity_data
@@ -40,6 +43,7 @@ from annexa.connectors.tests.google_support import (
     private_key,
 )
 from annexa.connectors.tests.test_entra import Sink
+from annexa.monitoring.services import orchestration
 
 GROUPS = f"{DIRECTORY}/groups"
 ROLES = f"{DIRECTORY}/customer/my_customer/roles"
@@ -336,3 +340,110 @@ class TestCollection:
         assert made.directory_url == "https://admin.googleapis.com"
         assert made.token_uri == "https://oauth2.googleapis.com/token"
         assert_nothing_secret(repr(made), str(made), json.dumps(str(made)))
+
+
+@pytest.fixture
+def e2e(replay, isla, catalog):
+    connector = services.create(
+        isla.ctx,
+        name="Workspace",
+        kind="google_workspace",
+        values={
+            "domain": DOMAIN,
+            "admin_email": ADMIN,
+            "directory_url": replay.base,
+            "token_uri": replay.token_uri,
+            "throttle_wait_seconds": 5,
+        },
+        secrets={"service_account_key": key_file()},
+    )
+    return connector, isla.ctx
+
+
+class TestThroughTheOrchestration:
+    def test_it_stores_one_identity_version_per_change(self, e2e, replay, caplog):
+        caplog.set_level(logging.DEBUG)
+        connector, ctx = e2e
+        first = orchestration.collect_now(ctx, connector)
+        assert first.run.status == RunStatus.SUCCEEDED, first.run.message
+        (judged,) = first.judged
+        summary = judged.as_dict()
+        assert summary["kind"] == "identity" and summary["stream"] == f"identity:google:{DOMAIN}"
+        assert summary["evidence"]["new"] is True and summary["evidence"]["version"] == 1
+
+        second = orchestration.collect_now(ctx, connector)
+        (again,) = second.judged
+        assert again.as_dict()["evidence"]["new"] is False
+
+        replay.scenario.user("eli")["suspended"] = False
+        third = orchestration.collect_now(ctx, connector)
+        (changed,) = third.judged
+        assert changed.as_dict()["evidence"]["version"] == 2
+        assert_nothing_secret(caplog.text, first.run.message, third.run.message)
+
+    def test_rate_limits_past_the_wait_are_a_failed_run_saying_so(self, e2e, replay):
+        connector, ctx = e2e
+        replay.scenario.limits.append(RateLimit(USERS, "429", times=1, retry_after="60"))
+        result = orchestration.collect_now(ctx, connector)
+        assert result.run.status == RunStatus.FAILED and result.judged == []
+        assert "HTTP 429" in result.run.message and "pause of 60 s" in result.run.message
+
+    def test_a_key_google_refuses_is_a_failed_run(self, e2e):
+        connector, ctx = e2e
+        services.update(ctx, connector, secrets={"service_account_key": key_file(private_key(1))})
+        connector.refresh_from_db()
+        result = orchestration.collect_now(ctx, connector)
+        assert result.run.status == RunStatus.FAILED
+        assert "Invalid JWT Signature" in result.run.message
+        assert_nothing_secret(result.run.message)
+
+    def test_it_never_shows_or_stores_the_key(self, e2e, client_for, isla, settings, caplog):
+        caplog.set_level(logging.DEBUG)
+        connector, ctx = e2e
+        assert orchestration.collect_now(ctx, connector).run.status == RunStatus.SUCCEEDED
+        client = client_for(isla)
+        for url in (
+            "/api/v1/orgs/acme/connectors/",
+            f"/api/v1/orgs/acme/connectors/{connector.pk}/",
+            f"/o/acme/connectors/{connector.pk}/",
+        ):
+            page = client.get(url)
+            assert page.status_code == 200
+            assert_nothing_secret(page.content.decode())
+        dump = io.StringIO()
+        call_command("dumpdata", stdout=dump)
+        assert '"service_account_key"' in dump.getvalue()
+        assert_nothing_secret(dump.getvalue(), caplog.text)
+        stored = [p for p in Path(settings.STORAGE_URL[7:]).rglob("*") if p.is_file()]
+        assert stored
+        for path in stored:
+            assert_nothing_secret(path.read_bytes().decode("utf-8", "replace"))
+
+    def test_the_connectors_page_offers_its_form(self, isla, client_for):
+        client = client_for(isla)
+        assert "?kind=google_workspace" in client.get("/o/acme/connectors/new/").content.decode()
+        form = client.get("/o/acme/connectors/new/?kind=google_workspace").content.decode()
+        for name in ("cfg_domain", "cfg_admin_email", "cfg_directory_url", "cfg_token_uri"):
+            assert f'name="{name}"' in form
+        assert 'name="secret_service_account_key"' in form
+        assert "admin.directory.rolemanagement.readonly" in form
+        response = client.post(
+            "/o/acme/connectors/new/?kind=google_workspace",
+            {
+                "name": "Workspace",
+                "enabled": "on",
+                "interval_minutes": 1440,
+                "valid_days": 7,
+                "cfg_domain": DOMAIN,
+                "cfg_admin_email": ADMIN,
+                "cfg_directory_url": "https://admin.googleapis.com",
+                "cfg_token_uri": "https://oauth2.googleapis.com/token",
+                "cfg_timeout_seconds": 30,
+                "cfg_throttle_wait_seconds": 120,
+                "secret_service_account_key": key_file(type="authorized_user"),
+            },
+        )
+        assert response.status_code == 200
+        text = response.content.decode()
+        assert "not a service account key" in text
+        assert_nothing_secret(text)
