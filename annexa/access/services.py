@@ -107,13 +107,11 @@ def progress(review: AccessReview) -> dict[str, int]:
     return {"accounts": len(rows), **{name: figures[name] for name in names}}
 
 
-def reviewers(org) -> list[User]:
-    """The members who may review accounts (their role holds ``access.review``)."""
+def reviewers(org):
+    """The members who may review accounts (their role holds ``access.review``), a queryset."""
     roles = PERMISSIONS[REVIEW]
-    return list(
-        User.objects.filter(memberships__organization=org, memberships__role__in=roles).order_by(
-            "full_name", "email"
-        )
+    return User.objects.filter(memberships__organization=org, memberships__role__in=roles).order_by(
+        "full_name", "email"
     )
 
 
