@@ -89,6 +89,7 @@ def text_lines(data: dict) -> list[str]:
     )
     lines.extend(risk_lines(data["risks"]))
     lines.append(supplier_line(data["suppliers"]))
+    lines.append(document_line(data["documents"]))
     return lines
 
 
@@ -127,6 +128,26 @@ def supplier_line(suppliers: dict) -> str:
         f"expiring within {suppliers['expiry_warning_days']} days "
         f"{named('certificates_expiring')}; reviews overdue {named('reviews_overdue')}"
     )
+
+
+def document_line(documents: dict) -> str:
+    if not documents["total"]:
+        return "Documents: none registered yet"
+    overdue, due = documents["reviews_overdue"], documents["reviews_due"]
+    line = (
+        f"Documents: {documents['total']} ({documents['not_approved']} not approved yet); "
+        f"reviews overdue {len(overdue)}"
+        + (f" ({', '.join(overdue)})" if overdue else "")
+        + f", due within 30 days {len(due)}"
+        + (f" ({', '.join(due)})" if due else "")
+    )
+    if documents["open_campaigns"]:
+        line += (
+            f"; acknowledgements {documents['acknowledged']} of {documents['asked']} "
+            f"({documents['percent_acknowledged']}%), {documents['acknowledgements_overdue']} "
+            "past the date"
+        )
+    return line
 
 
 def register(app: typer.Typer) -> None:

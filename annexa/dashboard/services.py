@@ -446,6 +446,66 @@ def suppliers_panel(org, today: dt.date | None = None) -> SuppliersPanel:
     return panel
 
 
+@dataclass
+class DocumentsPanel:
+    """Documented information (7.5): approved documents whose review is overdue or due within
+    ``documents.services.register.DUE_DAYS`` (by reference), documents not approved yet, and
+    the people of open acknowledgement campaigns who confirmed reading (and those past the
+    date). ``total`` is 0 before the first document."""
+
+    total: int = 0
+    not_approved: int = 0
+    reviews_overdue: list[str] = field(default_factory=list)
+    reviews_due: list[str] = field(default_factory=list)
+    open_campaigns: int = 0
+    acknowledged: int = 0
+    asked: int = 0
+    acknowledgements_overdue: int = 0
+
+    @property
+    def percent_acknowledged(self) -> int:
+        return round(100 * self.acknowledged / self.asked) if self.asked else 0
+
+
+def documents_panel(org, today: dt.date | None = None) -> DocumentsPanel:
+    """Two queries, whatever the number of documents and people."""
+    from annexa.documents.choices import DocumentStatus
+    from annexa.documents.models import Acknowledgement, Document
+    from annexa.documents.services.register import DUE_DAYS
+
+    today = _today(today)
+    panel = DocumentsPanel()
+    due_by = today + dt.timedelta(days=DUE_DAYS)
+    rows = (
+        Document.objects.for_org(org)
+        .exclude(status=DocumentStatus.RETIRED)
+        .order_by("next_review", "number")
+        .values_list("number", "status", "next_review")
+    )
+    for number, status, next_review in rows:
+        panel.total += 1
+        if status != DocumentStatus.APPROVED:
+            panel.not_approved += 1
+        elif next_review is not None and next_review <= due_by:
+            target = panel.reviews_overdue if next_review < today else panel.reviews_due
+            target.append(f"DOC-{number:03d}")
+    pending = Q(acknowledged_on__isnull=True)
+    numbers = (
+        Acknowledgement.objects.for_org(org)
+        .filter(campaign__closed_at__isnull=True)
+        .aggregate(
+            asked=Count("id"),
+            done=Count("id", filter=~pending),
+            overdue=Count("id", filter=pending & Q(campaign__due_date__lt=today)),
+            campaigns=Count("campaign", distinct=True),
+        )
+    )
+    panel.asked, panel.acknowledged = numbers["asked"], numbers["done"]
+    panel.acknowledgements_overdue = numbers["overdue"]
+    panel.open_campaigns = numbers["campaigns"]
+    return panel
+
+
 # --- everything ------------------------------------------------------------------------------
 
 
@@ -460,6 +520,7 @@ class Readiness:
     monitoring: dict[str, int]
     risks: RisksPanel = field(default_factory=RisksPanel)
     suppliers: SuppliersPanel = field(default_factory=SuppliersPanel)
+    documents: DocumentsPanel = field(default_factory=DocumentsPanel)
 
 
 def readiness(org, today: dt.date | None = None) -> Readiness:
@@ -475,6 +536,7 @@ def readiness(org, today: dt.date | None = None) -> Readiness:
         monitoring=monitoring_counts(org, today),
         risks=risks_panel(org, today),
         suppliers=suppliers_panel(org, today),
+        documents=documents_panel(org, today),
     )
 
 
@@ -531,6 +593,17 @@ def as_data(r: Readiness) -> dict:
             "certificates_expiring": r.suppliers.certificates_expiring,
             "expiry_warning_days": EXPIRY_WARNING_DAYS,
             "reviews_overdue": r.suppliers.reviews_overdue,
+        },
+        "documents": {
+            "total": r.documents.total,
+            "not_approved": r.documents.not_approved,
+            "reviews_overdue": r.documents.reviews_overdue,
+            "reviews_due": r.documents.reviews_due,
+            "open_campaigns": r.documents.open_campaigns,
+            "acknowledged": r.documents.acknowledged,
+            "asked": r.documents.asked,
+            "percent_acknowledged": r.documents.percent_acknowledged,
+            "acknowledgements_overdue": r.documents.acknowledgements_overdue,
         },
     }
 

@@ -34,6 +34,7 @@ class ReadinessView(OrgViewMixin, TemplateView):
             links={
                 "risks": _url("risks:list", self.ctx.org),
                 "suppliers": _url("suppliers:list", self.ctx.org),
+                "documents": _url("documents:list", self.ctx.org),
             },
         )
         return context

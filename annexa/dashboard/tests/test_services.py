@@ -181,4 +181,4 @@ def test_it_computes_everything_in_a_bounded_number_of_queries(
         make_action(acme, owner=colin.user, due_date=TODAY - dt.timedelta(days=days + 1))
     many = _queries(acme)
     assert many == few  # the same for 8 findings and 5 actions as for 48 and 45
-    assert few <= 25  # 18, and the risks and suppliers panels' (test_risk_dashboard.py)
+    assert few <= 25  # 18, and the risks, suppliers and documents panels'

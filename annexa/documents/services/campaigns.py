@@ -67,7 +67,10 @@ def audience(ctx: OrgContext, scope: str, *, department: str = "", people: Itera
     from annexa.people.models import Person
 
     if scope == ALL_STAFF:
-        return list(current_staff(ctx.org)), "all current staff"
+        found = list(current_staff(ctx.org))
+        if not found:
+            raise ValidationError({"scope": "Nobody is on the staff today: add people first."})
+        return found, "all current staff"
     if scope == DEPARTMENT:
         department = clean_text(department)
         if not department:
