@@ -199,3 +199,43 @@ class AwsTest(SnapshotTest):
 class GithubTest(SnapshotTest):
     connectors = ("github",)
     evidence_kind = "github"
+
+
+class IdentityTest(SnapshotTest):
+    """A test over one identity provider's snapshot (Okta, Microsoft Entra ID, Google
+    Workspace), read through ``connectors.identity.schema``; subclasses implement
+    ``judge_identity``. A snapshot that breaks the contract errors, naming its first problems."""
+
+    connectors = ("okta", "entra", "google_workspace")
+    evidence_kind = "identity"
+
+    def judge(self, snapshot: Snapshot) -> Outcome:
+        from annexa.connectors.identity import schema
+
+        try:
+            identity = schema.read_snapshot(snapshot)
+        except schema.IdentityDataError as exc:
+            return errored(f"the identity snapshot of {snapshot.target} cannot be judged: {exc}")
+        return self.judge_identity(identity)
+
+    def judge_identity(self, identity: Any) -> Outcome:
+        raise NotImplementedError
+
+    @staticmethod
+    def unreadable(identity: Any, resource: str, what: str) -> Outcome | None:
+        """ERROR saying why, when the connector could not read ``resource``; else None."""
+        reason = identity.unreadable.get(resource)
+        if reason is None:
+            return None
+        return errored(
+            f"{identity.where} did not let the connector read {what} ({reason}), so this cannot "
+            "be judged; give the connector's account the read-only rights its help text names"
+        )
+
+    @staticmethod
+    def shown(names: list[str]) -> str:
+        return ", ".join(names[:5]) + (" …" if len(names) > 5 else "")
+
+    def now(self) -> dt.datetime:
+        """The end of the day the evidence speaks for, in UTC (what "days ago" counts from)."""
+        return dt.datetime.combine(self.as_of, dt.time(23, 59, 59), tzinfo=dt.UTC)
