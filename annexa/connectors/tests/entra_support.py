@@ -16,6 +16,7 @@ Workspace replay.
 from __future__ import annotations
 
 import copy
+import io
 import json
 import threading
 from dataclasses import dataclass, field
@@ -23,6 +24,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
+
+from django.core.management import call_command
 
 from annexa.connectors.tests.github_support import Recorded
 
@@ -38,6 +41,73 @@ LOGIN = "/login"
 
 def load(name: str) -> Any:
     return json.loads((DATA / name).read_text())
+
+
+class Sink:
+    """Keeps what an identity connector's ``collect()`` stores and the progress it reports."""
+
+    def __init__(self) -> None:
+        self.files: dict[str, bytes] = {}
+        self.messages: list[str] = []
+
+    def put_file(self, path: Path, *, kind: str, filename: str | None = None) -> None:
+        assert kind == "identity"
+        self.files[filename or path.name] = path.read_bytes()
+
+    def progress(self, message: str) -> None:
+        self.messages.append(message)
+
+
+def run(connector, tmp_path: Path) -> tuple[Sink, Any]:
+    """``connector.collect()`` into a ``Sink``; the sink and the one snapshot it stored."""
+    from annexa.connectors.base import Environment
+    from annexa.connectors.formats import snapshot
+
+    sink = Sink()
+    scratch = tmp_path / "scratch"
+    scratch.mkdir(exist_ok=True)
+    connector.collect(Environment(tmp_path, scratch), sink)
+    (raw,) = sink.files.values()
+    return sink, snapshot.load(io.BytesIO(raw), "identity")
+
+
+def users_of(found) -> dict[str, dict[str, Any]]:
+    """The users of an identity snapshot by username."""
+    return {u["username"]: u for u in found.data["users"]}
+
+
+def collected(ctx, connector) -> dict[str, Any]:
+    """Run ``connector`` now; the summary of the one evidence file it stored and judged."""
+    from annexa.connectors.choices import RunStatus
+    from annexa.monitoring.services import orchestration
+
+    result = orchestration.collect_now(ctx, connector)
+    assert result.run.status == RunStatus.SUCCEEDED, result.run.message
+    (judged,) = result.judged
+    return judged.as_dict()
+
+
+def secret_nowhere(client, connector, storage_url: str, log: str, field: str, pieces) -> None:
+    """After a collection: none of ``pieces`` is on the connector's pages and API answers, in
+    the database dump (which does hold the sealed ``field``), in the locker or in ``log``."""
+    texts = [log]
+    for url in (
+        "/api/v1/orgs/acme/connectors/",
+        f"/api/v1/orgs/acme/connectors/{connector.pk}/",
+        f"/o/acme/connectors/{connector.pk}/",
+    ):
+        page = client.get(url)
+        assert page.status_code == 200
+        texts.append(page.content.decode())
+    dump = io.StringIO()
+    call_command("dumpdata", stdout=dump)
+    assert f'"{field}"' in dump.getvalue()
+    stored = [p for p in Path(storage_url.removeprefix("file://")).rglob("*") if p.is_file()]
+    assert stored  # the snapshot is in the locker
+    texts += [dump.getvalue(), *(p.read_bytes().decode("utf-8", "replace") for p in stored)]
+    for text in texts:
+        for piece in pieces:
+            assert piece not in text
 
 
 class ReplayServer:

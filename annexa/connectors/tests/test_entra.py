@@ -7,16 +7,14 @@ request, so these tests check what the connector asked as well as what it stored
 
 from __future__ import annotations
 
-import io
 import json
 import logging
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
 
 from annexa.connectors import netguard, services
-from annexa.connectors.base import CollectError, Environment
+from annexa.connectors.base import CollectError
 from annexa.connectors.builtins.entra import EntraConfig, EntraConnector
 from annexa.connectors.choices import RunStatus
 from annexa.connectors.formats import snapshot
@@ -31,7 +29,12 @@ from annexa.connectors.tests.entra_support import (
     TENANT_ID,
     EntraReplay,
     Scenario,
+    Sink,
     Throttle,
+    collected,
+    run,
+    secret_nowhere,
+    users_of,
 )
 from annexa.monitoring.services import orchestration
 
@@ -39,21 +42,6 @@ USERS = f"{GRAPH}/users"
 REGISTRATION = f"{GRAPH}/reports/authenticationMethods/userRegistrationDetails"
 ADA = "ada.kestrel@kestrel.example"
 GUEST = "lena_qa-partner.example#EXT#@kestrel.onmicrosoft.com"
-
-
-class Sink:
-    """Keeps what ``collect()`` stores and the progress it reports."""
-
-    def __init__(self) -> None:
-        self.files: dict[str, bytes] = {}
-        self.messages: list[str] = []
-
-    def put_file(self, path: Path, *, kind: str, filename: str | None = None) -> None:
-        assert kind == "identity"
-        self.files[filename or path.name] = path.read_bytes()
-
-    def progress(self, message: str) -> None:
-        self.messages.append(message)
 
 
 @pytest.fixture
@@ -87,17 +75,8 @@ def config(server: EntraReplay, **values) -> EntraConfig:
     return made
 
 
-def collect(server: EntraReplay, tmp_path: Path, **values) -> tuple[Sink, snapshot.Snapshot]:
-    sink = Sink()
-    scratch = tmp_path / "scratch"
-    scratch.mkdir(exist_ok=True)
-    EntraConnector(config(server, **values)).collect(Environment(tmp_path, scratch), sink)
-    (raw,) = sink.files.values()
-    return sink, snapshot.load(io.BytesIO(raw), "identity")
-
-
-def users_of(found: snapshot.Snapshot) -> dict[str, dict]:
-    return {u["username"]: u for u in found.data["users"]}
+def collect(server, tmp_path: Path, **values) -> tuple[Sink, snapshot.Snapshot]:
+    return run(EntraConnector(config(server, **values)), tmp_path)
 
 
 class TestCollection:
@@ -226,7 +205,7 @@ class TestCollection:
             server.stop()
         message = str(caught.value)
         assert "throttling" in message and "HTTP 429" in message and "retry after 30 s" in message
-        assert "5 s this connector may wait" in message
+        assert "5 s it may wait" in message
         assert server.count(USERS) == 1  # no pointless retry
 
     def test_it_gives_up_after_repeated_throttling(self, allow_loopback, tmp_path):
@@ -418,25 +397,17 @@ class TestThroughTheOrchestration:
     def test_it_stores_one_identity_version_per_change(self, e2e, replay, caplog):
         caplog.set_level(logging.DEBUG)
         connector, ctx = e2e
-        first = orchestration.collect_now(ctx, connector)
-        assert first.run.status == RunStatus.SUCCEEDED, first.run.message
-        (judged,) = first.judged
-        summary = judged.as_dict()
+        summary = collected(ctx, connector)
         assert summary["kind"] == "identity" and summary["stream"] == f"identity:entra:{TENANT}"
         assert summary["evidence"]["new"] is True and summary["evidence"]["version"] == 1
-
         # Nothing changed: the same bytes, no new evidence version.
-        second = orchestration.collect_now(ctx, connector)
-        (again,) = second.judged
-        assert again.as_dict()["evidence"]["new"] is False
-        assert again.as_dict()["evidence"]["sha256"] == summary["evidence"]["sha256"]
+        again = collected(ctx, connector)["evidence"]
+        assert again["new"] is False and again["sha256"] == summary["evidence"]["sha256"]
 
         # Eli's account is enabled again: a new version.
         replay.scenario.user("eli.brandt")["accountEnabled"] = True
-        third = orchestration.collect_now(ctx, connector)
-        (changed,) = third.judged
-        assert changed.as_dict()["evidence"]["new"] is True
-        assert changed.as_dict()["evidence"]["version"] == 2
+        changed = collected(ctx, connector)["evidence"]
+        assert changed["new"] is True and changed["version"] == 2
         assert SECRET not in caplog.text and ACCESS_TOKEN not in caplog.text
 
     def test_too_much_throttling_is_a_failed_run_saying_so(self, e2e, replay):
@@ -460,23 +431,11 @@ class TestThroughTheOrchestration:
         caplog.set_level(logging.DEBUG)
         connector, ctx = e2e
         assert orchestration.collect_now(ctx, connector).run.status == RunStatus.SUCCEEDED
-        client = client_for(isla)
-        pages = [
-            client.get("/api/v1/orgs/acme/connectors/"),
-            client.get(f"/api/v1/orgs/acme/connectors/{connector.pk}/"),
-            client.get(f"/o/acme/connectors/{connector.pk}/"),
-        ]
-        for page in pages:
-            assert page.status_code == 200 and SECRET not in page.content.decode()
-        dump = io.StringIO()
-        call_command("dumpdata", stdout=dump)
-        assert '"client_secret"' in dump.getvalue() and SECRET not in dump.getvalue()
-        stored = [p for p in Path(settings.STORAGE_URL[7:]).rglob("*") if p.is_file()]
-        assert stored
-        for path in stored:
-            content = path.read_bytes()
-            assert SECRET.encode() not in content and ACCESS_TOKEN.encode() not in content
-        assert caplog.records and SECRET not in caplog.text
+        assert caplog.records
+        pieces = (SECRET, ACCESS_TOKEN)
+        secret_nowhere(
+            client_for(isla), connector, settings.STORAGE_URL, caplog.text, "client_secret", pieces
+        )
 
     def test_the_connectors_page_offers_its_form(self, isla, client_for):
         client = client_for(isla)
