@@ -236,6 +236,31 @@ class IdentityTest(SnapshotTest):
     def shown(names: list[str]) -> str:
         return ", ".join(names[:5]) + (" …" if len(names) > 5 else "")
 
+    def enrolment(self, identity: Any, users: Iterable[Any], noun: str) -> Outcome:
+        """Fail naming the ``users`` known to have no second factor (saying how many more are
+        unknown); error when some are unknown and none is known to lack one; else pass."""
+        users = list(users)
+        missing = [u.label() for u in users if u.mfa_enrolled is False]
+        unknown = [u.label() for u in users if u.mfa_enrolled is None]
+        where = identity.where
+        if missing:
+            later = f"; the enrolment of {len(unknown)} more is unknown" if unknown else ""
+            return failed(
+                f"{len(missing)} of {len(users)} {noun} of {where} have no second factor: "
+                f"{self.shown(missing)}{later}",
+                missing,
+                len(users),
+            )
+        if unknown:
+            reason = identity.unreadable.get("factors") or "the provider did not say"
+            return errored(
+                f"the MFA enrolment of {len(unknown)} of {len(users)} {noun} of {where} is "
+                f"unknown ({reason}): {self.shown(unknown)}"
+            )
+        return passed(
+            f"all {len(users)} {noun} of {where} have enrolled a second factor", len(users)
+        )
+
     def now(self) -> dt.datetime:
         """The end of the day the evidence speaks for, in UTC (what "days ago" counts from)."""
         return dt.datetime.combine(self.as_of, dt.time(23, 59, 59), tzinfo=dt.UTC)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from annexa.monitoring.families import IdentityTest
-from annexa.monitoring.framework import Outcome, errored, failed, not_applicable, passed
+from annexa.monitoring.framework import Outcome, not_applicable
 
 
 class IdentityMfaAdmins(IdentityTest):
@@ -30,22 +30,4 @@ class IdentityMfaAdmins(IdentityTest):
         admins = identity.enabled_admins
         if not admins:
             return not_applicable(f"no enabled user of {identity.where} holds an admin role")
-        missing = [u.label() for u in admins if u.mfa_enrolled is False]
-        unknown = [u.label() for u in admins if u.mfa_enrolled is None]
-        if missing:
-            return failed(
-                f"{len(missing)} of {len(admins)} administrators of {identity.where} have no "
-                f"second factor: {self.shown(missing)}",
-                missing,
-                len(admins),
-            )
-        if unknown:
-            reason = identity.unreadable.get("factors") or "the provider did not say"
-            return errored(
-                f"the MFA enrolment of {len(unknown)} administrators of {identity.where} is "
-                f"unknown ({reason}): {self.shown(unknown)}"
-            )
-        return passed(
-            f"all {len(admins)} administrators of {identity.where} have enrolled a second factor",
-            len(admins),
-        )
+        return self.enrolment(identity, admins, "administrators")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from annexa.monitoring.families import IdentityTest
-from annexa.monitoring.framework import Outcome, errored, failed, not_applicable, passed
+from annexa.monitoring.framework import Outcome, not_applicable
 
 
 class IdentityMfaAllUsers(IdentityTest):
@@ -27,23 +27,4 @@ class IdentityMfaAllUsers(IdentityTest):
         users = identity.enabled_users
         if not users:
             return not_applicable(f"{identity.where} has no enabled user")
-        missing = [u.label() for u in users if u.mfa_enrolled is False]
-        unknown = [u.label() for u in users if u.mfa_enrolled is None]
-        later = f"; the enrolment of {len(unknown)} more is unknown" if unknown else ""
-        if missing:
-            return failed(
-                f"{len(missing)} of {len(users)} enabled users of {identity.where} have no "
-                f"second factor: {self.shown(missing)}{later}",
-                missing,
-                len(users),
-            )
-        if unknown:
-            reason = identity.unreadable.get("factors") or "the provider did not say"
-            return errored(
-                f"the MFA enrolment of {len(unknown)} of {len(users)} enabled users of "
-                f"{identity.where} is unknown ({reason}): {self.shown(unknown)}"
-            )
-        return passed(
-            f"all {len(users)} enabled users of {identity.where} have enrolled a second factor",
-            len(users),
-        )
+        return self.enrolment(identity, users, "enabled users")
