@@ -32,8 +32,16 @@ GAPS = [
 ]
 
 
+class DepartmentField(forms.ChoiceField):
+    """A department, offered from the register's departments; any text is accepted (one no
+    one belongs to matches no one), compared in any case."""
+
+    def valid_value(self, value) -> bool:
+        return len(str(value)) <= 200
+
+
 class PersonFilterForm(forms.Form):
-    department = forms.ChoiceField(required=False, choices=[("", "Any department")])
+    department = DepartmentField(required=False, choices=[("", "Any department")])
     status = forms.ChoiceField(required=False, choices=STATUSES)
     gaps = forms.ChoiceField(required=False, choices=GAPS, label="Gaps")
     q = forms.CharField(required=False, max_length=200, label="Text")
