@@ -109,7 +109,7 @@ def _users(client: GraphClient, unreadable: dict[str, str]) -> list[dict[str, An
             f"the app may not read the tenant's users ({exc.reason}); grant it the "
             "User.Read.All application permission with admin consent"
         ) from None
-    unreadable["signInActivity"] = (
+    unreadable["last_sign_in"] = (
         f"{first.reason} (needs the AuditLog.Read.All permission and an Entra ID P1 or P2 "
         "licence); last sign-in times are unknown"
     )
@@ -121,7 +121,7 @@ def _registration(client: GraphClient, unreadable: dict[str, str]) -> dict[str, 
     try:
         rows = client.items(path)
     except Unreadable as exc:
-        unreadable["userRegistrationDetails"] = exc.reason
+        unreadable["factors"] = exc.reason
         return {}
     return {str(row.get("id")): row for row in rows}
 
@@ -167,7 +167,7 @@ def _groups(
         try:
             members = _members(client, path)
         except Unreadable as exc:
-            unreadable[f"groups/{group_id}/members"] = exc.reason
+            unreadable[f"group {_text(item.get('displayName')) or group_id}"] = exc.reason
             members = []
         member_ids[group_id] = [str(m.get("id")) for m in members if str(m.get("id")) in users]
         groups.append(
@@ -187,7 +187,7 @@ def _roles(
     try:
         found = client.items("/directoryRoles")
     except Unreadable as exc:
-        unreadable["directoryRoles"] = exc.reason
+        unreadable["admin_roles"] = exc.reason
         return [], {}
     roles, held = [], defaultdict(set)
     for item in found:
@@ -195,7 +195,8 @@ def _roles(
         try:
             members = _members(client, f"/directoryRoles/{quote(role_id, safe='')}/members")
         except Unreadable as exc:
-            unreadable[f"directoryRoles/{role_id}/members"] = exc.reason
+            # A role whose holders are unknown leaves every count of administrators open.
+            unreadable.setdefault("admin_roles", exc.reason)
             members = []
         holders: set[str] = set()
         for member in members:
@@ -224,10 +225,13 @@ def _roles(
 def _mfa_policy(
     client: GraphClient, roles: list[dict[str, Any]], unreadable: dict[str, str]
 ) -> dict[str, Any]:
+    """MFA required of everyone and of the administrators, by security defaults or by
+    enabled conditional access policies; null where what could not be read leaves it open."""
+    refused: list[str] = []
     try:
         defaults = client.get("/policies/identitySecurityDefaultsEnforcementPolicy")
     except Unreadable as exc:
-        unreadable["securityDefaults"] = exc.reason
+        refused.append(exc.reason)
         defaults = None
     if defaults is not None and defaults.get("isEnabled") is True:
         return {
@@ -239,7 +243,7 @@ def _mfa_policy(
     try:
         policies = client.items("/identity/conditionalAccess/policies")
     except Unreadable as exc:
-        unreadable["conditionalAccessPolicies"] = exc.reason
+        unreadable["mfa_policy"] = "; ".join([*refused, exc.reason])
         return {
             "enforced_for_all": None,
             "enforced_for_admins": None,
@@ -253,7 +257,16 @@ def _mfa_policy(
         users = (policy.get("conditions") or {}).get("users") or {}
         role_templates.update(str(r) for r in users.get("includeRoles") or ())
     held = {r["template"] for r in roles if r["members"] and r["template"]}
-    for_admins = bool(everyone) or (bool(held) and held <= role_templates)
+    for_all: bool | None = bool(everyone)
+    for_admins: bool | None = bool(everyone) or (bool(held) and held <= role_templates)
+    # Unknown rather than false: security defaults (which exclude conditional access, so only
+    # when no policy is enabled) or the roles held could not be read.
+    if not for_all and defaults is None:
+        for_all = None
+    if not for_admins and (defaults is None or "admin_roles" in unreadable):
+        for_admins = None
+    if for_all is None or for_admins is None:
+        unreadable["mfa_policy"] = "; ".join(refused) or unreadable["admin_roles"]
     names = sorted(_text(p.get("displayName")) for p in requiring)
     detail = (
         f"security defaults are {'disabled' if defaults is not None else 'unreadable'}; "
@@ -264,7 +277,7 @@ def _mfa_policy(
     excluded = [p for p in everyone if _exclusions(p)]
     if everyone and excluded:
         detail += "; exclusions: " + "; ".join(_exclusions(p) for p in excluded)
-    return {"enforced_for_all": bool(everyone), "enforced_for_admins": for_admins, "detail": detail}
+    return {"enforced_for_all": for_all, "enforced_for_admins": for_admins, "detail": detail}
 
 
 def _requires_mfa(policy: dict[str, Any]) -> bool:

@@ -63,7 +63,7 @@ def read_account(
     for group in groups:
         for user_id in member_ids.get(group["id"], ()):
             group_names[user_id].append(group["name"])
-    roles_known = "roles" not in unreadable and "roleAssignments" not in unreadable
+    roles_known = "admin_roles" not in unreadable
     people = [
         _person(item, group_names.get(str(item.get("id")), []), held, roles_known) for item in users
     ]
@@ -130,7 +130,7 @@ def _groups(
                 f"{BASE}/groups/{quote(group_id, safe='')}/members", "members", {"maxResults": 200}
             )
         except Unreadable as exc:
-            unreadable[f"groups/{group_id}/members"] = exc.reason
+            unreadable[f"group {_text(item.get('name')) or group_id}"] = exc.reason
             members = []
         member_ids[group_id] = [
             str(m.get("id"))
@@ -166,12 +166,12 @@ def _roles(
     try:
         found = client.items(f"{base}/roles", "items", {"maxResults": 100})
     except Unreadable as exc:
-        unreadable["roles"] = exc.reason
+        unreadable["admin_roles"] = exc.reason
         return [], {}
     try:
         assignments = client.items(f"{base}/roleassignments", "items", {"maxResults": 200})
     except Unreadable as exc:
-        unreadable["roleAssignments"] = exc.reason
+        unreadable["admin_roles"] = exc.reason
         return [], {}
     holders: dict[str, set[str]] = defaultdict(set)
     for assignment in assignments:

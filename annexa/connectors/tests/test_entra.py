@@ -261,13 +261,10 @@ class TestCollection:
             server.stop()
         data = found.data
         assert check_identity_data(data) == []
-        assert set(data["unreadable"]) == {
-            "userRegistrationDetails",
-            "directoryRoles",
-            "securityDefaults",
-            "conditionalAccessPolicies",
-        }
-        assert "HTTP 403 Authorization_RequestDenied" in data["unreadable"]["directoryRoles"]
+        # Named as the identity control tests look them up.
+        assert set(data["unreadable"]) == {"factors", "admin_roles", "mfa_policy"}
+        assert "HTTP 403 Authorization_RequestDenied" in data["unreadable"]["admin_roles"]
+        assert data["unreadable"]["mfa_policy"].count("Authorization_RequestDenied") == 2
         assert {u["mfa_enrolled"] for u in data["users"]} == {None}
         assert {tuple(u["admin_roles"]) for u in data["users"]} == {()}
         assert data["admin_roles"] == []
@@ -282,7 +279,7 @@ class TestCollection:
             server.stop()
         assert check_identity_data(found.data) == []
         assert {u["last_sign_in"] for u in found.data["users"]} == {None}
-        reason = found.data["unreadable"]["signInActivity"]
+        reason = found.data["unreadable"]["last_sign_in"]
         assert "Authentication_RequestFromNonPremiumTenantOrB2CTenant" in reason
         assert "AuditLog.Read.All" in reason
         selects = [r.query["$select"] for r in server.requests if r.path == USERS][:2]

@@ -264,8 +264,9 @@ class TestCollection:
             server.stop()
         data = found.data
         assert check_identity_data(data) == []
-        assert set(data["unreadable"]) == {"roles", "groups/03x8tuzt03k5fq3a/members"}
-        assert "HTTP 403 Not Authorized to access this resource/api" in data["unreadable"]["roles"]
+        assert set(data["unreadable"]) == {"admin_roles", "group Finance"}
+        refused = data["unreadable"]["admin_roles"]
+        assert "HTTP 403 Not Authorized to access this resource/api" in refused
         assert data["admin_roles"] == []
         users = users_of(found)
         # Without the role assignments, what each user's flags say.
