@@ -8,6 +8,9 @@ from rest_framework import serializers
 from annexa.core import api
 from annexa.isms.api.serializers import MemberEmailField
 from annexa.people.models import Person, TrainingCompletion
+from annexa.risks.api.serializers import ImportErrorsSerializer, ImportSerializer
+
+__all__ = ["ImportErrorsSerializer", "ImportSerializer"]
 
 
 class ManagerField(serializers.Field):
@@ -86,20 +89,6 @@ class PersonSerializer(api.ModelSerializer):
     def run_validators(self, value):
         # The service judges uniqueness and the rules between fields.
         return value
-
-
-class ImportSerializer(serializers.Serializer):
-    file = serializers.FileField(help_text="An XLSX workbook or a CSV file (UTF-8).")
-
-
-class ImportProblemSerializer(serializers.Serializer):
-    row = serializers.IntegerField(allow_null=True, help_text="The sheet's row (header: 1).")
-    column = serializers.CharField(allow_null=True)
-    message = serializers.CharField()
-
-
-class ImportErrorsSerializer(serializers.Serializer):
-    errors = ImportProblemSerializer(many=True)
 
 
 class ImportResultSerializer(serializers.Serializer):
