@@ -34,8 +34,9 @@ VOCABULARY = Vocabulary(
         "note": Key("note"),
         "comment": Key("comment"),
         "template": Key("template"),
+        "person": Key("person", "people.Person"),
     },
-    hidden=frozenset({"reference", "version", "sha256", "person_uid"}),
+    hidden=frozenset({"reference", "version", "sha256"}),
 )
 
 

@@ -240,8 +240,7 @@ def acknowledge(
             {
                 "campaign": campaign.reference,
                 "version": campaign.document_version.label,
-                "person": ack.person.name,
-                "person_uid": str(ack.person.uid),
+                "person": str(ack.person.uid),
                 "acknowledged_on": ack.acknowledged_on.isoformat(),
                 "method": ack.method,
             },

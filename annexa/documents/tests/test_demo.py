@@ -25,7 +25,10 @@ ROLES = {
 
 @pytest.fixture
 def people(acme):
-    return {key: make_persona(acme, f"{key}@acme.test", role).user for key, role in ROLES.items()}
+    return {
+        key: make_persona(acme, f"{key.replace('_', '-')}@acme.test", role).user
+        for key, role in ROLES.items()
+    }
 
 
 def build(acme, people):
@@ -64,3 +67,44 @@ def test_without_people_there_is_no_campaign(db, catalog, acme, people):
     build(acme, people)
     assert Document.objects.for_org(acme).count() == 8
     assert not campaigns.campaigns(acme).exists()
+
+
+def test_its_pages_show_labels_not_internals(db, catalog, acme, people, client):
+    """Every documents page of the demo register, as its owner sees it: no raw choice value
+    and no UUID in the visible text (the rule ``tests/test_crawl.py`` applies to the demo)."""
+    from django.urls import reverse
+
+    from annexa.documents.models import DocumentVersion
+    from tests.test_crawl import TOKEN, UUID, Page, raw_choice_values
+
+    for n in range(3):
+        Person.objects.create(organization=acme, name=f"Person {n}", source=PersonSource.MANUAL)
+    build(acme, people)
+    client.force_login(people["isms_manager"])
+    urls = [
+        reverse("documents:list", kwargs={"org": "acme"}),
+        reverse("documents:templates", kwargs={"org": "acme"}),
+    ]
+    for document in Document.objects.for_org(acme):
+        urls.append(reverse("documents:detail", kwargs={"org": "acme", "pk": document.pk}))
+    for version in DocumentVersion.objects.for_org(acme):
+        urls.append(reverse("documents:version", kwargs={"org": "acme", "pk": version.pk}))
+    for campaign in campaigns.campaigns(acme):
+        urls.append(reverse("documents:campaign", kwargs={"org": "acme", "pk": campaign.pk}))
+    raw = raw_choice_values()
+    problems = []
+    for url in urls:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        page = Page()
+        page.feed(response.content.decode())
+        text = " ".join(page.text)
+        problems += [f"{url}: {t}" for t in set(TOKEN.findall(text)) if t in raw]
+        problems += [
+            f"{url}: {u} in …{text[max(text.find(u) - 80, 0) : text.find(u)]}"
+            for u in set(UUID.findall(text))
+        ]
+    assert not problems
+    aup = Document.objects.get(organization=acme, template="acceptable-use-policy")
+    history = client.get(reverse("documents:detail", kwargs={"org": "acme", "pk": aup.pk}))
+    assert b"person: Person 0" in history.content
