@@ -469,6 +469,7 @@ def execute(
         return []
     if any(item.created for item in items):
         _propose_assets(ctx.org)
+        _feed_accounts(ctx.org, connector, items)
     return items
 
 
@@ -485,6 +486,31 @@ def _propose_assets(org) -> None:
         return
     if made:
         logger.info("%d asset(s) proposed from collected snapshots in %s", len(made), org.slug)
+
+
+def _feed_accounts(org, connector, items: list[CollectedItem]) -> None:
+    """New snapshots that list accounts (identity providers, AWS IAM users, GitHub members)
+    give the people register their system's accounts, and an identity connector configured
+    to feed people its people. A failure here never fails the run that collected."""
+    from annexa.connectors.services import account_feed
+
+    try:
+        config = instantiate(connector).config
+        fed = account_feed.feed_run(
+            org, connector, items, feed_people=bool(getattr(config, "feed_people", False))
+        )
+    except Exception:
+        logger.exception("feeding accounts from the snapshots of %s failed", org.slug)
+        return
+    for one in fed:
+        if one.accounts is not None:
+            logger.info(
+                "%s: %d account(s) synced in %s (%d unmatched)",
+                one.system,
+                one.accounts.total,
+                org.slug,
+                one.accounts.unmatched,
+            )
 
 
 def _summary(items: list[CollectedItem]) -> str:
