@@ -193,38 +193,7 @@ class ChecksView(OrgAPIMixin, generics.GenericAPIView):
         value = request.query_params.get("all", "false")
         if value not in ("true", "false"):
             raise ValidationError({"all": ["Use true or false."]})
-        return Response(checks_data(self.ctx.org, gaps_only=value != "true"))
-
-
-def checks_data(org, *, gaps_only: bool) -> dict:
-    """The checks as JSON-safe data (the API's answer and the CLI's ``--format json``)."""
-    joiners = [
-        {
-            "person": checks.record_label(j.person),
-            "id": j.person.pk,
-            "start_date": j.person.start_date.isoformat(),
-            **{
-                name: {
-                    "due": c.due.isoformat(),
-                    "done": c.done.isoformat() if c.done else None,
-                    "state": c.state,
-                }
-                for name, c in j.checks.items()
-            },
-            "gaps": j.gaps,
-        }
-        for j in checks.joiners(org, gaps_only=gaps_only)
-    ]
-    leavers = [
-        {
-            "person": checks.record_label(leaver.person),
-            "id": leaver.person.pk,
-            "end_date": leaver.person.end_date.isoformat(),
-            "accounts": [f"{a.system}: {a.username}" for a in leaver.accounts],
-        }
-        for leaver in checks.leavers(org, gaps_only=gaps_only)
-    ]
-    return {"joiners": joiners, "leavers": leavers}
+        return Response(checks.as_data(self.ctx.org, gaps_only=value != "true"))
 
 
 class PopulationView(OrgAPIMixin, generics.GenericAPIView):

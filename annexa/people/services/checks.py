@@ -337,5 +337,36 @@ def save_population(ctx: OrgContext, kind: str, *, today: dt.date | None = None)
     )
 
 
+def as_data(org, *, gaps_only: bool) -> dict:
+    """The checks as JSON-safe data (the API's answer and the CLI's ``--format json``)."""
+    joiner_list = [
+        {
+            "person": record_label(j.person),
+            "id": j.person.pk,
+            "start_date": j.person.start_date.isoformat(),
+            **{
+                name: {
+                    "due": c.due.isoformat(),
+                    "done": c.done.isoformat() if c.done else None,
+                    "state": c.state,
+                }
+                for name, c in j.checks.items()
+            },
+            "gaps": j.gaps,
+        }
+        for j in joiners(org, gaps_only=gaps_only)
+    ]
+    leaver_list = [
+        {
+            "person": record_label(leaver.person),
+            "id": leaver.person.pk,
+            "end_date": leaver.person.end_date.isoformat(),
+            "accounts": [f"{a.system}: {a.username}" for a in leaver.accounts],
+        }
+        for leaver in leavers(org, gaps_only=gaps_only)
+    ]
+    return {"joiners": joiner_list, "leavers": leaver_list}
+
+
 def _iso(value: dt.date | None) -> str:
     return value.isoformat() if value else ""
