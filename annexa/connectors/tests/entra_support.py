@@ -76,6 +76,33 @@ def users_of(found) -> dict[str, dict[str, Any]]:
     return {u["username"]: u for u in found.data["users"]}
 
 
+def judge(found, org, as_of) -> dict[str, str]:
+    """The status of every identity control test over ``found`` on ``as_of``, with ``org``'s
+    people register for the leaver test."""
+    from annexa.connectors.identity import register
+    from annexa.monitoring import loader
+
+    tests = {t: c for t, c in loader.all_tests().items() if c.evidence_kind == "identity"}
+    with register.judging_for(org):
+        return {t: str(c.evaluate([found], as_of=as_of).status) for t, c in tests.items()}
+
+
+def left(org, name: str, email: str, end: str) -> None:
+    """A person of ``org``'s people register who left on ``end`` (ISO date)."""
+    import datetime as dt
+
+    from annexa.people.choices import PersonSource
+    from annexa.people.models import Person
+
+    Person.objects.create(
+        organization=org,
+        name=name,
+        email=email,
+        end_date=dt.date.fromisoformat(end),
+        source=PersonSource.MANUAL,
+    )
+
+
 def collected(ctx, connector) -> dict[str, Any]:
     """Run ``connector`` now; the summary of the one evidence file it stored and judged."""
     from annexa.connectors.choices import RunStatus

@@ -7,6 +7,7 @@ request, so these tests check what the connector asked as well as what it stored
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 from pathlib import Path
@@ -32,10 +33,13 @@ from annexa.connectors.tests.entra_support import (
     Sink,
     Throttle,
     collected,
+    judge,
+    left,
     run,
     secret_nowhere,
     users_of,
 )
+from annexa.monitoring import loader
 from annexa.monitoring.services import orchestration
 
 USERS = f"{GRAPH}/users"
@@ -397,6 +401,10 @@ class TestThroughTheOrchestration:
         summary = collected(ctx, connector)
         assert summary["kind"] == "identity" and summary["stream"] == f"identity:entra:{TENANT}"
         assert summary["evidence"]["new"] is True and summary["evidence"]["version"] == 1
+        # Judged on the spot (the inactivity test depends on today's date: left out here).
+        tests = {t["id"]: t["status"] for t in summary["tests"]}
+        assert tests["identity_mfa_all_users"] == "fail"
+        assert tests["identity_mfa_admins"] == tests["identity_admin_count"] == "pass"
         # Nothing changed: the same bytes, no new evidence version.
         again = collected(ctx, connector)["evidence"]
         assert again["new"] is False and again["sha256"] == summary["evidence"]["sha256"]
@@ -461,3 +469,65 @@ class TestThroughTheOrchestration:
         assert response.status_code == 200
         text = response.content.decode()
         assert "not a tenant id (GUID) or domain name" in text and SECRET not in text
+
+
+AS_OF = dt.date(2026, 12, 7)
+# What the identity control tests make of the replayed tenant on AS_OF.
+EXPECTED = {
+    "identity_mfa_all_users": "fail",  # dana, fay and the guest registered no method
+    "identity_mfa_admins": "pass",  # ada, bo (through Tier0 Admins) and gus registered
+    "identity_admin_count": "pass",  # three, within 1-5
+    "identity_inactive_accounts": "fail",  # gus last signed in on 2026-04-02
+    "identity_leavers_disabled": "pass",  # eli left and is disabled
+}
+
+
+class TestJudgedByTheIdentityControlTests:
+    def test_the_replayed_tenant_passes_and_fails_as_it_should(self, replay, tmp_path, acme):
+        left(acme, "Eli Brandt", "eli.brandt@kestrel.example", "2026-06-30")
+        _sink, found = collect(replay, tmp_path)
+        assert judge(found, acme, AS_OF) == EXPECTED
+        reason = loader.all_tests()["identity_mfa_all_users"].evaluate([found], as_of=AS_OF).reason
+        assert "dana.okafor@kestrel.example" in reason and "fay.lindqvist" in reason
+
+    def test_a_well_run_tenant_passes_every_test(self, allow_loopback, tmp_path, acme):
+        scenario = Scenario()
+        for row in scenario.registration:
+            row.update(isMfaRegistered=True, methodsRegistered=["microsoftAuthenticatorPush"])
+        scenario.user("gus.moreau")["signInActivity"]["lastSignInDateTime"] = "2026-12-01T09:00:00Z"
+        left(acme, "Eli Brandt", "eli.brandt@kestrel.example", "2026-06-30")
+        server = serve(scenario)
+        try:
+            _sink, found = collect(server, tmp_path)
+        finally:
+            server.stop()
+        assert set(judge(found, acme, AS_OF).values()) == {"pass"}
+
+    def test_a_badly_run_tenant_fails_every_test(self, allow_loopback, tmp_path, acme):
+        scenario = Scenario()
+        gus = scenario.user("gus.moreau")
+        next(r for r in scenario.registration if r["id"] == gus["id"]).update(
+            isMfaRegistered=False, methodsRegistered=[]
+        )
+        global_admins = scenario.roles[0]["members"]
+        global_admins += [
+            scenario.user(n)["id"] for n in ("cyrus.vale", "dana.okafor", "fay.lindqvist")
+        ]
+        left(acme, "Dana Okafor", "dana.okafor@kestrel.example", "2026-11-30")
+        server = serve(scenario)
+        try:
+            _sink, found = collect(server, tmp_path)
+        finally:
+            server.stop()
+        assert set(judge(found, acme, AS_OF).values()) == {"fail"}
+
+    def test_what_the_app_may_not_read_is_an_error_not_a_pass(self, allow_loopback, tmp_path, acme):
+        forbidden = {"/reports/authenticationMethods/userRegistrationDetails", "/directoryRoles"}
+        server = serve(Scenario(forbidden=forbidden))
+        try:
+            _sink, found = collect(server, tmp_path)
+        finally:
+            server.stop()
+        results = judge(found, acme, AS_OF)
+        for test_id in ("identity_mfa_all_users", "identity_mfa_admins", "identity_admin_count"):
+            assert results[test_id] == "error", test_id

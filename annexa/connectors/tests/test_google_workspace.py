@@ -8,6 +8,7 @@ at a time, rate limits and refuses on demand, and records every request.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 from pathlib import Path
@@ -28,6 +29,8 @@ from annexa.connectors.schema import ConfigInvalid, build
 from annexa.connectors.tests.entra_support import (
     Sink,
     collected,
+    judge,
+    left,
     run,
     secret_nowhere,
     users_of,
@@ -362,6 +365,9 @@ class TestThroughTheOrchestration:
         summary = collected(ctx, connector)
         assert summary["kind"] == "identity" and summary["stream"] == f"identity:google:{DOMAIN}"
         assert summary["evidence"]["new"] is True and summary["evidence"]["version"] == 1
+        tests = {t["id"]: t["status"] for t in summary["tests"]}
+        assert tests["identity_mfa_all_users"] == "fail"
+        assert tests["identity_mfa_admins"] == tests["identity_admin_count"] == "pass"
         assert collected(ctx, connector)["evidence"]["new"] is False
         replay.scenario.user("eli")["suspended"] = False
         assert collected(ctx, connector)["evidence"]["version"] == 2
@@ -426,3 +432,60 @@ class TestThroughTheOrchestration:
         text = response.content.decode()
         assert "not a service account key" in text
         assert_nothing_secret(text)
+
+
+AS_OF = dt.date(2026, 12, 7)
+# What the identity control tests make of the replayed account on AS_OF.
+EXPECTED = {
+    "identity_mfa_all_users": "fail",  # dana and fay are not enrolled
+    "identity_mfa_admins": "pass",  # ada, bo, cyrus and hana are
+    "identity_admin_count": "pass",  # four, within 1-5
+    "identity_inactive_accounts": "fail",  # hana last signed in on 2026-07-10
+    "identity_leavers_disabled": "pass",  # gus left and is archived
+}
+
+
+class TestJudgedByTheIdentityControlTests:
+    def test_the_replayed_account_passes_and_fails_as_it_should(self, replay, tmp_path, acme):
+        left(acme, "Gus Moreau", "gus@kestrel.example", "2026-04-30")
+        _sink, found = collect(replay, tmp_path)
+        assert judge(found, acme, AS_OF) == EXPECTED
+
+    def test_a_well_run_account_passes_every_test(self, allow_loopback, tmp_path, acme):
+        scenario = Scenario()
+        for login in ("dana", "fay"):
+            scenario.user(login).update(isEnrolledIn2Sv=True, isEnforcedIn2Sv=True)
+        scenario.user("hana")["lastLoginTime"] = "2026-12-02T08:00:00.000Z"
+        left(acme, "Gus Moreau", "gus@kestrel.example", "2026-04-30")
+        server = serve(scenario)
+        try:
+            _sink, found = collect(server, tmp_path)
+        finally:
+            server.stop()
+        assert set(judge(found, acme, AS_OF).values()) == {"pass"}
+        assert found.data["mfa_policy"]["enforced_for_all"] is True
+
+    def test_a_badly_run_account_fails_every_test(self, allow_loopback, tmp_path, acme):
+        scenario = Scenario()
+        scenario.user("hana")["isEnrolledIn2Sv"] = False
+        for login in ("dana", "fay"):
+            scenario.user(login)["isAdmin"] = True  # five super admins with ada, bo and cyrus …
+        scenario.user("eli").update(suspended=False)  # … and eli, who left, enabled again
+        left(acme, "Eli Brandt", "eli@kestrel.example", "2026-06-30")
+        server = serve(scenario)
+        try:
+            _sink, found = collect(server, tmp_path)
+        finally:
+            server.stop()
+        assert set(judge(found, acme, AS_OF).values()) == {"fail"}
+
+    def test_what_the_delegation_may_not_read_is_an_error_not_a_pass(
+        self, allow_loopback, tmp_path, acme
+    ):
+        server = serve(Scenario(forbidden={ASSIGNMENTS}))
+        try:
+            _sink, found = collect(server, tmp_path)
+        finally:
+            server.stop()
+        results = judge(found, acme, AS_OF)
+        assert results["identity_mfa_admins"] == results["identity_admin_count"] == "error"
