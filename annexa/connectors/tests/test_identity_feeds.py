@@ -8,13 +8,13 @@ import datetime as dt
 
 import pytest
 
-from annexa.connectors import netguard, services
+from annexa.connectors import services
 from annexa.connectors.choices import RunStatus
 from annexa.connectors.services import account_feed
-from annexa.connectors.tests import aws_support
 from annexa.connectors.tests.github_support import ORG, GithubReplay, Scenario
 from annexa.connectors.tests.github_support import TOKEN as GITHUB_TOKEN
 from annexa.connectors.tests.okta_support import DOMAIN, TOKEN, OktaReplay
+from annexa.connectors.tests.test_aws import account, moto_account  # noqa: F401 (fixtures)
 from annexa.ledger.models import LedgerEntry
 from annexa.monitoring.services import orchestration
 from annexa.people.choices import PersonSource
@@ -153,25 +153,14 @@ def test_github_members_and_outside_collaborators_become_accounts(isla, catalog,
     assert found["nordwind-contractor"].entitlements == ["outside collaborator"]
 
 
-@pytest.fixture(scope="module")
-def moto_account():
-    with pytest.MonkeyPatch.context() as patch:
-        for name, value in aws_support.MOTO_ENV.items():
-            patch.setenv(name, value)
-        with aws_support.moto_server() as url:
-            aws_support.reset(url)
-            yield aws_support.build_account(url)
-
-
-def test_aws_iam_users_become_accounts(isla, catalog, moto_account, settings, monkeypatch):
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
-    settings.OUTBOUND_ALLOW = netguard.parse_allow_list("127.0.0.1/32")
-    key_id, secret_key = moto_account.reader_key
+def test_aws_iam_users_become_accounts(isla, catalog, request):
+    aws = request.getfixturevalue("account")  # test_aws's moto account, reachable
+    key_id, secret_key = aws.reader_key
     connector = services.create(
         isla.ctx,
         name="AWS production",
         kind="aws",
-        values={"access_key_id": key_id, "endpoint_url": moto_account.url},
+        values={"access_key_id": key_id, "endpoint_url": aws.url},
         secrets={"secret_access_key": secret_key},
     )
     collect(isla.ctx, connector)
