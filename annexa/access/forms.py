@@ -41,8 +41,11 @@ class ReviewForm(forms.Form):
     )
     system_owner = forms.ModelChoiceField(
         queryset=None,
+        required=False,
         label="System owner",
-        help_text="Reviews every account, or those whose holder has no manager here.",
+        help_text=(
+            "Reviews every account, or those whose holder has no manager here. Left empty: you."
+        ),
     )
     due_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label="Due date")
     description = forms.CharField(

@@ -147,7 +147,7 @@ class ReviewCreateView(OrgViewMixin, FormView):
                 self.ctx,
                 system=data["system_name"],
                 reviewer_mode=data["reviewer_mode"],
-                system_owner=data["system_owner"],
+                system_owner=data["system_owner"] or self.ctx.user,
                 due_date=data["due_date"],
                 description=data["description"],
             )
