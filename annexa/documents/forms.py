@@ -106,7 +106,9 @@ class ContentForm(forms.Form):
         help_text="Headings with #, lists with - or 1., tables with |; typed HTML shows as text.",
     )
     file = forms.FileField(
-        required=False, label="Or a file", help_text="A PDF or office document, stored as evidence."
+        required=False,
+        label="Or a file",
+        help_text="A PDF or office document, stored as evidence; it replaces the text.",
     )
     change_summary = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 2}), required=False, label="What changed"
@@ -115,8 +117,8 @@ class ContentForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        if bool(data.get("markdown", "").strip()) == bool(data.get("file")):
-            raise forms.ValidationError("Write the text or choose a file (one of them).")
+        if not data.get("markdown", "").strip() and not data.get("file"):
+            raise forms.ValidationError("Write the text or choose a file.")
         return data
 
 
