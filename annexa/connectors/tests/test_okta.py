@@ -7,19 +7,21 @@ recorded, so these tests check what the connector asked as well as what it store
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import logging
 from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
 from annexa.connectors import services
 from annexa.connectors.base import CollectError, Environment
 from annexa.connectors.builtins.okta import OktaConfig, OktaConnector
 from annexa.connectors.choices import RunStatus
 from annexa.connectors.formats import snapshot
-from annexa.connectors.identity import schema
+from annexa.connectors.identity import register, schema
 from annexa.connectors.okta.client import OktaClient
 from annexa.connectors.schema import ConfigInvalid, build
 from annexa.connectors.tests.okta_support import (
@@ -32,6 +34,8 @@ from annexa.connectors.tests.okta_support import (
     named_people,
 )
 from annexa.monitoring.services import orchestration
+from annexa.people.choices import PersonSource
+from annexa.people.models import Person
 
 USERS = "/api/v1/users"
 
@@ -313,7 +317,36 @@ def e2e(replay, isla, catalog):
     return connector, isla.ctx
 
 
+EXPECTED = {
+    "identity_mfa_all_users": "fail",  # cyrus.vale has only e-mail
+    "identity_mfa_admins": "fail",  # and holds the help desk role
+    "identity_inactive_accounts": "fail",  # dana.ortiz: 200 days
+    "identity_admin_count": "pass",  # three administrators
+    "identity_leavers_disabled": "fail",  # bo left and is still active (eli left, suspended)
+}
+
+
 class TestThroughTheOrchestration:
+    def test_it_judges_the_org_against_the_people_register(self, e2e):
+        connector, ctx = e2e
+        today = timezone.localdate()
+        for email in (f"eli.brandt@{DOMAIN}", f"bo.nakamura@{DOMAIN}"):
+            Person.objects.create(
+                organization=ctx.org,
+                name=email.split("@")[0],
+                email=email,
+                end_date=today - dt.timedelta(days=2),
+                source=PersonSource.MANUAL,
+            )
+        with register.judging_for(ctx.org):
+            result = orchestration.collect_now(ctx, connector)
+        (judged,) = result.judged
+        tests = {t["id"]: t for t in judged.as_dict()["tests"]}
+        assert {test_id: t["status"] for test_id, t in tests.items()} == EXPECTED
+        assert "cyrus.vale@kestrel.example (Cyrus Vale)" in tests["identity_mfa_admins"]["reason"]
+        leavers = tests["identity_leavers_disabled"]["reason"]
+        assert "bo.nakamura" in leavers and "eli.brandt" not in leavers  # suspended: disabled
+
     def test_an_unchanged_org_gives_no_new_evidence_version(self, e2e, replay, caplog):
         caplog.set_level(logging.DEBUG)
         connector, ctx = e2e
