@@ -144,6 +144,7 @@ def list_templates(
     ),
 ) -> None:
     """The starter policies written by the Annexa authors, with their clauses and controls."""
+    setup()
     from annexa.cli.findings import _table
     from annexa.documents.services import templates
 
