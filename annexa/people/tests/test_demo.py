@@ -1,0 +1,60 @@
+"""The demo's people register: ~150 staff with managers and trainings, the demo's members
+linked to their users, and the deliberate gaps the demo audit finds."""
+
+from __future__ import annotations
+
+import pytest
+
+from annexa.core.tenancy import DEMO_ACTOR, OrgContext
+from annexa.ledger.models import LedgerEntry
+from annexa.people import demo
+from annexa.people.models import Account, Person
+from annexa.people.services import checks
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def built(alice, isla, colin, audrey, vera, acme):
+    people = {
+        "owner": alice.user,
+        "isms_manager": isla.user,
+        "it": colin.user,
+        "auditor": audrey.user,
+        "viewer": vera.user,
+    }
+    ctx = OrgContext.member(acme, isla.user, recorded_as=DEMO_ACTOR)
+    return ctx, people, demo.build_people_demo(ctx, people)
+
+
+def test_a_register_of_about_150_with_managers_and_members_linked(built, colin):
+    ctx, _people, found = built
+    assert 130 <= len(found) <= 160
+    assert Person.objects.filter(manager__isnull=True).count() == 1  # the chief executive
+    assert Person.objects.get(user=colin.user).job_title == "Head of IT"
+    assert Person.objects.filter(trainings__isnull=False).distinct().count() > 120
+    assert not LedgerEntry.objects.filter(organization=ctx.org).exclude(actor=DEMO_ACTOR).exists()
+
+
+def test_the_deliberate_gaps(built):
+    ctx, _people, _found = built
+    gaps = checks.joiners(ctx.org, gaps_only=True)
+    by_check = {name: [j for j in gaps if name in j.gaps] for name in checks.CHECKS}
+    assert len(by_check["screening"]) == 1
+    assert len(by_check["terms"]) == 1
+    assert len(by_check["training"]) == 2
+    assert len(gaps) == 4
+    assert len(checks.joiners(ctx.org)) == 9
+    (leaver,) = checks.leavers(ctx.org, gaps_only=True)
+    assert leaver.person == demo.leaver_with_access(ctx.org)
+    assert [a.system for a in leaver.accounts] == [demo.AWS]
+    assert len(checks.leavers(ctx.org)) == 3
+    google = Account.objects.filter(system=demo.GOOGLE)
+    assert google.filter(person__isnull=True).count() == 2  # the shared and emergency accounts
+
+
+def test_it_is_built_once(built):
+    ctx, people, found = built
+    before = LedgerEntry.objects.count()
+    assert len(demo.build_people_demo(ctx, people)) == len(found)
+    assert LedgerEntry.objects.count() == before
