@@ -44,7 +44,7 @@ from annexa.findings.api.views import service_errors
 # --- serializers -------------------------------------------------------------------------------
 
 
-class ItemSerializer(serializers.ModelSerializer):
+class AccessItemSerializer(serializers.ModelSerializer):
     reviewer = serializers.EmailField(source="reviewer.email")
     decided_by = serializers.EmailField(source="decided_by.email", default=None, allow_null=True)
     confirmed_by = serializers.EmailField(
@@ -89,7 +89,7 @@ class ItemSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ProgressSerializer(serializers.Serializer):
+class AccessProgressSerializer(serializers.Serializer):
     accounts = serializers.IntegerField()
     decided = serializers.IntegerField()
     undecided = serializers.IntegerField()
@@ -103,7 +103,7 @@ class ProgressSerializer(serializers.Serializer):
     revocation_verified = serializers.IntegerField()
 
 
-class ReviewSerializer(serializers.ModelSerializer):
+class AccessReviewSerializer(serializers.ModelSerializer):
     reference = serializers.CharField()
     system_owner = serializers.EmailField(source="system_owner.email")
     opened_by = serializers.EmailField(source="opened_by.email", default=None, allow_null=True)
@@ -138,12 +138,12 @@ class ReviewSerializer(serializers.ModelSerializer):
     def get_record_sha256(self, obj: AccessReview) -> str | None:
         return services.record_sha256(obj)
 
-    @extend_schema_field(ProgressSerializer)
+    @extend_schema_field(AccessProgressSerializer)
     def get_progress(self, obj: AccessReview) -> dict:
         return services.progress(obj)
 
 
-class ReviewWriteSerializer(serializers.Serializer):
+class AccessReviewWriteSerializer(serializers.Serializer):
     system = TextField(max_length=200, help_text="A system whose accounts Annexa holds.")
     reviewer_mode = serializers.ChoiceField(choices=ReviewerMode.choices)
     system_owner = OrgSlugField(
@@ -155,7 +155,7 @@ class ReviewWriteSerializer(serializers.Serializer):
     description = TextField(required=False, allow_blank=True, max_length=10_000)
 
 
-class DecisionSerializer(serializers.Serializer):
+class AccessDecisionSerializer(serializers.Serializer):
     decision = serializers.ChoiceField(choices=Decision.choices)
     reason = TextField(required=False, allow_blank=True, max_length=services.MAX_REASON)
     justification = TextField(
@@ -166,11 +166,11 @@ class DecisionSerializer(serializers.Serializer):
     )
 
 
-class RevokedSerializer(serializers.Serializer):
+class AccessRevokedSerializer(serializers.Serializer):
     note = TextField(required=False, allow_blank=True, max_length=services.MAX_NOTE)
 
 
-class ImportSerializer(serializers.Serializer):
+class AccountListImportSerializer(serializers.Serializer):
     file = serializers.FileField(help_text="The system's complete account list, XLSX or CSV.")
 
 
@@ -185,7 +185,7 @@ ITEM_FILTERS = [
     OpenApiParameter("q", OpenApiTypes.STR, description="user name, e-mail or person"),
 ]
 CHANGED = {
-    200: ReviewSerializer,
+    200: AccessReviewSerializer,
     400: OpenApiResponse(description="Refused: the reasons, by field."),
     **PRECONDITION_RESPONSES,
 }
@@ -201,7 +201,7 @@ class ReviewViewSet(
     """Access-review campaigns, newest first."""
 
     queryset = AccessReview.objects.all()
-    serializer_class = ReviewSerializer
+    serializer_class = AccessReviewSerializer
     permission_required = services.MANAGE
     lookup_value_regex = r"\d+"
     http_method_names = ["get", "post", "head", "options"]
@@ -219,7 +219,7 @@ class ReviewViewSet(
 
     def _answer(self, review: AccessReview, code: int = status.HTTP_200_OK) -> Response:
         fresh = services.reviews(self.ctx.org).get(pk=review.pk)
-        return with_etag(ReviewSerializer(fresh).data, fresh.version, code)
+        return with_etag(AccessReviewSerializer(fresh).data, fresh.version, code)
 
     @extend_schema(parameters=REVIEW_FILTERS)
     def list(self, request, *args, **kwargs) -> Response:
@@ -228,9 +228,11 @@ class ReviewViewSet(
     def retrieve(self, request, *args, **kwargs) -> Response:
         return self._answer(self.get_object())
 
-    @extend_schema(request=ReviewWriteSerializer, responses={201: ReviewSerializer})
+    @extend_schema(request=AccessReviewWriteSerializer, responses={201: AccessReviewSerializer})
     def create(self, request, *args, **kwargs) -> Response:
-        serializer = ReviewWriteSerializer(data=request.data, context=self.get_serializer_context())
+        serializer = AccessReviewWriteSerializer(
+            data=request.data, context=self.get_serializer_context()
+        )
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         with service_errors():
@@ -244,7 +246,7 @@ class ReviewViewSet(
             )
         return self._answer(review, status.HTTP_201_CREATED)
 
-    @extend_schema(parameters=ITEM_FILTERS, responses=ItemSerializer(many=True))
+    @extend_schema(parameters=ITEM_FILTERS, responses=AccessItemSerializer(many=True))
     @action(detail=True, methods=["get"])
     def items(self, request, **kwargs) -> Response:
         """The campaign's accounts, by user name, filtered like its page."""
@@ -254,8 +256,8 @@ class ReviewViewSet(
             raise ValidationError(form.errors)
         page = self.paginate_queryset(found)
         if page is not None:
-            return self.get_paginated_response(ItemSerializer(page, many=True).data)
-        return Response(ItemSerializer(found, many=True).data)
+            return self.get_paginated_response(AccessItemSerializer(page, many=True).data)
+        return Response(AccessItemSerializer(found, many=True).data)
 
     @extend_schema(parameters=[IF_MATCH], request=None, responses=CHANGED)
     @action(detail=True, methods=["post"])
@@ -278,7 +280,7 @@ class ImportAPI(OrgAPIMixin, generics.GenericAPIView):
     or nothing (400 lists every bad row), then the campaign's accounts follow it."""
 
     queryset = AccessReview.objects.all()
-    serializer_class = ImportSerializer
+    serializer_class = AccountListImportSerializer
     permission_required = services.MANAGE
     parser_classes = [MultiPartParser, FormParser]
 
@@ -288,7 +290,7 @@ class ImportAPI(OrgAPIMixin, generics.GenericAPIView):
 
     @extend_schema(
         parameters=[IF_MATCH],
-        request={"multipart/form-data": ImportSerializer},
+        request={"multipart/form-data": AccountListImportSerializer},
         responses={
             **CHANGED,
             413: OpenApiResponse(description="The file is larger than the upload limit."),
@@ -296,7 +298,7 @@ class ImportAPI(OrgAPIMixin, generics.GenericAPIView):
     )
     def post(self, request, *args, **kwargs) -> Response:
         review = get_object_or_404(services.reviews(self.ctx.org), pk=kwargs["pk"])
-        serializer = ImportSerializer(data=request.data)
+        serializer = AccountListImportSerializer(data=request.data)
         if self.uploads.too_large is not None:
             detail = {"detail": str(self.uploads.too_large), "code": "too_large"}
             return Response(detail, status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
@@ -320,7 +322,7 @@ class ImportAPI(OrgAPIMixin, generics.GenericAPIView):
                 status=status.HTTP_400_BAD_REQUEST,
             )
         fresh = services.reviews(self.ctx.org).get(pk=review.pk)
-        body = {**ReviewSerializer(fresh).data, "import": report.as_dict()}
+        body = {**AccessReviewSerializer(fresh).data, "import": report.as_dict()}
         return with_etag(body, fresh.version)
 
 
@@ -335,7 +337,7 @@ class _ItemAPI(OrgAPIMixin, generics.GenericAPIView):
 
     def answer(self, item: ReviewItem) -> Response:
         fresh = services.items_of(item.review).get(pk=item.pk)
-        return Response(ItemSerializer(fresh).data)
+        return Response(AccessItemSerializer(fresh).data)
 
 
 class DecideAPI(_ItemAPI):
@@ -343,12 +345,12 @@ class DecideAPI(_ItemAPI):
     revoke, or to keep a privileged or orphan account) and, on one's own account, the
     justification (another reviewer then confirms)."""
 
-    serializer_class = DecisionSerializer
+    serializer_class = AccessDecisionSerializer
 
-    @extend_schema(request=DecisionSerializer, responses=ItemSerializer)
+    @extend_schema(request=AccessDecisionSerializer, responses=AccessItemSerializer)
     def post(self, request, *args, **kwargs) -> Response:
         item = self.item()
-        serializer = DecisionSerializer(data=request.data)
+        serializer = AccessDecisionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         with service_errors():
@@ -367,7 +369,7 @@ class ConfirmAPI(_ItemAPI):
 
     serializer_class = None
 
-    @extend_schema(request=None, responses=ItemSerializer)
+    @extend_schema(request=None, responses=AccessItemSerializer)
     def post(self, request, *args, **kwargs) -> Response:
         with service_errors():
             item = services.confirm(self.ctx, self.item())
@@ -377,12 +379,12 @@ class ConfirmAPI(_ItemAPI):
 class RevokedAPI(_ItemAPI):
     """POST: the revoked access was removed in the system (with a ticket or note)."""
 
-    serializer_class = RevokedSerializer
+    serializer_class = AccessRevokedSerializer
 
-    @extend_schema(request=RevokedSerializer, responses=ItemSerializer)
+    @extend_schema(request=AccessRevokedSerializer, responses=AccessItemSerializer)
     def post(self, request, *args, **kwargs) -> Response:
         item = self.item()  # a wrong id is a 404 before the body is read
-        serializer = RevokedSerializer(data=request.data)
+        serializer = AccessRevokedSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         with service_errors():
             item = services.mark_revoked(self.ctx, item, serializer.validated_data.get("note", ""))
