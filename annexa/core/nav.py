@@ -9,6 +9,9 @@ ORG_NAV: tuple[tuple[str, str], ...] = (
     ("Risks", "risks:list"),
     ("Assets", "assets:list"),
     ("Suppliers", "suppliers:list"),
+    ("Documents", "documents:list"),
+    ("People", "people:list"),
+    ("Access reviews", "access:list"),
     ("Evidence", "evidence:list"),
     ("Audits", "audits:programmes"),
     ("Findings", "findings:list"),
@@ -18,5 +21,5 @@ ORG_NAV: tuple[tuple[str, str], ...] = (
     ("Monitoring", "monitoring:grid"),
     ("Connectors", "connectors:list"),
     ("Ledger", "ledger:list"),
-    ("People", "orgs:members"),
+    ("Members", "orgs:members"),
 )
