@@ -29,14 +29,13 @@ VOCABULARY = Vocabulary(
     models=("documents.Document", "documents.DocumentVersion", "documents.AckCampaign"),
     keys={
         "after": Key("recorded"),
-        "before": Key("before"),
         "reason": Key("reason"),
         "note": Key("note"),
         "comment": Key("comment"),
         "template": Key("template"),
         "person": Key("person", "people.Person"),
     },
-    hidden=frozenset({"reference", "version", "sha256"}),
+    hidden=frozenset({"reference", "version", "sha256", "before"}),
 )
 
 

@@ -212,6 +212,8 @@ def _sha256(version: DocumentVersion) -> str | None:
 
 
 def _record(ctx: OrgContext, document: Document, action: str, before, after, **extra) -> None:
+    """Append the change under the document's uid (extras without a value are left out)."""
+    extra = {key: value for key, value in extra.items() if value is not None}
     record(
         ctx,
         object_type=OBJECT_TYPE,
@@ -273,7 +275,8 @@ def create_document(
         relations = _apply(ctx, document, data, creating=True)
         document.save()
         _set_relations(document, relations)
-        _record(ctx, document, "create", None, snapshot(document), template=template or None)
+        extra = {"template": template} if template else {}
+        _record(ctx, document, "create", None, snapshot(document), **extra)
         if markdown is not None or upload is not None:
             _new_version(ctx, document, 1, 0, markdown, upload, change_summary)
     return document
