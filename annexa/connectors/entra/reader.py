@@ -36,6 +36,7 @@ USER_FIELDS = (
 USER_TYPE = "#microsoft.graph.user"
 GROUP_TYPE = "#microsoft.graph.group"
 POLICY_ON = "enabled"
+EXPANDED_PAGE = 100
 
 
 def read_tenant(
@@ -130,7 +131,8 @@ def _managers(client: GraphClient, unreadable: dict[str, str]) -> dict[str, str]
     params = {
         "$select": "id",
         "$expand": "manager($select=id,userPrincipalName,mail)",
-        "$top": PAGE_SIZE,
+        # Graph gives at most 100 users a page when it expands a relation, whatever $top says.
+        "$top": EXPANDED_PAGE,
     }
     try:
         rows = client.items("/users", params)
@@ -147,8 +149,8 @@ def _managers(client: GraphClient, unreadable: dict[str, str]) -> dict[str, str]
     return found
 
 
-def _members(client: GraphClient, path: str) -> list[dict[str, Any]]:
-    return client.items(path, {"$select": "id,userPrincipalName", "$top": PAGE_SIZE})
+def _members(client: GraphClient, path: str, **paging: int) -> list[dict[str, Any]]:
+    return client.items(path, {"$select": "id,userPrincipalName", **paging})
 
 
 def _groups(
@@ -165,7 +167,7 @@ def _groups(
         group_id = str(item.get("id"))
         path = f"/groups/{quote(group_id, safe='')}/members"
         try:
-            members = _members(client, path)
+            members = _members(client, path, **{"$top": PAGE_SIZE})
         except Unreadable as exc:
             unreadable[f"group {_text(item.get('displayName')) or group_id}"] = exc.reason
             members = []

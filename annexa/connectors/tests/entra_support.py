@@ -367,7 +367,9 @@ class EntraReplay(ReplayServer):
         return {"@odata.type": "#microsoft.graph.user", **_select(users[ident], select)}
 
     def _page(self, path: str, query: dict[str, str], rows: list[Any]):
-        size = min(int(query.get("$top") or 100), self.scenario.page_size)
+        # Graph's own page size is 100; an expanded relation caps it at 100 whatever $top says.
+        top = min(int(query.get("$top") or 100), 100 if "$expand" in query else 999)
+        size = min(top, self.scenario.page_size)
         start = int(query.get("$skiptoken", "0") or 0)
         body: dict[str, Any] = {
             "@odata.context": f"https://graph.microsoft.com/v1.0/$metadata#{path.strip('/')}",

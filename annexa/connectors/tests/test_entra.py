@@ -169,7 +169,7 @@ class TestCollection:
         # Eight users, three a page: three pages for the users and three for the managers.
         user_pages = [r.query for r in replay.requests if r.path == USERS]
         assert [q.get("$skiptoken") for q in user_pages] == [None, "3", "6", None, "3", "6"]
-        assert all(q["$top"] == "999" for q in user_pages)
+        assert [q["$top"] for q in user_pages] == ["999"] * 3 + ["100"] * 3
         assert "signInActivity" in user_pages[0]["$select"]
         assert "$expand" not in user_pages[0]
         assert user_pages[3]["$expand"] == "manager($select=id,userPrincipalName,mail)"
@@ -177,6 +177,31 @@ class TestCollection:
         assert replay.count(f"{GRAPH}/groups") == 2
         assert replay.count(f"{GRAPH}/groups/0b7d4e22-91c3-4a55-8c0f-000000000001/members") == 3
         assert replay.count(f"{GRAPH}/directoryRoles") == 2
+
+    def test_a_large_tenant_is_read_in_graphs_own_page_sizes(self, allow_loopback, tmp_path):
+        scenario = Scenario(page_size=999)
+        template = scenario.user("cyrus.vale")
+        for number in range(2100):
+            login = f"staff{number:04d}"
+            scenario.users.append(
+                {
+                    **template,
+                    "id": f"9e000000-0000-4000-8000-{number:012d}",
+                    "userPrincipalName": f"{login}@kestrel.example",
+                    "mail": f"{login}@kestrel.example",
+                }
+            )
+        server = serve(scenario)
+        try:
+            _sink, found = collect(server, tmp_path)
+        finally:
+            server.stop()
+        assert len(found.data["users"]) == 2108 and check_identity_data(found.data) == []
+        pages = [r.query for r in server.requests if r.path == USERS]
+        listed = [q for q in pages if "$expand" not in q]
+        expanded = [q for q in pages if "$expand" in q]
+        assert len(listed) == 3 and len(expanded) == 22  # 999 a page; 100 when expanding
+        assert users_of(found)["staff2099@kestrel.example"]["mfa_enrolled"] is None
 
     def test_it_reads_a_tenant_given_by_its_id(self, replay, tmp_path):
         _sink, found = collect(replay, tmp_path, tenant=TENANT_ID.upper())
