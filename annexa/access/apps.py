@@ -12,3 +12,4 @@ class AccessConfig(AppConfig):
 
         # A read of a system's accounts verifies the revocations decided in its reviews.
         register_sync_listener(verify_revocations)
+        from annexa.access import reminder_tasks  # noqa: F401 (registers the periodic job)

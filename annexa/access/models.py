@@ -148,3 +148,25 @@ class ReviewItem(OrgOwned):
         if self.awaiting_confirmation:
             return "awaiting confirmation"
         return self.get_decision_display()
+
+
+class ReviewNotice(OrgOwned):
+    """A reminder about one open campaign sent to one reviewer on one day (at most one), as
+    ``risks.TreatmentNotice`` is for treatment actions (``access.reminders``). The campaign is
+    named ``action``: the shared send-once rule (``core.reminders.notify_once``) calls the
+    reminded item so."""
+
+    action = models.ForeignKey(AccessReview, on_delete=models.CASCADE, related_name="notices")
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    date = models.DateField()
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-date", "action_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["action", "recipient", "date"], name="access_review_notice_a_day"
+            )
+        ]

@@ -245,5 +245,23 @@ def close(
     _print([_review_json(review)], output)
 
 
+@app.command("notify")
+def notify(
+    org: Annotated[str | None, typer.Option("--org", help="Only this organization.")] = None,
+):
+    """E-mail today's reminders to reviewers of open access reviews nearly due or overdue (at
+    most once a day for each review and reviewer; the worker does it hourly)."""
+    setup()
+    from annexa.access import reminders
+    from annexa.cli.bootstrap import get_org
+
+    report = reminders.notify_reviewers(get_org(org) if org else None)
+    for failure in report.failures:
+        err.print(f"failed: {failure}", markup=False, highlight=False)
+    err.print(f"{report.emails} e-mail(s) sent, about {report.notices} review(s)")
+    if report.failures:
+        raise typer.Exit(1)
+
+
 def register(main: typer.Typer) -> None:
     main.add_typer(app, name="access-review")

@@ -6,7 +6,7 @@ import datetime as dt
 import uuid
 
 from annexa.access.choices import ReviewerMode
-from annexa.access.models import AccessReview, ReviewItem
+from annexa.access.models import AccessReview, ReviewItem, ReviewNotice
 from annexa.audits.tests.factories import member
 from annexa.orgs.choices import Role
 from annexa.orgs.models import Organization
@@ -46,5 +46,12 @@ def make_item(org: Organization) -> ReviewItem:
     )
 
 
-FACTORIES = {AccessReview: make_review, ReviewItem: make_item}
+def make_notice(org: Organization) -> ReviewNotice:
+    review = make_review(org)
+    return ReviewNotice.objects.create(
+        organization=org, action=review, recipient=review.system_owner, date=dt.date(2027, 3, 30)
+    )
+
+
+FACTORIES = {AccessReview: make_review, ReviewItem: make_item, ReviewNotice: make_notice}
 ROUTE_KWARGS: dict = {}
