@@ -3,6 +3,7 @@ linked member by e-mail address), trainings, the import's result, the checks."""
 
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from annexa.core import api
@@ -13,6 +14,7 @@ from annexa.risks.api.serializers import ImportErrorsSerializer, ImportSerialize
 __all__ = ["ImportErrorsSerializer", "ImportSerializer"]
 
 
+@extend_schema_field({"type": "string", "nullable": True})
 class ManagerField(serializers.Field):
     """A person of the request's organization, written as their e-mail address or employee
     id (``null`` for none), read as the e-mail address (else the employee id)."""
@@ -91,7 +93,7 @@ class PersonSerializer(api.ModelSerializer):
         return value
 
 
-class ImportResultSerializer(serializers.Serializer):
+class PeopleImportResultSerializer(serializers.Serializer):
     created = serializers.IntegerField()
     updated = serializers.IntegerField()
     unchanged = serializers.IntegerField()

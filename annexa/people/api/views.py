@@ -142,7 +142,7 @@ def _data(validated: dict) -> dict:
 
 
 IMPORT_RESPONSES = {
-    200: s.ImportResultSerializer,
+    200: s.PeopleImportResultSerializer,
     400: OpenApiResponse(
         s.ImportErrorsSerializer,
         description="Nothing was imported: every problem, by row and column.",
