@@ -23,6 +23,7 @@ urlpatterns = [
     path("versions/<int:pk>/review/", views.ReviewView.as_view(), name="review"),
     path("versions/<int:pk>/return/", views.ReturnView.as_view(), name="return"),
     path("versions/<int:pk>/approve/", views.ApproveView.as_view(), name="approve"),
+    path("acknowledgements/", views.AcknowledgementsView.as_view(), name="acknowledgements"),
     path("campaigns/<int:pk>/", views.CampaignDetailView.as_view(), name="campaign"),
     path("campaigns/<int:pk>/close/", views.CampaignCloseView.as_view(), name="close-campaign"),
     path(

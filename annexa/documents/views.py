@@ -545,6 +545,21 @@ class CampaignDetailView(OrgViewMixin, DetailView):
         return context
 
 
+class AcknowledgementsView(OrgViewMixin, TemplateView):
+    """Completion per policy (its approved version) and per person, across campaigns."""
+
+    template_name = "documents/acknowledgements.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(
+            documents=campaigns.by_document(self.ctx.org),
+            people=campaigns.people_completion(self.ctx.org),
+            campaigns=campaigns.campaigns(self.ctx.org),
+        )
+        return context
+
+
 class CampaignCloseView(_Step):
     model = AckCampaign
     permission_required, done = MANAGE, "campaign closed"

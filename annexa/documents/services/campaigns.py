@@ -294,6 +294,31 @@ def by_document(org) -> list[dict]:
     return sorted(rows.values(), key=lambda r: r["document"].number)
 
 
+def people_completion(org) -> list[dict]:
+    """Per person asked to read a document's approved version (in any campaign of it): how
+    many they confirmed, of how many, and the references of those still pending. Pending
+    people first, then by name."""
+    rows: dict[int, dict] = {}
+    current = (
+        Acknowledgement.objects.for_org(org)
+        .filter(campaign__document__approved_version=F("campaign__document_version"))
+        .select_related("person", "campaign__document")
+        .order_by("person__name", "campaign__document__number")
+    )
+    for ack in current:
+        row = rows.setdefault(
+            ack.person_id, {"person": ack.person, "done": 0, "total": 0, "pending": []}
+        )
+        row["total"] += 1
+        if ack.acknowledged_on is not None:
+            row["done"] += 1
+        elif ack.campaign.document.reference not in row["pending"]:
+            row["pending"].append(ack.campaign.document.reference)
+    for row in rows.values():
+        row["completion"] = Completion(row["done"], row["total"])
+    return sorted(rows.values(), key=lambda r: (not r["pending"], r["person"].name))
+
+
 def by_person(campaign: AckCampaign) -> list[Acknowledgement]:
     return list(campaign.acknowledgements.select_related("person", "recorded_by"))
 

@@ -55,6 +55,10 @@ def test_completion_per_policy_and_per_person(approved, policy, isla, audrey, st
     mine = campaigns.of_person(staff["audrey"])
     assert [(a.campaign, a.method) for a in mine] == [(campaign, "self")]
     assert campaigns.of_person(staff["sam"])[0].acknowledged_on is None
+    people = {r["person"].name: r for r in campaigns.people_completion(policy.organization)}
+    assert people["Sam Sales"]["pending"] == ["DOC-001"]
+    assert (people["Ann Engineer"]["done"], people["Ann Engineer"]["total"]) == (1, 1)
+    assert next(iter(people)) == "Sam Sales"  # pending people first
     summary = campaigns.summary(policy.organization)
     assert (summary["open_campaigns"], summary["completion"].done, summary["overdue"]) == (1, 2, 0)
 

@@ -116,6 +116,8 @@ def test_people_confirm_their_own_reading(approved, policy, isla, audrey, staff,
     assert manager.post(url("acknowledge", pk=ann.pk), {"note": "Paper copy"}).status_code == 302
     assert campaigns.completion(campaign).done == 2
     assert b"2 of 3" in manager.get(url("detail", pk=policy.pk)).content
+    overview = client_for(audrey).get(url("acknowledgements")).content.decode()
+    assert "Sam Sales" in overview and "67%" in overview
 
 
 def test_filters_narrow_the_list(approved, policy, isla, client_for):
