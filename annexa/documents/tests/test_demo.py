@@ -84,6 +84,7 @@ def test_its_pages_show_labels_not_internals(db, catalog, acme, people, client):
     urls = [
         reverse("documents:list", kwargs={"org": "acme"}),
         reverse("documents:templates", kwargs={"org": "acme"}),
+        reverse("documents:acknowledgements", kwargs={"org": "acme"}),
     ]
     for document in Document.objects.for_org(acme):
         urls.append(reverse("documents:detail", kwargs={"org": "acme", "pk": document.pk}))
