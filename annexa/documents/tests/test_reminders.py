@@ -48,3 +48,12 @@ def test_a_failed_send_is_tried_again(approved, policy, isla, monkeypatch):
     assert report.emails == 0 and report.failures
     monkeypatch.undo()
     assert reminders.notify(policy.organization).emails == 1
+
+
+def test_without_an_owner_the_isms_managers_are_reminded(approved, policy, isla, alice):
+    from annexa.documents.services import register
+
+    register.update_document(alice.ctx, policy, {"owner": None})
+    Document.objects.filter(pk=policy.pk).update(next_review=TODAY - dt.timedelta(days=1))
+    assert reminders.notify(policy.organization).emails == 1
+    assert mail.outbox[-1].to == [isla.user.email]

@@ -130,3 +130,18 @@ def test_filters_narrow_the_list(approved, policy, isla, client_for):
     assert b"DOC-001" in overdue.content and b"Old record" not in overdue.content
     bad = client.get(url("list"), {"status": "nonsense"})
     assert b"Select a valid choice" in bad.content
+
+
+def test_an_edit_over_someone_elses_change_is_refused(policy, isla, alice, client_for):
+    form = {
+        "title": "Security policy",
+        "kind": "policy",
+        "review_months": 12,
+        "version": policy.version,
+    }
+    register.update_document(alice.ctx, policy, {"description": "Changed meanwhile."})
+    response = client_for(isla).post(url("edit", pk=policy.pk), form)
+    assert response.status_code == 409
+    assert b"was changed by someone else" in response.content
+    policy.refresh_from_db()
+    assert policy.title == "Information security policy"
