@@ -151,7 +151,6 @@ def _factors(
     factors could not be read (and deprovisioned ones, whose factors Okta resets) are absent:
     their enrolment stays unknown."""
     found: dict[str, list[str]] = {}
-    refused: list[str] = []
     for index, (uid, item) in enumerate(users.items()):
         if item.get("status") == "DEPROVISIONED":
             continue
@@ -163,8 +162,7 @@ def _factors(
             if exc.status == 403:
                 unreadable["factors"] = exc.reason
                 return {}  # the token may read no user's factors: no use asking for each
-            refused.append(uid)  # gone between the two requests
-            continue
+            continue  # 404: the user was deleted between the two requests; enrolment unknown
         if not isinstance(body, list):
             raise CollectError(f"GET /api/v1/users/{uid}/factors did not answer a list")
         found[uid] = sorted(
