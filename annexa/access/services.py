@@ -492,7 +492,7 @@ def verify_revocations(org, system: str) -> int:
     with transaction.atomic():
         items = list(
             ReviewItem.objects.for_org(org)
-            .select_for_update()
+            .select_for_update(of=("self",))
             .filter(
                 review__system=system,
                 decision=Decision.REVOKE,
@@ -522,7 +522,7 @@ def verify_revocations(org, system: str) -> int:
 def _locked(ctx: OrgContext, item: ReviewItem) -> ReviewItem:
     return (
         ReviewItem.objects.for_org(ctx.org)
-        .select_for_update()
+        .select_for_update(of=("self",))
         .select_related("review", "reviewer", "person", "decided_by")
         .get(pk=item.pk)
     )
