@@ -177,6 +177,12 @@ class ReplayServer:
         self._server.shutdown()
         self._server.server_close()
 
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
     def count(self, path: str, **query: str) -> int:
         return sum(
             1

@@ -53,15 +53,15 @@ def allow_loopback(settings):
     settings.OUTBOUND_ALLOW = netguard.parse_allow_list("127.0.0.1/32")
 
 
-def serve(scenario: Scenario | None = None) -> EntraReplay:
-    return EntraReplay(scenario).start()
+def serving(scenario: Scenario | None = None) -> EntraReplay:
+    """The replay, started by ``with`` and stopped after it."""
+    return EntraReplay(scenario)
 
 
 @pytest.fixture
 def replay(allow_loopback):
-    server = serve()
-    yield server
-    server.stop()
+    with serving() as server:
+        yield server
 
 
 def config(server: EntraReplay, **values) -> EntraConfig:
@@ -191,11 +191,8 @@ class TestCollection:
                     "mail": f"{login}@kestrel.example",
                 }
             )
-        server = serve(scenario)
-        try:
+        with serving(scenario) as server:
             _sink, found = collect(server, tmp_path)
-        finally:
-            server.stop()
         assert len(found.data["users"]) == 2108 and check_identity_data(found.data) == []
         pages = [r.query for r in server.requests if r.path == USERS]
         listed = [q for q in pages if "$expand" not in q]
@@ -209,41 +206,36 @@ class TestCollection:
         assert replay.requests[0].path == f"/login/{TENANT_ID}/oauth2/v2.0/token"
 
     def test_it_waits_out_throttling_within_the_allowed_time(self, allow_loopback, tmp_path):
-        server = serve(
+        with serving(
             Scenario(
                 throttles=[
                     Throttle(USERS, 429, "1"),
                     Throttle(REGISTRATION, 503, None),  # no Retry-After: a pause of 1 s
                 ]
             )
-        )
-        try:
+        ) as server:
             _sink, found = collect(server, tmp_path)
-        finally:
-            server.stop()
         assert len(found.data["users"]) == 8 and found.data["unreadable"] == {}
         # Each throttled first page was asked again, once.
         assert server.count(USERS) == 7 and server.count(REGISTRATION) == 4
 
     def test_it_gives_up_when_the_wait_would_exceed_the_maximum(self, allow_loopback, tmp_path):
-        server = serve(Scenario(throttles=[Throttle(USERS, 429, "30")]))
-        try:
-            with pytest.raises(CollectError) as caught:
-                collect(server, tmp_path, throttle_wait_seconds=5)
-        finally:
-            server.stop()
+        with (
+            serving(Scenario(throttles=[Throttle(USERS, 429, "30")])) as server,
+            pytest.raises(CollectError) as caught,
+        ):
+            collect(server, tmp_path, throttle_wait_seconds=5)
         message = str(caught.value)
         assert "throttling" in message and "HTTP 429" in message and "retry after 30 s" in message
         assert "5 s it may wait" in message
         assert server.count(USERS) == 1  # no pointless retry
 
     def test_it_gives_up_after_repeated_throttling(self, allow_loopback, tmp_path):
-        server = serve(Scenario(throttles=[Throttle(USERS, 429, "0", times=10)]))
-        try:
-            with pytest.raises(CollectError, match="still throttled after 6 attempts"):
-                collect(server, tmp_path)
-        finally:
-            server.stop()
+        with (
+            serving(Scenario(throttles=[Throttle(USERS, 429, "0", times=10)])) as server,
+            pytest.raises(CollectError, match="still throttled after 6 attempts"),
+        ):
+            collect(server, tmp_path)
 
     def test_it_refuses_a_wrong_client_secret_without_repeating_it(self, replay, tmp_path):
         with pytest.raises(CollectError) as caught:
@@ -258,20 +250,16 @@ class TestCollection:
         with pytest.raises(CollectError, match=r"invalid_request: AADSTS90002: Tenant"):
             collect(replay, tmp_path, tenant="nowhere.example")
 
-    def test_a_token_graph_refuses_is_a_credentials_error(self, allow_loopback, tmp_path):
-        server = serve()
-        server.answer_token = server._token
+    def test_a_token_graph_refuses_is_a_credentials_error(self, replay, tmp_path):
+        replay.answer_token = replay._token
 
         def other_token(rest, form):
-            status, body, headers = server.answer_token(rest, form)
+            status, body, headers = replay.answer_token(rest, form)
             return status, {**body, "access_token": "eyJ.some-other-audience"}, headers
 
-        server._token = other_token
-        try:
-            with pytest.raises(CollectError) as caught:
-                collect(server, tmp_path)
-        finally:
-            server.stop()
+        replay._token = other_token
+        with pytest.raises(CollectError) as caught:
+            collect(replay, tmp_path)
         message = str(caught.value)
         assert "HTTP 401 InvalidAuthenticationToken" in message
         assert "credentials are wrong" in message and "some-other-audience" not in message
@@ -283,11 +271,8 @@ class TestCollection:
             "/policies/identitySecurityDefaultsEnforcementPolicy",
             "/identity/conditionalAccess/policies",
         }
-        server = serve(Scenario(forbidden=forbidden))
-        try:
+        with serving(Scenario(forbidden=forbidden)) as server:
             _sink, found = collect(server, tmp_path)
-        finally:
-            server.stop()
         data = found.data
         assert check_identity_data(data) == []
         # Named as the identity control tests look them up.
@@ -301,11 +286,8 @@ class TestCollection:
         assert data["mfa_policy"]["enforced_for_admins"] is None
 
     def test_without_a_premium_licence_sign_ins_are_unknown(self, allow_loopback, tmp_path):
-        server = serve(Scenario(premium=False))
-        try:
+        with serving(Scenario(premium=False)) as server:
             _sink, found = collect(server, tmp_path)
-        finally:
-            server.stop()
         assert check_identity_data(found.data) == []
         assert {u["last_sign_in"] for u in found.data["users"]} == {None}
         reason = found.data["unreadable"]["last_sign_in"]
@@ -315,19 +297,17 @@ class TestCollection:
         assert "signInActivity" in selects[0] and "signInActivity" not in selects[1]
 
     def test_users_it_may_not_read_fail_the_collection(self, allow_loopback, tmp_path):
-        server = serve(Scenario(forbidden={"/users"}))
-        try:
-            with pytest.raises(CollectError, match=r"may not read the tenant's users.*User.Read"):
-                collect(server, tmp_path)
-        finally:
-            server.stop()
+        with (
+            serving(Scenario(forbidden={"/users"})) as server,
+            pytest.raises(CollectError, match=r"may not read the tenant's users.*User.Read"),
+        ):
+            collect(server, tmp_path)
 
     def test_the_mfa_policy_follows_security_defaults_and_conditional_access(
         self, allow_loopback, tmp_path
     ):
         scenario = Scenario()
-        server = serve(scenario)
-        try:
+        with serving(scenario) as server:
             everyone = scenario.policy("Require MFA for all users")
             everyone["state"] = "enabled"
             _sink, found = collect(server, tmp_path)
@@ -350,12 +330,9 @@ class TestCollection:
             assert (policy["enforced_for_all"], policy["enforced_for_admins"]) == (True, True)
             assert "security defaults are enabled" in policy["detail"]
             assert server.count(f"{GRAPH}/identity/conditionalAccess/policies") == 2
-        finally:
-            server.stop()
 
-    def test_it_refuses_a_next_page_on_another_server(self, allow_loopback, tmp_path):
-        server = serve()
-        page = server._page
+    def test_it_refuses_a_next_page_on_another_server(self, replay, tmp_path):
+        page = replay._page
 
         def elsewhere(path, query, rows):
             status, body, headers = page(path, query, rows)
@@ -363,14 +340,11 @@ class TestCollection:
                 body["@odata.nextLink"] = "http://127.0.0.2:9/graph/v1.0/users?$skiptoken=3"
             return status, body, headers
 
-        server._page = elsewhere
-        try:
-            with pytest.raises(CollectError, match="next page lies on another server"):
-                collect(server, tmp_path)
-        finally:
-            server.stop()
+        replay._page = elsewhere
+        with pytest.raises(CollectError, match="next page lies on another server"):
+            collect(replay, tmp_path)
         assert all(
-            r.path != "/graph/v1.0/users" or not r.query.get("$skiptoken") for r in server.requests
+            r.path != "/graph/v1.0/users" or not r.query.get("$skiptoken") for r in replay.requests
         )
 
     def test_it_checks_the_configuration(self, settings):
@@ -521,11 +495,8 @@ class TestJudgedByTheIdentityControlTests:
             row.update(isMfaRegistered=True, methodsRegistered=["microsoftAuthenticatorPush"])
         scenario.user("gus.moreau")["signInActivity"]["lastSignInDateTime"] = "2026-12-01T09:00:00Z"
         left(acme, "Eli Brandt", "eli.brandt@kestrel.example", "2026-06-30")
-        server = serve(scenario)
-        try:
+        with serving(scenario) as server:
             _sink, found = collect(server, tmp_path)
-        finally:
-            server.stop()
         assert set(judge(found, acme, AS_OF).values()) == {"pass"}
 
     def test_a_badly_run_tenant_fails_every_test(self, allow_loopback, tmp_path, acme):
@@ -539,20 +510,14 @@ class TestJudgedByTheIdentityControlTests:
             scenario.user(n)["id"] for n in ("cyrus.vale", "dana.okafor", "fay.lindqvist")
         ]
         left(acme, "Dana Okafor", "dana.okafor@kestrel.example", "2026-11-30")
-        server = serve(scenario)
-        try:
+        with serving(scenario) as server:
             _sink, found = collect(server, tmp_path)
-        finally:
-            server.stop()
         assert set(judge(found, acme, AS_OF).values()) == {"fail"}
 
     def test_what_the_app_may_not_read_is_an_error_not_a_pass(self, allow_loopback, tmp_path, acme):
         forbidden = {"/reports/authenticationMethods/userRegistrationDetails", "/directoryRoles"}
-        server = serve(Scenario(forbidden=forbidden))
-        try:
+        with serving(Scenario(forbidden=forbidden)) as server:
             _sink, found = collect(server, tmp_path)
-        finally:
-            server.stop()
         results = judge(found, acme, AS_OF)
         for test_id in ("identity_mfa_all_users", "identity_mfa_admins", "identity_admin_count"):
             assert results[test_id] == "error", test_id

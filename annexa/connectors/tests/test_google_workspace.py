@@ -62,15 +62,15 @@ def allow_loopback(settings):
     settings.OUTBOUND_ALLOW = netguard.parse_allow_list("127.0.0.1/32")
 
 
-def serve(scenario: Scenario | None = None) -> GoogleReplay:
-    return GoogleReplay(scenario).start()
+def serving(scenario: Scenario | None = None) -> GoogleReplay:
+    """The replay, started by ``with`` and stopped after it."""
+    return GoogleReplay(scenario)
 
 
 @pytest.fixture
 def replay(allow_loopback):
-    server = serve()
-    yield server
-    server.stop()
+    with serving() as server:
+        yield server
 
 
 def config(server: GoogleReplay, **values) -> GoogleWorkspaceConfig:
@@ -196,7 +196,7 @@ class TestCollection:
         assert replay.count(ROLES) == 2 and replay.count(ASSIGNMENTS) == 2
 
     def test_it_backs_off_when_rate_limited(self, allow_loopback, tmp_path):
-        server = serve(
+        with serving(
             Scenario(
                 limits=[
                     RateLimit(USERS, "429"),
@@ -204,23 +204,21 @@ class TestCollection:
                     RateLimit(ROLES, "503", retry_after="1"),
                 ]
             )
-        )
-        try:
+        ) as server:
             _sink, found = collect(server, tmp_path)
-        finally:
-            server.stop()
         assert check_identity_data(found.data) == [] and found.data["unreadable"] == {}
         assert len(found.data["users"]) == 8 and len(found.data["groups"]) == 5
         assert server.count(USERS) == 4 and server.count(GROUPS) == 3
         assert server.count(ROLES) == 3
 
     def test_it_gives_up_past_the_maximum_wait(self, allow_loopback, tmp_path):
-        server = serve(Scenario(limits=[RateLimit(USERS, "403", times=10, retry_after="30")]))
-        try:
-            with pytest.raises(CollectError) as caught:
-                collect(server, tmp_path, throttle_wait_seconds=5)
-        finally:
-            server.stop()
+        with (
+            serving(
+                Scenario(limits=[RateLimit(USERS, "403", times=10, retry_after="30")])
+            ) as server,
+            pytest.raises(CollectError) as caught,
+        ):
+            collect(server, tmp_path, throttle_wait_seconds=5)
         message = str(caught.value)
         assert "HTTP 403 userRateLimitExceeded" in message and "retry after 30 s" in message
         assert "5 s it may wait" in message
@@ -242,29 +240,20 @@ class TestCollection:
         assert "unauthorized_client: Client is unauthorized" in message
         assert "dana@kestrel.example is an administrator" in message
 
-    def test_a_token_the_directory_refuses_is_a_credentials_error(self, allow_loopback, tmp_path):
-        server = serve()
-        token = server._token
+    def test_a_token_the_directory_refuses_is_a_credentials_error(self, replay, tmp_path):
+        token = replay._token
 
         def stale(form):
             status, body, headers = token(form)
             return status, {**body, "access_token": "ya29.expired"}, headers
 
-        server._token = stale
-        try:
-            with pytest.raises(
-                CollectError, match=r"HTTP 401: Request had invalid auth.*authError"
-            ):
-                collect(server, tmp_path)
-        finally:
-            server.stop()
+        replay._token = stale
+        with pytest.raises(CollectError, match=r"HTTP 401: Request had invalid auth.*authError"):
+            collect(replay, tmp_path)
 
     def test_it_records_what_the_delegation_may_not_read(self, allow_loopback, tmp_path):
-        server = serve(Scenario(forbidden={ROLES, f"{GROUPS}/03x8tuzt03k5fq3a/members"}))
-        try:
+        with serving(Scenario(forbidden={ROLES, f"{GROUPS}/03x8tuzt03k5fq3a/members"})) as server:
             _sink, found = collect(server, tmp_path)
-        finally:
-            server.stop()
         data = found.data
         assert check_identity_data(data) == []
         assert set(data["unreadable"]) == {"admin_roles", "group Finance"}
@@ -281,18 +270,16 @@ class TestCollection:
         assert finance["member_count"] == 2  # groups.list still says how many
 
     def test_users_it_may_not_read_fail_the_collection(self, allow_loopback, tmp_path):
-        server = serve(Scenario(forbidden={USERS}))
-        try:
-            with pytest.raises(CollectError, match=r"may not list the users.*user.readonly"):
-                collect(server, tmp_path)
-        finally:
-            server.stop()
+        with (
+            serving(Scenario(forbidden={USERS})) as server,
+            pytest.raises(CollectError, match=r"may not list the users.*user.readonly"),
+        ):
+            collect(server, tmp_path)
 
     def test_enforcement_for_everyone_is_read_from_each_user(self, allow_loopback, tmp_path):
         scenario = Scenario()
         scenario.user("dana").update(isEnrolledIn2Sv=True, isEnforcedIn2Sv=True)
-        server = serve(scenario)
-        try:
+        with serving(scenario) as server:
             _sink, found = collect(server, tmp_path)
             policy = found.data["mfa_policy"]
             assert (policy["enforced_for_all"], policy["enforced_for_admins"]) == (True, True)
@@ -300,8 +287,6 @@ class TestCollection:
             _sink, found = collect(server, tmp_path)
             policy = found.data["mfa_policy"]
             assert (policy["enforced_for_all"], policy["enforced_for_admins"]) == (False, False)
-        finally:
-            server.stop()
 
     def test_it_checks_the_configuration(self, settings):
         settings.OUTBOUND_ALLOW = ()
@@ -457,11 +442,8 @@ class TestJudgedByTheIdentityControlTests:
             scenario.user(login).update(isEnrolledIn2Sv=True, isEnforcedIn2Sv=True)
         scenario.user("hana")["lastLoginTime"] = "2026-12-02T08:00:00.000Z"
         left(acme, "Gus Moreau", "gus@kestrel.example", "2026-04-30")
-        server = serve(scenario)
-        try:
+        with serving(scenario) as server:
             _sink, found = collect(server, tmp_path)
-        finally:
-            server.stop()
         assert set(judge(found, acme, AS_OF).values()) == {"pass"}
         assert found.data["mfa_policy"]["enforced_for_all"] is True
 
@@ -472,20 +454,14 @@ class TestJudgedByTheIdentityControlTests:
             scenario.user(login)["isAdmin"] = True  # five super admins with ada, bo and cyrus …
         scenario.user("eli").update(suspended=False)  # … and eli, who left, enabled again
         left(acme, "Eli Brandt", "eli@kestrel.example", "2026-06-30")
-        server = serve(scenario)
-        try:
+        with serving(scenario) as server:
             _sink, found = collect(server, tmp_path)
-        finally:
-            server.stop()
         assert set(judge(found, acme, AS_OF).values()) == {"fail"}
 
     def test_what_the_delegation_may_not_read_is_an_error_not_a_pass(
         self, allow_loopback, tmp_path, acme
     ):
-        server = serve(Scenario(forbidden={ASSIGNMENTS}))
-        try:
+        with serving(Scenario(forbidden={ASSIGNMENTS})) as server:
             _sink, found = collect(server, tmp_path)
-        finally:
-            server.stop()
         results = judge(found, acme, AS_OF)
         assert results["identity_mfa_admins"] == results["identity_admin_count"] == "error"
