@@ -79,6 +79,8 @@ ROUTES = {
     "assets-api:import": Spec("file", False),
     "suppliers:assess": Spec("file", True, SUPPLIER_ASSESSMENT),
     "suppliers-api:supplier-assessments": Spec("file", True, SUPPLIER_ASSESSMENT),
+    "documents:add-version": Spec("file", True, {"change_summary": "hostile"}),
+    "documents-api:document-versions": Spec("file", True, {"change_summary": "hostile"}),
 }
 FILE_MARKERS = ("FILES", "FileField", "limit_uploads")
 
