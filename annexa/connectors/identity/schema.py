@@ -349,6 +349,13 @@ class IdentityUser:
         return bool(self.admin_roles)
 
     @property
+    def holds_access(self) -> bool:
+        """The account is switched on: enabled, or only locked out for now (a lock lifts by
+        itself or at the help desk; it is not a revocation). What access reviews and the
+        leaver check look at."""
+        return self.enabled or self.state == "locked"
+
+    @property
     def addresses(self) -> frozenset[str]:
         """The user's e-mail addresses (the e-mail and a username that is one), lower-cased:
         what matches the user to a person of the register."""

@@ -101,7 +101,7 @@ def identity_accounts(identity: schema.Identity) -> list[accounts.AccountRecord]
             display_name=user.name,
             entitlements=(*user.admin_roles, *user.groups),
             privileged=user.is_admin,
-            enabled=user.enabled,
+            enabled=user.holds_access,
             mfa_enabled=user.mfa_enrolled,
             last_login=user.last_sign_in,
             person_hint=user.employee_id,

@@ -8,11 +8,12 @@ from annexa.monitoring.framework import Outcome, errored, failed, not_applicable
 
 
 class IdentityLeaversDisabled(IdentityTest):
-    """Passes when no enabled user of the identity provider belongs to a person of the people
-    register whose end date is on or before the day of the snapshot (matched by e-mail address,
-    a user name that is one, or employee id). Fails naming the enabled accounts of people who
-    left. Errors when the register was not available to the evaluation. Not applicable when
-    the provider has no enabled user or the register records nobody who has left."""
+    """Passes when no enabled (or only locked-out) user of the identity provider belongs to a
+    person of the people register whose end date is on or before the day of the snapshot
+    (matched by e-mail address, a user name that is one, or employee id). Fails naming the
+    accounts of people who left that are still switched on. Errors when the register was not
+    available to the evaluation. Not applicable when the provider has no enabled user or the
+    register records nobody who has left."""
 
     id = "identity_leavers_disabled"
     title = "Identity provider accounts of people who left are disabled"
@@ -31,7 +32,7 @@ class IdentityLeaversDisabled(IdentityTest):
                 "the people register was not available when this snapshot was judged, so "
                 "leavers cannot be told from staff"
             )
-        users = identity.enabled_users
+        users = [user for user in identity.users if user.holds_access]
         if not users:
             return not_applicable(f"{identity.where} has no enabled user")
         if not people.has_leavers:

@@ -193,6 +193,10 @@ def test_leavers_with_enabled_accounts_fail_through_the_ingest_path(ctx, tmp_pat
         "identity_leavers_disabled"
     ]
     assert status == FAIL and BO in reason and "left " in reason
+    # Locked out is not revoked: the lock lifts by itself.
+    locked = staff(user(BO, state="locked", enabled=False, employee_id="E2"))
+    status, _ = ingest(ctx, tmp_path, identity(locked))["identity_leavers_disabled"]
+    assert status == FAIL
     # Once Bo's account is deprovisioned, the test passes again.
     status, _ = ingest(ctx, tmp_path, identity(staff(gone(BO, employee_id="E2"))))[
         "identity_leavers_disabled"
