@@ -22,19 +22,16 @@ scratch database created for the run and dropped after it). Run directly for a q
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
-import secrets
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+
+from bench.common import per_database
 
 ROOT = Path(__file__).resolve().parents[1]
 RUNS = 5
@@ -44,24 +41,17 @@ PDF_RUNS = 2
 PDF_EVIDENCE_PER_ITEM = 5
 PDF_SAMPLE_EVERY = 10
 PDF_SAMPLE_RECORDS = 25
-LOCAL_POSTGRES = "postgres://postgres@127.0.0.1:5432/postgres"
 
 
-def run(runs: int = RUNS, pdf: int = PDF_RUNS, per_item: int = PDF_EVIDENCE_PER_ITEM) -> dict:
-    """Figures for SQLite and, when reachable, PostgreSQL; ``pdf`` renders of the PDF, with
-    ``per_item`` evidence versions linked to each item."""
-    figures = _prefixed("sqlite", _spawn(None, runs, pdf, per_item))
-    server = _postgres_server()
-    if server is None:
-        figures["postgresql"] = "not reachable: skipped"
-        return figures
-    with _scratch_database(server) as url:
-        figures.update(_prefixed("postgresql", _spawn(url, runs, 0, per_item)))
-    return figures
-
-
-def _prefixed(prefix: str, figures: dict) -> dict:
-    return {f"{prefix} {key}": value for key, value in figures.items()}
+def run(
+    runs: int = RUNS,
+    pdf: int = PDF_RUNS,
+    per_item: int = PDF_EVIDENCE_PER_ITEM,
+    database: str | None = None,
+) -> dict:
+    """Figures for SQLite and, when reachable, PostgreSQL (or only ``database``); ``pdf``
+    renders of the PDF (SQLite only), with ``per_item`` evidence versions linked to each item."""
+    return per_database(lambda url: _spawn(url, runs, 0 if url else pdf, per_item), database)
 
 
 def _spawn(database_url: str | None, runs: int, pdf: int, per_item: int) -> dict:
@@ -93,34 +83,6 @@ def _spawn(database_url: str | None, runs: int, pdf: int, per_item: int) -> dict
     if result.returncode != 0:
         raise RuntimeError(f"the checklist benchmark failed:\n{result.stderr}")
     return json.loads(result.stdout)
-
-
-# --- PostgreSQL ------------------------------------------------------------------------------
-
-
-def _postgres_server() -> str | None:
-    url = os.environ.get("ANNEXA_BENCH_DATABASE_URL")
-    if url:
-        return url
-    with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", 5432), timeout=1):
-        return LOCAL_POSTGRES
-    return None
-
-
-@contextlib.contextmanager
-def _scratch_database(server_url: str) -> Iterator[str]:
-    """A database of its own on ``server_url``'s server, dropped afterwards."""
-    import psycopg
-
-    name = f"annexa_bench_{secrets.token_hex(4)}"
-    with psycopg.connect(server_url, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    parts = urlsplit(server_url)
-    try:
-        yield urlunsplit(parts._replace(path=f"/{name}"))
-    finally:
-        with psycopg.connect(server_url, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 # --- the worker ------------------------------------------------------------------------------

@@ -20,30 +20,15 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench.common import configure
+
 CHUNK = 1024 * 1024
 BLOB_SIZE = 4 * CHUNK
 BATCH = 20_000
 
 
 def _configure(home: Path) -> None:
-    for name in [n for n in os.environ if n.startswith("ANNEXA_")]:
-        del os.environ[name]  # never touch a configured database or store
-    os.environ.update(
-        ANNEXA_HOME=str(home),
-        ANNEXA_SECRET_KEY="bench-only-secret-key-0123456789abcdef",
-        ANNEXA_STORAGE_URL=f"file://{home / 'blobs'}",
-        DJANGO_SETTINGS_MODULE="annexa.settings",
-    )
-    import django
-
-    django.setup()
-    from django.conf import settings
-    from django.core.management import call_command
-
-    from annexa.ledger.keys import ensure_signing_key
-
-    ensure_signing_key(Path(settings.SIGNING_KEY_PATH))
-    call_command("migrate", interactive=False, verbosity=0)
+    configure(home, catalog=False)
 
 
 def _blobs(total_mb: int) -> list[str]:

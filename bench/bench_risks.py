@@ -30,7 +30,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.bench_checklist import _postgres_server, _prefixed, _scratch_database
+from bench.common import per_database
 
 ROOT = Path(__file__).resolve().parents[1]
 ROWS = 5000
@@ -42,16 +42,9 @@ CONTROLS = ("A.5.15", "A.5.23", "A.8.5", "A.8.7", "A.8.8", "A.8.13", "A.8.15", "
 TREATMENTS = ("modify", "modify", "retain", "share", "avoid")
 
 
-def run(rows: int = ROWS, runs: int = RUNS) -> dict:
-    """Figures for SQLite and, when reachable, PostgreSQL."""
-    figures = _prefixed("sqlite", _spawn(None, rows, runs))
-    server = _postgres_server()
-    if server is None:
-        figures["postgresql"] = "not reachable: skipped"
-        return figures
-    with _scratch_database(server) as url:
-        figures.update(_prefixed("postgresql", _spawn(url, rows, runs)))
-    return figures
+def run(rows: int = ROWS, runs: int = RUNS, database: str | None = None) -> dict:
+    """Figures for SQLite and, when reachable, PostgreSQL (or only ``database``)."""
+    return per_database(lambda url: _spawn(url, rows, runs), database)
 
 
 def _spawn(database_url: str | None, rows: int, runs: int) -> dict:
