@@ -13,7 +13,9 @@ import logging
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
+from annexa.cli.main import app
 from annexa.connectors import netguard, services
 from annexa.connectors.base import CollectError
 from annexa.connectors.builtins.entra import EntraConfig, EntraConnector
@@ -413,6 +415,14 @@ class TestThroughTheOrchestration:
         changed = collected(ctx, connector)["evidence"]
         assert changed["new"] is True and changed["version"] == 2
         assert SECRET not in caplog.text and ACCESS_TOKEN not in caplog.text
+
+    def test_it_runs_from_the_command_line(self, e2e):
+        result = CliRunner().invoke(app, ["collect", "--org", "acme", "--connector", "Entra"])
+        assert result.exit_code == 0, result.output
+        line = json.loads(result.stdout.strip().splitlines()[-1])
+        assert line["connector"] == "Entra" and line["status"] == "succeeded"
+        assert line["files"][0]["kind"] == "identity"
+        assert SECRET not in result.output and ACCESS_TOKEN not in result.output
 
     def test_too_much_throttling_is_a_failed_run_saying_so(self, e2e, replay):
         connector, ctx = e2e
