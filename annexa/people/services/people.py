@@ -143,7 +143,7 @@ def update_person(
     with transaction.atomic():
         person = (
             Person.objects.for_org(ctx.org)
-            .select_for_update()
+            .select_for_update(of=("self",))
             .select_related("manager", "user", "updated_by")
             .get(pk=person.pk)
         )
