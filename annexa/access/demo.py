@@ -191,7 +191,11 @@ class _Builder:
         closed = services.close(self.ctx, review)
         if revoked:
             # The next read of the directory shows the first revoked account suspended.
-            accounts = Account.objects.for_org(self.ctx.org).filter(system=GOOGLE, present=True)
+            accounts = list(
+                Account.objects.for_org(self.ctx.org)
+                .filter(system=GOOGLE, present=True)
+                .select_related("person")
+            )
             records = [
                 AccountRecord(
                     username=a.username,
@@ -200,12 +204,14 @@ class _Builder:
                     entitlements=tuple(a.entitlements),
                     privileged=a.privileged,
                     enabled=a.enabled and a.username != revoked[0].username,
+                    mfa_enabled=a.mfa_enabled,
                     last_login=a.last_login,
-                    person_hint=a.person.email if a.person else "",
+                    person_hint=(a.person.employee_id or a.person.email) if a.person else "",
                 )
-                for a in accounts.select_related("person")
+                for a in accounts
             ]
-            sync_system(self.ctx, GOOGLE, records, source=AccountSource.IMPORT)
+            first = accounts[0]
+            sync_system(self.ctx, GOOGLE, records, source=first.source, source_ref=first.source_ref)
             services.verify_revocations(self.ctx.org, GOOGLE)
         return closed
 
