@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from annexa.connectors import kinds
+from annexa.connectors.identity import register as identity_register
 from annexa.connectors.mapping import Mapper, mapping_version
 from annexa.connectors.models import CollectionRun
 from annexa.core.tenancy import OrgContext
@@ -86,14 +87,17 @@ def evaluate_version(
     if existing is not None:
         return existing, False
     started = timezone.now()
-    evaluation = engine.evaluate(
-        kinds.get(kind),
-        opener(version),
-        Mapper.from_catalog(),
-        loader.tests_for_kind(kind),
-        as_of=version.effective_date,
-        progress=progress,
-    )
+    # The leaver test of identity snapshots also reads the people register of the organization
+    # being judged (the snapshot alone does not say who has left).
+    with identity_register.judging_for(ctx.org):
+        evaluation = engine.evaluate(
+            kinds.get(kind),
+            opener(version),
+            Mapper.from_catalog(),
+            loader.tests_for_kind(kind),
+            as_of=version.effective_date,
+            progress=progress,
+        )
     try:
         run = _record(ctx, version, kind, stream, suite, collection, evaluation, started)
     except IntegrityError:

@@ -372,9 +372,16 @@ TABULAR = [
 from annexa.monitoring.tests import (  # noqa: E402
     cases_aws,
     cases_github,
+    cases_identity,
     cases_linux,
     cases_postgres,
 )
 
-SNAPSHOTS = [*cases_linux.CASES, *cases_postgres.CASES, *cases_aws.CASES, *cases_github.CASES]
+SNAPSHOTS = [
+    *cases_linux.CASES,
+    *cases_postgres.CASES,
+    *cases_aws.CASES,
+    *cases_github.CASES,
+    *cases_identity.CASES,
+]
 ALL = [*LYNIS, *OPENSCAP, *OCSF, *TABULAR, *SNAPSHOTS]

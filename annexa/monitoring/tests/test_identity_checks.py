@@ -145,13 +145,13 @@ def ctx(isla, catalog):
 
 def ingest(ctx, tmp_path: Path, data: dict) -> dict[str, tuple[str, str]]:
     """Store ``data`` (times moved to today) as an identity snapshot through the ingest path
-    and judge it with the organization's register; each test's (status, reason)."""
+    and judge it — the evaluation itself holds the organization's register; each test's
+    (status, reason)."""
     today = timezone.localdate()
     body = snapshot.dumps("identity", "okta:kestrel.okta.com", shifted(data, today))
     path = tmp_path / f"identity-{len(list(tmp_path.iterdir()))}.json"
     path.write_bytes(body)
-    with register.judging_for(ctx.org):
-        judged = monitoring.ingest(ctx, path)
+    judged = monitoring.ingest(ctx, path)
     summary = judged.as_dict()
     assert summary["kind"] == "identity"
     return {t["id"]: (t["status"], t["reason"]) for t in summary["tests"]}
