@@ -32,7 +32,6 @@ from annexa.people.services import accounts as people_accounts
 from annexa.risks import io as sheets
 
 Progress = Callable[[str, int, int], None]
-MAX_ROWS = sheets.MAX_IMPORT_ROWS
 COLUMNS = (
     "account",
     "email",

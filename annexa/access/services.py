@@ -11,10 +11,8 @@ deciding on an account one is not the reviewer of is a ``PermissionDenied``.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 from collections import Counter
-from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -728,11 +726,3 @@ def _append(
         data={"reference": review.reference, **data},
         blob_sha256=blob_sha256,
     )
-
-
-def digest(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-def open_reviews_of(org, systems: Iterable[str]):
-    return AccessReview.objects.for_org(org).filter(system__in=list(systems), status="open")
