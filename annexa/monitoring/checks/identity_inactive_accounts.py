@@ -12,8 +12,10 @@ class IdentityInactiveAccounts(IdentityTest):
     """Passes when every enabled user of the identity provider signed in within the last 90
     days (``max_idle_days``) before the day of the snapshot. Fails naming the enabled users
     whose last sign-in is older, and those who never signed in although their account was
-    created longer ago than that. Not applicable when no enabled user has a sign-in or creation
-    time to count from (or there is no enabled user)."""
+    created longer ago than that. An error, not a verdict, when the provider's sign-in times
+    could not be read (an Entra ID tenant without P1/P2 hides them: counting from creation dates
+    would fail every older account). Not applicable when no enabled user has a sign-in or
+    creation time to count from (or there is no enabled user)."""
 
     id = "identity_inactive_accounts"
     title = "Identity provider accounts unused for more than 90 days are disabled"
@@ -29,6 +31,9 @@ class IdentityInactiveAccounts(IdentityTest):
     def judge_identity(self, identity) -> Outcome:
         if not identity.enabled_users:
             return not_applicable(f"{identity.where} has no enabled user")
+        refused = self.unreadable(identity, "last_sign_in", "when users last signed in")
+        if refused is not None:
+            return refused
         now = self.now()
         counted = [
             (user, idle)

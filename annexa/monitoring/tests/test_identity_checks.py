@@ -224,3 +224,12 @@ def test_another_organizations_leavers_are_not_seen(ctx, tmp_path, globex):
     with register.judging_for(ctx.org):
         outcome = run("identity_leavers_disabled", snap(), as_of=timezone.localdate())
     assert outcome.status == NA
+
+
+def test_inactivity_is_not_judged_when_sign_in_times_could_not_be_read():
+    """An Entra ID tenant without P1/P2 hides sign-in times: counting from creation dates would
+    fail every older account, so the test reports the gap instead of a verdict."""
+    users = staff(user("old@kestrel.example", last_sign_in=None, created=stamp(400)))
+    hidden = {"last_sign_in": "signInActivity needs an Entra ID P1 or P2 licence"}
+    outcome = run("identity_inactive_accounts", snap(users, unreadable=hidden))
+    assert outcome.status == ERROR and "when users last signed in" in outcome.reason
