@@ -354,6 +354,45 @@ def _start_fieldwork(manager: OrgContext, auditor: OrgContext, audit: Audit, dat
             _record(auditor, item, entry, audit.actual_start, data)
     for request in spec["requests"]:
         _request(auditor, items, request)
+    _joiner_sample(auditor, items)
+
+
+JOINER_SUBJECTS = ("A.6.1", "A.6.2", "A.6.3")
+SCREENING_GAP = (
+    "No background verification recorded before the start date (HR record and the joiner "
+    "check of the people register)."
+)
+
+
+def _joiner_sample(auditor: OrgContext, items: list[ChecklistItem]) -> None:
+    """On the screening item (A.6.1, else A.6.2 or A.6.3), test every joiner of the last 90
+    days from the people register's joiner population: a joiner never screened is a deviation.
+    Left out when the register has no joiners (an organization without the people demo)."""
+    from django.core.exceptions import ValidationError
+
+    from annexa.people.services import checks
+
+    item = next((i for s in JOINER_SUBJECTS for i in items if i.subject_id == s), None)
+    if item is None or item.samples.exists():
+        return
+    try:
+        version = checks.save_population(auditor, "joiners")
+    except ValidationError:
+        return
+    joiners = {checks.record_label(j.person): j for j in checks.joiners(auditor.org)}
+    rule = sampling.Rule(
+        kind=SamplingRule.JUDGEMENT,
+        size=len(joiners),
+        rationale="Every joiner of the last 90 days: few enough to test them all.",
+    )
+    population = sampling.Population(version=version, column="person")
+    sample = sampling.create_sample(auditor, item, population, rule, seed="kestrel-joiners-a61")
+    for record in sample.records.order_by("population_index"):
+        joiner = joiners.get(record.label)
+        if joiner is not None and "screening" in joiner.gaps:
+            sampling.record_result(auditor, record, "deviation", SCREENING_GAP)
+        else:
+            sampling.record_result(auditor, record, "conforming", "")
 
 
 def _request(auditor: OrgContext, items: list[ChecklistItem], spec: dict) -> None:

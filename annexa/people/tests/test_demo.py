@@ -12,6 +12,7 @@ from annexa.people.models import Account, Person
 from annexa.people.services import checks
 
 pytestmark = pytest.mark.django_db
+SUBJECTS = ("A.6.1", "A.6.2", "A.6.3")
 
 
 @pytest.fixture
@@ -58,3 +59,22 @@ def test_it_is_built_once(built):
     before = LedgerEntry.objects.count()
     assert len(demo.build_people_demo(ctx, people)) == len(found)
     assert LedgerEntry.objects.count() == before
+
+
+def test_the_demo_audit_finds_the_joiner_never_screened(catalog, settings):
+    """The whole demo: the audit in fieldwork tests every joiner on its screening item from
+    the register's joiner population, and the one never screened is a deviation."""
+    from annexa.audits.models import Audit, Sample
+    from annexa.cli.demo import build_demo
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    org, _created = build_demo()
+    audit = Audit.objects.for_org(org).get(status="fieldwork")
+    (sample,) = [
+        s for s in Sample.objects.filter(item__audit=audit) if s.item.subject_id in SUBJECTS
+    ]
+    assert sample.population_evidence.evidence.title.startswith("Joiners population")
+    assert len(sample.population) == 9 and sample.records.count() == 9
+    (deviation,) = sample.records.filter(result="deviation")
+    never_screened = next(j for j in checks.joiners(org, gaps_only=True) if "screening" in j.gaps)
+    assert deviation.label == checks.record_label(never_screened.person)
