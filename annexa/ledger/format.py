@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
+from collections.abc import Sequence
 from json.encoder import encode_basestring
 from typing import Any
 
@@ -177,6 +179,95 @@ def stored_entry_bytes(
         f'"time":{_json_string(time)},"v":{FORMAT_VERSION}}}'
     )
     return _utf8(text)
+
+
+# One stored row in the order ``stored_entries_bytes`` reads it (the ledger table's columns).
+STORED_COLUMNS = (
+    "seq",
+    "time",
+    "actor",
+    "object_type",
+    "object_id",
+    "action",
+    "data",
+    "blob_sha256",
+    "prev_hash",
+    "entry_hash",
+)
+# The characters ``encode_basestring`` escapes; a string without any is written as "text".
+_NEEDS_ESCAPE = re.compile(r'[\x00-\x1f"\\]')
+_STORED_TEMPLATE = (
+    '{"action":"%s","actor":"%s","blob_sha256":%s,"data":%s,"object_id":"%s",'
+    '"object_type":"%s","org":"%s","prev":"%s","seq":%d,"time":"%s","v":'
+) + f"{FORMAT_VERSION}}}"
+
+
+def stored_entries_bytes(org: str, rows: Sequence[Sequence]) -> list[bytes]:
+    """``stored_entry_bytes`` of many stored rows (``STORED_COLUMNS`` order) at once.
+
+    The bytes are identical to ``stored_entry_bytes`` row by row. When no string of the batch
+    holds a character JSON escapes (a quote, a backslash or a control character: the usual
+    case), each row is one template substitution instead of seven escaping calls; otherwise
+    the batch takes the row-by-row path.
+    """
+    if not rows:
+        return []
+    columns = list(zip(*rows, strict=True))
+    strings = [org, *columns[1], *columns[2], *columns[3], *columns[4], *columns[5]]
+    strings += columns[8]
+    strings += [blob for blob in columns[7] if blob is not None]
+    try:
+        plain = not _NEEDS_ESCAPE.search(" ".join(strings))
+    except TypeError:  # a column that is not text: the row-by-row path says so
+        plain = False
+    if plain:
+        try:
+            return _plain_rows(org, rows)
+        except (TypeError, ValueError):  # e.g. a seq that is not a number
+            pass
+    return [row_bytes(org, row) for row in rows]
+
+
+def _plain_rows(org: str, rows: Sequence[Sequence]) -> list[bytes]:
+    template = _STORED_TEMPLATE
+    try:
+        return [
+            (
+                template
+                % (
+                    action,
+                    actor,
+                    "null" if blob is None else '"' + blob + '"',
+                    data,
+                    object_id,
+                    object_type,
+                    org,
+                    prev,
+                    seq,
+                    time,
+                )
+            ).encode("utf-8")
+            for seq, time, actor, object_type, object_id, action, data, blob, prev, _ in rows
+        ]
+    except UnicodeEncodeError:
+        raise FormatError("strings must be valid Unicode (no lone surrogates)") from None
+
+
+def row_bytes(org: str, row: Sequence) -> bytes:
+    """``stored_entry_bytes`` of one stored row (``STORED_COLUMNS`` order)."""
+    seq, time, actor, object_type, object_id, action, data, blob, prev = row[:9]
+    return stored_entry_bytes(
+        seq=seq,
+        time=time,
+        org=org,
+        actor=actor,
+        object_type=object_type,
+        object_id=object_id,
+        action=action,
+        data_json=data,
+        blob_sha256=blob,
+        prev=prev,
+    )
 
 
 CHECKPOINT_FORMAT = "annexa-ledger-checkpoint/1"

@@ -63,8 +63,26 @@ class Frontier:
         self.size += 1
 
     def extend(self, leaves: Iterable[bytes]) -> None:
-        for leaf in leaves:
-            self.append(leaf)
+        """Append many leaves: the same nodes as ``append`` one by one, hashed a level at a
+        time (one list comprehension per level instead of a loop step per leaf)."""
+        level = list(leaves)
+        if not level:
+            return
+        size, self.size = self.size, self.size + len(level)
+        sha256, kept, height = hashlib.sha256, [], 0
+        while level:
+            if size >> height & 1:
+                # The frontier's node of this height sits just left of the new ones.
+                level.insert(0, self.nodes.pop())
+            if len(level) & 1:
+                kept.append(level.pop())
+            level = [
+                sha256(b"\x01" + left + right).digest()
+                for left, right in zip(level[::2], level[1::2], strict=True)
+            ]
+            height += 1
+        # Nodes left unpaired, highest first, follow the untouched higher nodes.
+        self.nodes.extend(reversed(kept))
 
     def root(self) -> bytes:
         if not self.nodes:

@@ -6,34 +6,24 @@ Every state change of the ledger lives here; the web, API, CLI and the scheduled
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from annexa.core.tenancy import OrgContext
 from annexa.ledger import format as fmt
 from annexa.ledger import keys, merkle
 from annexa.ledger.models import Checkpoint, CheckpointTimestamp, LedgerEntry, LedgerHead
-from annexa.ledger.verifier import KeptCheckpoint
+from annexa.ledger.verifier import KeptCheckpoint, collector_paused
 
-ROW_FIELDS = (
-    "seq",
-    "time",
-    "actor",
-    "object_type",
-    "object_id",
-    "action",
-    "data",
-    "blob_sha256",
-    "prev_hash",
-    "entry_hash",
-)
+ROW_FIELDS = fmt.STORED_COLUMNS  # LedgerEntry's fields as the verifiers read them
 
 
 class LedgerError(Exception):
@@ -152,21 +142,32 @@ def history(org, object_type: str, object_id: str):
     ).order_by("seq")
 
 
-def row_bytes(org_uid: str, row: tuple) -> bytes:
-    """Canonical entry bytes of a ``values_list(*ROW_FIELDS)`` row, from its stored columns."""
-    seq, time, actor, object_type, object_id, action, data, blob, prev, _digest = row
-    return fmt.stored_entry_bytes(
-        seq=seq,
-        time=time,
-        org=org_uid,
-        actor=actor,
-        object_type=object_type,
-        object_id=object_id,
-        action=action,
-        data_json=data,
-        blob_sha256=blob,
-        prev=prev,
+def stored_rows(
+    org, *, after: int = 0, upto: int | None = None, batch: int = 10_000
+) -> Iterator[list[tuple]]:
+    """``org``'s ledger rows after ``after`` (up to ``upto``) as ``ROW_FIELDS`` tuples, in order
+    of seq, a list of ``batch`` at a time.
+
+    Plain tuples from a raw cursor (no model or per-row iterator step); on PostgreSQL a
+    server-side cursor, so a ledger of millions of entries is never held in memory at once.
+    """
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(LedgerEntry._meta.get_field(f).column) for f in ROW_FIELDS)
+    # Only the model's own table and column names are formatted in; values are parameters.
+    sql = (
+        f"SELECT {columns} FROM {quote(LedgerEntry._meta.db_table)} "  # noqa: S608
+        f"WHERE {quote('organization_id')} = %s AND {quote('seq')} > %s"
+        + ("" if upto is None else f" AND {quote('seq')} <= %s")
+        + f" ORDER BY {quote('seq')}"
     )
+    params = [org.pk, after] + ([] if upto is None else [upto])
+    with connection.chunked_cursor() as cursor:
+        cursor.execute(sql, params)
+        while rows := cursor.fetchmany(batch):
+            yield rows
+
+
+row_bytes = fmt.row_bytes  # canonical bytes of one ROW_FIELDS row
 
 
 def latest_checkpoint(org) -> Checkpoint | None:
@@ -197,22 +198,20 @@ def _extend(org, frontier: merkle.Frontier, size: int) -> None:
         .values_list("entry_hash", flat=True)
         .first()
     ) or fmt.GENESIS_HASH
-    rows = (
-        LedgerEntry.objects.for_org(org)
-        .filter(seq__gt=frontier.size, seq__lte=size)
-        .order_by("seq")
-        .values_list(*ROW_FIELDS)
-    )
-    for row in rows.iterator(chunk_size=5000):
-        data = row_bytes(org_uid, row)
-        seq, prev, digest = row[0], row[8], row[9]
-        if seq != frontier.size + 1 or prev != previous or fmt.sha256_hex(data) != digest:
-            raise LedgerError(
-                f"entry #{seq} does not verify; refusing to sign a checkpoint over it "
-                "(run `annexa verify` for details)"
-            )
-        frontier.append(merkle.leaf_hash(data))
-        previous = digest
+    sha256 = hashlib.sha256
+    with collector_paused():
+        for rows in stored_rows(org, after=frontier.size, upto=size):
+            datas = fmt.stored_entries_bytes(org_uid, rows)
+            digests = [sha256(data).hexdigest() for data in datas]
+            expected = frontier.size + 1
+            for (seq, *_, prev, stored), digest in zip(rows, digests, strict=True):
+                if seq != expected or prev != previous or digest != stored:
+                    raise LedgerError(
+                        f"entry #{seq} does not verify; refusing to sign a checkpoint over it "
+                        "(run `annexa verify` for details)"
+                    )
+                previous, expected = stored, expected + 1
+            frontier.extend([sha256(b"\x00" + data).digest() for data in datas])
     if frontier.size != size:
         raise LedgerError(f"the ledger head says {size} entries but {frontier.size} were found")
 

@@ -14,6 +14,9 @@ from __future__ import annotations
 import argparse
 import base64
 import binascii
+import bisect
+import contextlib
+import gc
 import hashlib
 import itertools
 import json
@@ -179,6 +182,25 @@ def key_id_of(key: Ed25519PublicKey) -> str:
     return fmt.key_id(raw_public_key(key))
 
 
+@contextlib.contextmanager
+def collector_paused():
+    """Pause Python's cyclic garbage collector while a ledger is walked.
+
+    A walk allocates millions of short-lived tuples and strings that form no cycles; with the
+    collector on, each batch that survives a young collection pushes the old generation towards
+    a full collection of every object of the process (a Django process holds some hundreds of
+    thousands), which cost about 40 % of ``annexa verify``'s CPU time. Reference counting still
+    frees every batch; the collector's state is restored afterwards.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 class ChainWalk:
     """Walks entries in order: recomputes hashes, checks links and numbering, roots checkpoints.
 
@@ -195,6 +217,7 @@ class ChainWalk:
         self.roots: dict[int, bytes] = {}
         self.blob_refs: dict[str, int] = {}
         self.leaves: list[bytes] | None = [] if keep_leaves else None
+        self._cuts = sorted(self.wanted)  # the wanted sizes, for ``add_many``
 
     def add(self, seq: int, data: bytes, stored_hash: str, prev: str, blob: str | None) -> None:
         problems = []
@@ -223,6 +246,56 @@ class ChainWalk:
         if blob is not None:
             self.blob_refs.setdefault(blob, seq)
         self.report.entries += 1
+
+    def add_many(
+        self,
+        seqs: Sequence[int],
+        datas: Sequence[bytes],
+        stored_hashes: Sequence[str],
+        prevs: Sequence[str],
+        blobs: Sequence[str | None],
+    ) -> None:
+        """``add`` for a run of consecutive entries, with the same checks and outcome.
+
+        The checks are made on whole lists (numbering, links, recomputed hashes); only a run in
+        which any of them fails goes through ``add`` entry by entry, which names each problem.
+        """
+        count = len(seqs)
+        if not count:
+            return
+        sha256 = hashlib.sha256
+        first = self.last_seq + 1
+        digests = [sha256(data).hexdigest() for data in datas]
+        if (
+            list(seqs) != list(range(first, first + count))
+            or prevs[0] != self.prev_hash
+            or list(prevs[1:]) != list(stored_hashes[:-1])
+            or digests != list(stored_hashes)
+        ):
+            for entry in zip(seqs, datas, stored_hashes, prevs, blobs, strict=True):
+                self.add(*entry)
+            return
+        leaves = [sha256(b"\x00" + data).digest() for data in datas]
+        self._extend(leaves)
+        self.last_seq, self.prev_hash = seqs[-1], stored_hashes[-1]
+        refs = self.blob_refs
+        for blob, seq in [(b, s) for b, s in zip(blobs, seqs, strict=True) if b is not None]:
+            refs.setdefault(blob, seq)
+        self.report.entries += count
+
+    def _extend(self, leaves: list[bytes]) -> None:
+        """Add leaf hashes to the tree, keeping the root at every wanted size on the way."""
+        if self.leaves is not None:
+            self.leaves.extend(leaves)
+        frontier, start = self.frontier, 0
+        size = frontier.size
+        cut = bisect.bisect_right(self._cuts, size)
+        while cut < len(self._cuts) and self._cuts[cut] <= size + len(leaves):
+            end = self._cuts[cut] - size
+            frontier.extend(leaves[start:end])
+            self.roots[frontier.size] = frontier.root()
+            start, cut = end, cut + 1
+        frontier.extend(leaves[start:])
 
     def bad(self, ref: str, detail: str) -> None:
         self.report.bad_entries += 1

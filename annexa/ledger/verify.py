@@ -19,13 +19,21 @@ from django.conf import settings
 
 from annexa.ledger import format as fmt
 from annexa.ledger import keys as signing_keys
-from annexa.ledger.models import Checkpoint, LedgerEntry, TrustedKey
-from annexa.ledger.services import ROW_FIELDS, row_bytes
-from annexa.ledger.verifier import ChainWalk, CheckpointClaim, KeptCheckpoint, Problem, Report
+from annexa.ledger.models import Checkpoint, TrustedKey
+from annexa.ledger.services import stored_rows
+from annexa.ledger.verifier import (
+    ChainWalk,
+    CheckpointClaim,
+    KeptCheckpoint,
+    Problem,
+    Report,
+    collector_paused,
+)
 
 # Opens a blob by SHA-256 for streaming; raises FileNotFoundError (or KeyError) when missing.
 BlobOpener = Callable[[str], BinaryIO]
 CHUNK_SIZE = 1024 * 1024
+BATCH = 10_000  # ledger rows read and checked at a time
 
 
 def instance_public_key() -> Ed25519PublicKey | None:
@@ -56,18 +64,16 @@ def _claims(org) -> list[CheckpointClaim]:
 
 def _walk_entries(org, walk: ChainWalk) -> None:
     org_uid = str(org.uid)
-    rows = LedgerEntry.objects.for_org(org).order_by("seq").values_list(*ROW_FIELDS)
-    for row in rows.iterator(chunk_size=10_000):
-        walk.add(row[0], row_bytes(org_uid, row), row[9], row[8], row[7])
+    for rows in stored_rows(org, batch=BATCH):
+        seqs, _, _, _, _, _, _, blobs, prevs, hashes = zip(*rows, strict=True)
+        walk.add_many(seqs, fmt.stored_entries_bytes(org_uid, rows), hashes, prevs, blobs)
 
 
 def _check_blob(sha256: str, seq: int, opener: BlobOpener, report: Report) -> None:
     digest, size = hashlib.sha256(), 0
     try:
         with opener(sha256) as stream:
-            while chunk := stream.read(CHUNK_SIZE):
-                digest.update(chunk)
-                size += len(chunk)
+            size = _hash_stream(stream, digest)
     except (FileNotFoundError, KeyError):
         report.problems.append(Problem("blob", sha256, f"missing (referenced by entry #{seq})"))
         return
@@ -79,6 +85,23 @@ def _check_blob(sha256: str, seq: int, opener: BlobOpener, report: Report) -> No
     if digest.hexdigest() != sha256:
         detail = f"content changed: it now hashes to {digest.hexdigest()} (entry #{seq})"
         report.problems.append(Problem("blob", sha256, detail))
+
+
+def _hash_stream(stream: BinaryIO, digest) -> int:
+    """Feed ``stream`` to ``digest``; returns the byte count. A file is read into one reused
+    buffer (no new 1 MiB object, and its fresh pages, per read); other streams chunk by chunk."""
+    size = 0
+    if hasattr(stream, "readinto"):
+        buffer = bytearray(CHUNK_SIZE)
+        view = memoryview(buffer)
+        while count := stream.readinto(buffer):
+            digest.update(view[:count])
+            size += count
+        return size
+    while chunk := stream.read(CHUNK_SIZE):
+        digest.update(chunk)
+        size += len(chunk)
+    return size
 
 
 def _check_timestamps(walk: ChainWalk, claims: list, org_uid: str, report: Report) -> None:
@@ -113,7 +136,8 @@ def verify_org(
     claims = _claims(org)
     sizes = {c.tree_size for c in claims} | ({kept.claim.tree_size} if kept else set())
     walk = ChainWalk(report, sizes, keep_leaves=consistency)
-    _walk_entries(org, walk)
+    with collector_paused():
+        _walk_entries(org, walk)
     keys = trusted_keys(org) if keys is None else keys
     walk.check_checkpoints(claims, keys, str(org.uid))
     if kept is not None:

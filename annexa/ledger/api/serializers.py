@@ -8,6 +8,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from annexa.ledger import format as fmt
 from annexa.ledger.models import Checkpoint, LedgerEntry
 
 
@@ -16,18 +17,7 @@ class LedgerEntrySerializer(serializers.ModelSerializer):
 
     class Meta:
         model = LedgerEntry
-        fields = [
-            "seq",
-            "time",
-            "actor",
-            "object_type",
-            "object_id",
-            "action",
-            "data",
-            "blob_sha256",
-            "prev_hash",
-            "entry_hash",
-        ]
+        fields = list(fmt.STORED_COLUMNS)
         read_only_fields = fields
 
     @extend_schema_field(OpenApiTypes.OBJECT)

@@ -120,3 +120,58 @@ def test_it_signs_an_exactly_specified_checkpoint_message():
         b'{"format":"annexa-ledger-checkpoint/1","org":"9b1f0c4e-2d7a-4d51-9a43-2f0f6c1f6a11",'
         b'"root_hash":"' + b"ab" * 32 + b'","time":"2026-01-02T03:04:05.000006Z","tree_size":42}'
     )
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    rows=st.lists(
+        st.tuples(
+            values,
+            texts,
+            texts,
+            st.none() | st.text("0123456789abcdef", min_size=64, max_size=64),
+        ),
+        min_size=1,
+        max_size=6,
+    ),
+    plain=st.booleans(),
+)
+def test_it_builds_a_batch_of_stored_rows_byte_for_byte_as_one_by_one(rows, plain):
+    org, time = "9b1f0c4e-2d7a-4d51-9a43-2f0f6c1f6a11", "2026-01-02T03:04:05.000006Z"
+    stored = []
+    for seq, (data, actor, object_id, blob) in enumerate(rows, start=1):
+        if plain:  # the usual case: nothing to escape, so the template path is taken
+            actor, object_id = actor.replace('"', "").replace("\\", ""), f"e{seq}"
+            actor = "".join(ch for ch in actor if ch >= " ")
+        data_json = fmt.canonical(data).decode()
+        stored.append(
+            (seq, time, actor, "evidence", object_id, "create", data_json, blob, "f" * 64, "0")
+        )
+    expected = [
+        fmt.stored_entry_bytes(
+            seq=seq,
+            time=time,
+            org=org,
+            actor=actor,
+            object_type=kind,
+            object_id=object_id,
+            action=action,
+            data_json=data_json,
+            blob_sha256=blob,
+            prev=prev,
+        )
+        for seq, time, actor, kind, object_id, action, data_json, blob, prev, _ in stored
+    ]
+    assert fmt.stored_entries_bytes(org, stored) == expected
+
+
+def test_a_batch_with_a_quote_or_a_control_character_is_escaped_as_one_by_one():
+    org, prev = "9b1f0c4e-2d7a-4d51-9a43-2f0f6c1f6a11", "0" * 64
+    rows = [
+        (1, "t", 'say "hi"', "evidence", "e1", "create", "{}", None, prev, ""),
+        (2, "t", "tab\there", "evidence", "back\\slash", "create", "[]", "a" * 64, prev, ""),
+    ]
+    batch = fmt.stored_entries_bytes(org, rows)
+    assert [json.loads(b)["actor"] for b in batch] == ['say "hi"', "tab\there"]
+    assert json.loads(batch[1])["object_id"] == "back\\slash"
+    assert batch == [fmt.row_bytes(org, row) for row in rows]

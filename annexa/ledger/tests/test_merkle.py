@@ -167,3 +167,21 @@ def test_it_verifies_every_proof_for_every_size_up_to_64_exhaustively():
         for m in range(1, n + 1):
             proof = merkle.consistency_proof(leaves, m)
             assert merkle.verify_consistency(m, n, roots[m - 1], roots[n - 1], proof), (m, n)
+
+
+@settings(max_examples=200, deadline=None)
+@given(start=st.integers(0, 200), pieces=st.lists(st.integers(0, 70), max_size=6))
+def test_extending_by_many_leaves_gives_the_nodes_of_appending_one_by_one(start, pieces):
+    leaves = _leaves(start + sum(pieces))
+    one_by_one = merkle.Frontier()
+    for leaf in leaves:
+        one_by_one.append(leaf)
+    extended = merkle.Frontier()
+    for leaf in leaves[:start]:
+        extended.append(leaf)
+    at = start
+    for count in pieces:
+        extended.extend(leaves[at : at + count])
+        at += count
+    assert (extended.size, extended.nodes) == (one_by_one.size, one_by_one.nodes)
+    assert extended.root() == _reference_root(leaves)

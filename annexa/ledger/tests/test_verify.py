@@ -170,3 +170,40 @@ def test_it_checks_every_organization_by_default(alice, oscar, store):
     result = CliRunner().invoke(app, ["verify"])
     assert result.exit_code == 0, result.output
     assert "organization: acme" in result.stdout and "organization: globex" in result.stdout
+
+
+def _outcome(report) -> tuple:
+    first = report.first_bad_entry
+    return (
+        report.entries,
+        report.bad_entries,
+        first and (first.ref, first.detail),
+        sorted((p.kind, p.ref, p.detail) for p in report.problems),
+        report.blobs,
+    )
+
+
+def test_it_judges_a_ledger_read_in_batches_as_entry_by_entry(isla, store, opener, monkeypatch):
+    from annexa.ledger import verify
+
+    org = isla.ctx.org
+    _ledger(isla.ctx, store, 3)
+    services.create_checkpoint(isla.ctx)
+    _ledger(isla.ctx, store, 4)
+    services.create_checkpoint(isla.ctx)
+    _ledger(isla.ctx, store, 4)
+    outcomes = {}
+    for batch in (1, 4, 100):
+        monkeypatch.setattr(verify, "BATCH", batch)
+        outcomes[batch] = _outcome(verify_org(org, opener, consistency=True))
+    assert outcomes[1] == outcomes[4] == outcomes[100]
+    assert outcomes[4][:4] == (11, 0, None, [])
+    tamper_sql(f"UPDATE ledger_ledgerentry SET data = '{{}}' WHERE {_where(org, 6)}")
+    tamper_sql(f"UPDATE ledger_ledgerentry SET seq = 100 WHERE {_where(org, 10)}")
+    for batch in (1, 4, 100):
+        monkeypatch.setattr(verify, "BATCH", batch)
+        outcomes[batch] = _outcome(verify_org(org, opener))
+    assert outcomes[1] == outcomes[4] == outcomes[100]
+    entries, bad, first, problems, _blobs = outcomes[4]
+    assert (entries, bad, first[0]) == (11, 3, "#6")
+    assert [(kind, ref) for kind, ref, _ in problems] == [("checkpoint", "at 7")]
