@@ -17,11 +17,22 @@ from annexa.connectors.schema import FieldSpec, describe
 KEEP_HELP = "Stored encrypted and never shown. Leave empty to keep the current value."
 
 
+class SecretTextarea(forms.Textarea):
+    """A text area for a long secret (a key file) that, like a password input, never shows
+    what was typed, not even when the form comes back with an error."""
+
+    def format_value(self, value: Any) -> None:
+        return None
+
+
 def _field(spec: FieldSpec, has_secret: bool) -> forms.Field:
     required = spec.required and not (spec.secret and has_secret)
     help_text = spec.help
     if spec.secret:
-        widget = forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"})
+        if spec.multiline:
+            widget = SecretTextarea(attrs={"rows": 6, "autocomplete": "off", "spellcheck": "false"})
+        else:
+            widget = forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"})
         return forms.CharField(
             required=required,
             widget=widget,

@@ -83,9 +83,17 @@ def setting(
     return dataclasses.field(default=default, metadata=metadata)
 
 
-def secret(help: str, *, required: bool = True) -> Any:
-    """A secret field: stored encrypted, accepted on input, never returned or shown."""
-    metadata = {"help": help, "secret": True, "choices": (), "min": None, "max": None}
+def secret(help: str, *, required: bool = True, multiline: bool = False) -> Any:
+    """A secret field: stored encrypted, accepted on input, never returned or shown.
+    ``multiline`` secrets (a JSON key file, a PEM key) are typed into a text area."""
+    metadata = {
+        "help": help,
+        "secret": True,
+        "choices": (),
+        "min": None,
+        "max": None,
+        "multiline": multiline,
+    }
     if required:
         return dataclasses.field(metadata=metadata)
     return dataclasses.field(default=None, metadata=metadata)
@@ -120,6 +128,7 @@ class FieldSpec:
     choices: tuple[str, ...]
     minimum: int | None
     maximum: int | None
+    multiline: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self) | {"choices": list(self.choices)}
@@ -156,6 +165,7 @@ def describe(config_class: type[ConnectorConfig]) -> list[FieldSpec]:
                 choices=tuple(meta.get("choices") or ()),
                 minimum=meta.get("min"),
                 maximum=meta.get("max"),
+                multiline=bool(meta.get("multiline")),
             )
         )
     return specs

@@ -28,7 +28,8 @@ class GoogleWorkspaceConfig(ConnectorConfig):
         "the JSON key file of a Google Cloud service account (its whole content). In the "
         "Admin console, Security → Access and data control → API controls → Domain-wide "
         "delegation, give the service account's client id only these read-only scopes: "
-        + ", ".join(SCOPES)
+        + ", ".join(SCOPES),
+        multiline=True,
     )
     directory_url: str = setting(
         "Admin SDK address (the Directory API lies under /admin/directory/v1)",

@@ -395,7 +395,8 @@ class TestThroughTheOrchestration:
         form = client.get("/o/acme/connectors/new/?kind=google_workspace").content.decode()
         for name in ("cfg_domain", "cfg_admin_email", "cfg_directory_url", "cfg_token_uri"):
             assert f'name="{name}"' in form
-        assert 'name="secret_service_account_key"' in form
+        # The JSON key file is pasted into a text area that, like a password box, never shows it.
+        assert '<textarea name="secret_service_account_key"' in form
         assert "admin.directory.rolemanagement.readonly" in form
         response = client.post(
             "/o/acme/connectors/new/?kind=google_workspace",
