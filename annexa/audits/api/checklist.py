@@ -8,6 +8,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Prefetch
 from django.http import HttpResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
@@ -42,7 +43,9 @@ from annexa.audits.services.common import CONDUCT
 from annexa.core import pdf, security_log
 from annexa.core.api import IF_MATCH, JSONParser, OrgAPIMixin, if_match
 from annexa.core.limits import body_limit
+from annexa.evidence.models import EvidenceVersion
 from annexa.evidence.uploads import content_of
+from annexa.orgs.models import User
 
 FILTERS = [
     OpenApiParameter("result", OpenApiTypes.STR, description="a result, or 'none'"),
@@ -92,7 +95,12 @@ class AuditChecklistView(OrgAPIMixin, generics.GenericAPIView):
         params = {k: request.query_params.get(k, "") for k in ("result", "clause", "theme")}
         params["removed"] = request.query_params.get("removed", "")
         items = checklist_rows.filter_items(checklist_rows.items_of(audit), params)
-        rows = checklist_rows.rows(audit, list(items.prefetch_related("auditees", "evidence")))
+        # The linked versions and the auditees with only what the items show of them.
+        items = items.prefetch_related(
+            Prefetch("auditees", queryset=User.objects.only("id", "email")),
+            Prefetch("evidence", queryset=EvidenceVersion.objects.only("id", "uid")),
+        )
+        rows = checklist_rows.rows(audit, list(items))
         data = {"audit": audit, "progress": checklist_rows.progress(audit), "items": rows}
         return Response(ChecklistSerializer(data).data)
 

@@ -13,7 +13,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, ExpressionWrapper, F, IntegerField, Q, QuerySet
 from django.utils import timezone
 
 from annexa.audits.choices import ChecklistResult, RequestStatus
@@ -49,9 +49,19 @@ class Row:
     samples: int = 0
     in_scope: bool = True
     automated: list = field(default_factory=list)
+    # Counted in SQL instead of listed (``rows(..., on_file_counts=True)``): (all, stale).
+    on_file_counts: tuple[int, int] | None = None
+
+    @property
+    def on_file_count(self) -> int:
+        if self.on_file_counts is not None:
+            return self.on_file_counts[0]
+        return len(self.on_file)
 
     @property
     def stale_on_file(self) -> int:
+        if self.on_file_counts is not None:
+            return self.on_file_counts[1]
         return sum(1 for f in self.on_file if f.freshness == Freshness.STALE)
 
     @property
@@ -154,15 +164,27 @@ def progress(audit: Audit) -> Progress:
     )
 
 
-def rows(audit: Audit, items: Iterable[ChecklistItem], *, with_linked: bool = False) -> list[Row]:
-    """``items`` with their annotations; ``with_linked`` also loads the linked versions."""
+def rows(
+    audit: Audit,
+    items: Iterable[ChecklistItem],
+    *,
+    with_linked: bool = False,
+    on_file_counts: bool = False,
+) -> list[Row]:
+    """``items`` with their annotations; ``with_linked`` also loads the linked versions;
+    ``on_file_counts`` counts the evidence on file (all, stale) in SQL instead of listing it
+    (a page of hundreds of items shows only the counts)."""
     result = [Row(item=item) for item in items]
     if not result:
         return result
     pks = [r.item.pk for r in result]
     counts = _linked_counts(pks) if not with_linked else {}
     linked = _linked_versions(pks) if with_linked else {}
-    on_file = evidence_on_file(audit.organization, [r.item for r in result])
+    subjects = [r.item for r in result]
+    if on_file_counts:
+        on_file, on_file_numbers = {}, evidence_on_file_counts(audit.organization, subjects)
+    else:
+        on_file, on_file_numbers = evidence_on_file(audit.organization, subjects), {}
     request_counts = _request_counts(pks)
     samples = _sample_counts(pks)
     scope = _scope_ids(audit)
@@ -172,6 +194,8 @@ def rows(audit: Audit, items: Iterable[ChecklistItem], *, with_linked: bool = Fa
         row.linked = linked.get(pk, [])
         row.linked_count = len(row.linked) if with_linked else counts.get(pk, 0)
         row.on_file = on_file.get(pk, [])
+        if on_file_counts:
+            row.on_file_counts = on_file_numbers.get(pk, (0, 0))
         row.open_requests, row.overdue_requests = request_counts.get(pk, (0, 0))
         row.samples = samples.get(pk, 0)
         row.in_scope = row.item.adhoc or row.item.subject_id in scope
@@ -206,6 +230,44 @@ def evidence_on_file(org, items: Sequence[ChecklistItem]) -> dict[int, list[OnFi
     return found
 
 
+def evidence_on_file_counts(org, items: Sequence[ChecklistItem]) -> dict[int, tuple[int, int]]:
+    """For each item, how many entries ``evidence_on_file`` would list, and how many of them
+    are stale: counted per requirement and control in SQL, whatever the number of pieces."""
+    from annexa.evidence.models import Evidence
+
+    chains = _requirement_chains({i.requirement_id for i in items if i.requirement_id})
+    wanted = {
+        "control_id": {i.control_id for i in items if i.control_id},
+        "requirement_id": {rid for chain in chains.values() for rid in chain},
+    }
+    relations = {"control_id": Evidence.controls, "requirement_id": Evidence.requirements}
+    today = timezone.localdate()
+    by_subject: dict[str, tuple[int, int]] = {}
+    for key, ids in wanted.items():
+        if not ids:
+            continue
+        counted = (
+            _subject_links(relations[key].through, key, ids, org)
+            .values(key)
+            .annotate(
+                n=Count("id"),
+                stale=Count("id", filter=Q(evidence__current_version__valid_until__lt=today)),
+            )
+            .values_list(key, "n", "stale")
+        )
+        by_subject.update({subject: (n, stale) for subject, n, stale in counted})
+    found: dict[int, tuple[int, int]] = {}
+    for item in items:
+        chain = (
+            [item.control_id]
+            if item.control_id
+            else chains.get(item.requirement_id, [item.requirement_id])
+        )
+        numbers = [by_subject.get(subject, (0, 0)) for subject in chain]
+        found[item.pk] = (sum(n for n, _ in numbers), sum(s for _, s in numbers))
+    return found
+
+
 def _requirement_chains(requirement_ids: set[str]) -> dict[str, list[str]]:
     """Each requirement with its parents, nearest first (``5.2.a`` → 5.2.a, 5.2, 5)."""
     if not requirement_ids:
@@ -223,9 +285,25 @@ def _requirement_chains(requirement_ids: set[str]) -> dict[str, list[str]]:
     return chains
 
 
+def _subject_links(through, key: str, ids: set[str], org) -> QuerySet:
+    """The links of evidence of ``org`` to the requirements or controls ``ids``.
+
+    The organization is compared as an expression (``organization_id + 0``) so that no
+    database drives the join from the organization's index, which holds every piece of
+    evidence of the organization: SQLite, without statistics, would otherwise read them all
+    and probe each against the requirement list (0.3 s for 8,000 pieces, against 15 ms from
+    the link table's index of the subjects).
+    """
+    return through.objects.alias(
+        evidence_org=ExpressionWrapper(
+            F("evidence__organization_id") + 0, output_field=IntegerField()
+        )
+    ).filter(**{f"{key}__in": ids, "evidence_org": org.pk})
+
+
 def _links(through, key: str, ids: set[str], org):
     return (
-        through.objects.filter(**{f"{key}__in": ids, "evidence__organization": org})
+        _subject_links(through, key, ids, org)
         .order_by("evidence__title", "evidence_id")
         .values_list(
             key,

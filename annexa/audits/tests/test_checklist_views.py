@@ -251,3 +251,61 @@ def test_it_imports_a_sheet_from_the_page(items, fieldwork_audit, client_for, au
     good = SimpleUploadedFile("c.xlsx", xlsx_bytes(rows), checklist_io.spreadsheets.XLSX_MEDIA_TYPE)
     assert client.post(target, {"file": good}).status_code == 302
     assert ChecklistItem.objects.get(pk=items["7.2"].pk).result == "not_audited"
+
+
+def _grown_checklist_queries(acme, audrey, client_for, target: str) -> list[int]:
+    """Queries of one GET of the checklist page or API (``target``) with 5 items and 10 linked
+    evidence versions, then 100 versions, then 50 items (each version also on file)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from annexa.audits.models import AuditControl
+    from annexa.audits.services import checklist
+    from annexa.audits.tests.fieldwork_fixtures import (
+        attach_bulk_evidence,
+        make_control,
+        populate_large_checklist,
+    )
+    from annexa.catalog.choices import Theme
+    from annexa.core.tenancy import OrgContext
+
+    audit = populate_large_checklist(acme, audrey.user, items=5, evidence=10)
+    address = (
+        url("checklist", audit)
+        if target == "page"
+        else f"/api/v1/orgs/acme/audits/{audit.pk}/checklist/"
+    )
+    client = client_for(audrey)
+
+    def count(items: int) -> int:
+        client.get(address)  # the session and caches warmed up
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(address)
+        assert response.status_code == 200
+        shown = (
+            response.content.decode().count('class="checklist-item')
+            if target == "page"
+            else len(response.json()["items"])
+        )
+        assert shown == items
+        return len(queries)
+
+    counts = [count(5)]
+    attach_bulk_evidence(audit, 90)  # 100 linked versions, also on file
+    counts.append(count(5))
+    for n in range(6, 51):
+        control = make_control(f"A.99.{n}", f"Synthetic control A.99.{n}", Theme.TECHNOLOGICAL)
+        AuditControl.objects.create(audit=audit, control=control, reason="test")
+    checklist.generate(OrgContext.system(acme), audit)
+    counts.append(count(50))
+    return counts
+
+
+def test_the_checklist_page_queries_do_not_grow_with_items_or_evidence(acme, audrey, client_for):
+    counts = _grown_checklist_queries(acme, audrey, client_for, "page")
+    assert counts[0] == counts[1] == counts[2], counts
+
+
+def test_the_checklist_api_queries_do_not_grow_with_items_or_evidence(acme, audrey, client_for):
+    counts = _grown_checklist_queries(acme, audrey, client_for, "api")
+    assert counts[0] == counts[1] == counts[2], counts

@@ -207,7 +207,7 @@ class ChecklistView(OrgViewMixin, ObjectMixin, TemplateView):
         items = list(items)
         # One query for the findings of every item that may have one (none when none may).
         prefetch_related_objects([i for i in items if i.result in FINDING_RESULTS], "findings")
-        rows = checklist_rows.rows(audit, items)
+        rows = checklist_rows.rows(audit, items, on_file_counts=True)
         flags = page_flags(self.ctx, audit)
         context.update(
             audit=audit,
