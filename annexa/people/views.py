@@ -25,7 +25,10 @@ from annexa.people.models import Person, TrainingCompletion
 from annexa.people.services import checks, people
 from annexa.people.services.people import MANAGE
 
-VOCABULARY = Vocabulary(models=("people.Person", "people.PeopleSettings"))
+VOCABULARY = Vocabulary(
+    models=("people.Person", "people.TrainingCompletion", "people.PeopleSettings"),
+    hidden=frozenset({"person_label"}),
+)
 
 
 def is_htmx(request) -> bool:

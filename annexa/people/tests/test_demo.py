@@ -78,3 +78,37 @@ def test_the_demo_audit_finds_the_joiner_never_screened(catalog, settings):
     (deviation,) = sample.records.filter(result="deviation")
     never_screened = next(j for j in checks.joiners(org, gaps_only=True) if "screening" in j.gaps)
     assert deviation.label == checks.record_label(never_screened.person)
+
+
+def test_the_demo_pages_show_names_not_identifiers(built, client_for, isla):
+    """Every people page of the demo answers, and its text shows no UUID (the history reads
+    the ledger's references as names)."""
+    import re
+
+    from django.urls import reverse
+
+    ctx, _people, _found = built
+    client = client_for(isla)
+    leaver = demo.leaver_with_access(ctx.org)
+    trained = Person.objects.filter(trainings__isnull=False).first()
+    from annexa.people.services.people import remove_training
+
+    remove_training(ctx, trained.trainings.first())
+    pages = [
+        reverse("people:list", kwargs={"org": "acme"}),
+        reverse("people:list", kwargs={"org": "acme"}) + "?gaps=joiners",
+        reverse("people:checks", kwargs={"org": "acme"}),
+        reverse("people:checks", kwargs={"org": "acme"}) + "?all=true",
+        reverse("people:settings", kwargs={"org": "acme"}),
+        reverse("people:import", kwargs={"org": "acme"}),
+        reverse("people:detail", kwargs={"org": "acme", "pk": leaver.pk}),
+        reverse("people:detail", kwargs={"org": "acme", "pk": trained.pk}),
+    ]
+    uuid = re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b")
+    for page in pages:
+        response = client.get(page)
+        assert response.status_code == 200, page
+        text = re.sub(r"<[^>]+>", " ", response.content.decode())
+        assert not uuid.findall(text), (page, uuid.findall(text)[:3])
+    detail = client.get(pages[-2]).content.decode()
+    assert "AWS production" in detail and "enabled after leaving" in detail
