@@ -499,6 +499,7 @@ class _Batch:
         for index, row in enumerate(rows):
             self._check_row(index, row)
         self._resolve_managers()
+        self._check_loops()
         self._check_unique()
 
     def _add(self, index: int, name: str, message: str) -> None:
@@ -644,6 +645,30 @@ class _Batch:
                 )
             else:
                 values["manager"] = target
+
+    def _check_loops(self) -> None:
+        """No one ends up managing themselves through others once the batch is in."""
+        boss: dict[int, Person | None] = {
+            id(p): self.people.get(p.manager_id) for p in self.people.values()
+        }
+        for _index, person, values, _row in self.plan:
+            if "manager" in values and not isinstance(values["manager"], str):
+                boss[id(person)] = values["manager"]
+        safe: set[int] = set()  # chains known to end at someone without a manager
+        for index, person, values, _row in self.plan:
+            current, seen = boss.get(id(person)), {id(person)}
+            while current is not None and id(current) not in seen and id(current) not in safe:
+                seen.add(id(current))
+                current = boss.get(id(current))
+            if current is None or id(current) in safe:
+                safe |= seen
+            elif current is person and "manager" in values:
+                self._add(
+                    index,
+                    "manager",
+                    f"{person.name} would manage themselves through others: check the "
+                    "managers of this chain.",
+                )
 
     def _check_unique(self) -> None:
         """Every e-mail address and employee id held by one person once the batch is in."""

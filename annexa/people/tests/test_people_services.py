@@ -263,3 +263,18 @@ def test_upsert_matches_accounts_to_new_people(isla):
     )
     assert result.rematched == 1
     assert Account.objects.get().person.name == "Erin"
+
+
+def test_a_batch_may_not_make_a_management_loop(isla, ada):
+    with pytest.raises(PeopleRefused) as caught:
+        upsert_people(
+            isla.ctx,
+            [
+                PersonRow(name="Ada Byron", employee_id="E1", manager="E2"),
+                PersonRow(name="Bo", employee_id="E2", manager="E1"),
+            ],
+            source=PersonSource.IMPORT,
+            source_ref="hr.csv",
+            fields=["name", "employee_id", "manager"],
+        )
+    assert {(p.index, p.field) for p in caught.value.problems} == {(0, "manager"), (1, "manager")}
