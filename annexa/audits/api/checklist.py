@@ -43,7 +43,6 @@ from annexa.audits.services.common import CONDUCT
 from annexa.core import pdf, security_log
 from annexa.core.api import IF_MATCH, JSONParser, OrgAPIMixin, if_match
 from annexa.core.limits import body_limit
-from annexa.evidence.models import EvidenceVersion
 from annexa.evidence.uploads import content_of
 from annexa.orgs.models import User
 
@@ -95,14 +94,15 @@ class AuditChecklistView(OrgAPIMixin, generics.GenericAPIView):
         params = {k: request.query_params.get(k, "") for k in ("result", "clause", "theme")}
         params["removed"] = request.query_params.get("removed", "")
         items = checklist_rows.filter_items(checklist_rows.items_of(audit), params)
-        # The linked versions and the auditees with only what the items show of them.
-        items = items.prefetch_related(
-            Prefetch("auditees", queryset=User.objects.only("id", "email")),
-            Prefetch("evidence", queryset=EvidenceVersion.objects.only("id", "uid")),
+        # The auditees with only what the items show of them; the linked versions by uid
+        # (thousands of them: read as values, not model instances).
+        items = list(
+            items.prefetch_related(Prefetch("auditees", queryset=User.objects.only("id", "email")))
         )
-        rows = checklist_rows.rows(audit, list(items))
+        rows = checklist_rows.rows(audit, items)
+        linked = checklist_rows.linked_uids([i.pk for i in items])
         data = {"audit": audit, "progress": checklist_rows.progress(audit), "items": rows}
-        return Response(ChecklistSerializer(data).data)
+        return Response(ChecklistSerializer(data, context={"linked_uids": linked}).data)
 
 
 class GenerateView(OrgAPIMixin, generics.GenericAPIView):

@@ -102,7 +102,11 @@ class ChecklistItemSerializer(serializers.Serializer):
         return sorted(u.email for u in row.item.auditees.all())
 
     def get_evidence(self, row) -> list[str]:
-        """The linked evidence versions by uid."""
+        """The linked evidence versions by uid (read once for the whole list when the view
+        gives them as ``linked_uids``)."""
+        linked = self.context.get("linked_uids")
+        if linked is not None:
+            return linked.get(row.item.pk, [])
         return sorted(str(v.uid) for v in row.item.evidence.all())
 
 

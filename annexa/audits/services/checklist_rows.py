@@ -12,6 +12,7 @@ import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from django.db.models import Count, ExpressionWrapper, F, IntegerField, Q, QuerySet
 from django.utils import timezone
@@ -23,9 +24,9 @@ from annexa.evidence.choices import Freshness
 ALL_CLAUSES = ("4", "5", "6", "7", "8", "9", "10")
 
 
-@dataclass(frozen=True)
-class OnFile:
-    """A piece of evidence in the locker linked to the item's requirement or control."""
+class OnFile(NamedTuple):
+    """A piece of evidence in the locker linked to the item's requirement or control (a named
+    tuple: a checklist may hold thousands, built faster than frozen dataclasses)."""
 
     evidence_id: int
     title: str
@@ -336,6 +337,20 @@ def _linked_counts(pks: list[int]) -> dict[int, int]:
         .annotate(n=Count("id"))
         .values_list("checklistitem_id", "n")
     )
+
+
+def linked_uids(pks: list[int]) -> dict[int, list[str]]:
+    """The uids of the versions linked to each item, sorted, in one query of values."""
+    through = ChecklistItem.evidence.through
+    found: dict[int, list[str]] = defaultdict(list)
+    links = through.objects.filter(checklistitem_id__in=pks).values_list(
+        "checklistitem_id", "evidenceversion__uid"
+    )
+    for pk, uid in links:
+        found[pk].append(str(uid))
+    for uids in found.values():
+        uids.sort()
+    return found
 
 
 def _linked_versions(pks: list[int]) -> dict[int, list]:
