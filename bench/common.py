@@ -129,6 +129,9 @@ def load_average() -> list[float]:
 
 
 def git_commit() -> str:
+    """HEAD's commit (``ANNEXA_BENCH_COMMIT`` when the code runs from an exported copy)."""
+    if os.environ.get("ANNEXA_BENCH_COMMIT"):
+        return os.environ["ANNEXA_BENCH_COMMIT"]
     try:
         head = subprocess.run(
             ["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True

@@ -99,10 +99,19 @@ class Generated:
 
 
 def sizes(scale: float) -> dict[str, int]:
-    """The sizes at ``scale`` (at least one of each)."""
+    """The sizes at ``scale`` (at least one of each). The two audits measured alone keep their
+    full size (8,000 linked evidence items; 200 findings citing 5,000) from scale 0.1 up, and
+    shrink in proportion below it, so quick runs stay quick."""
     if not scale > 0:
         raise ValueError("the scale must be a positive number")
-    return {name: max(1, round(value * scale)) for name, value in SIZES.items()}
+    out = {name: max(1, round(value * scale)) for name, value in SIZES.items()}
+    full = min(1.0, scale * 10)
+    out["page evidence"] = max(1, round(PAGE_AUDIT_EVIDENCE * full))
+    out["report evidence"] = max(1, round(REPORT_AUDIT_EVIDENCE * full))
+    out["report findings"] = max(1, round(REPORT_AUDIT_FINDINGS * full))
+    out["evidence"] = max(out["evidence"], out["page evidence"] + out["report evidence"])
+    out["findings"] = max(out["findings"], out["report findings"])
+    return out
 
 
 def generate(
@@ -359,8 +368,7 @@ class _Generator:
         from annexa.audits.models import ChecklistItem
 
         total = self.size["evidence"]
-        page = min(PAGE_AUDIT_EVIDENCE, total)
-        report = min(REPORT_AUDIT_EVIDENCE, total - page)
+        page, report = self.size["page evidence"], self.size["report evidence"]
         rest = total - page - report
         closed = self.audits[: AUDITS - 3]
         plan = [(self.page_audit, page), (self.report_audit, report)]
@@ -370,7 +378,7 @@ class _Generator:
         for audit, count in plan:
             items = list(ChecklistItem.objects.filter(audit=audit).order_by("order"))
             if audit == self.report_audit:
-                items = items[: min(REPORT_AUDIT_FINDINGS, len(items))]
+                items = items[: min(self.size["report findings"], len(items))]
             made = []
             for start in range(0, count, CHUNK):
                 batch = min(CHUNK, count - start)
@@ -489,7 +497,7 @@ class _Generator:
         from annexa.ledger.services import Record
 
         total = self.size["findings"]
-        in_report = min(REPORT_AUDIT_FINDINGS, total)
+        in_report = min(self.size["report findings"], total)
         closed = self.audits[: AUDITS - 3]
         rest = total - in_report
         plan = [(self.report_audit, in_report)]
