@@ -1,7 +1,8 @@
 """The demo organization's access reviews: a completed review of Google Workspace (decided,
 self-review confirmed, revocations done and one verified by the next read of the directory,
 closed with its record in the evidence locker) and an open review of AWS production reviewed
-by each person's manager, half decided. Built through the ordinary services.
+by each person's manager, half decided (a leaver's revocation pending). Built through the
+ordinary services.
 
 The accounts come from the people app's rows of those systems (the people demo or a connector
 fills them); when there are none, this builder hands the systems' lists to
@@ -229,7 +230,11 @@ class _Builder:
             ),
         )
         items = list(services.items_of(review))
-        for item in items[: len(items) // 2]:
+        # The accounts without a current holder first (the leaver's revocation stays pending:
+        # the account is still enabled), then others up to half of the list.
+        first = sorted(items, key=lambda i: not i.orphan)
+        count = max(len(items) // 2, sum(1 for i in items if i.orphan))
+        for item in first[: min(count, len(items) - 1)]:  # never all: the review is open
             self.decide(item)
         return review
 
