@@ -3,10 +3,16 @@
 ``run()`` starts a worker process with a fresh temporary ANNEXA_HOME (its own SQLite database,
 file store and keyring) and measures:
 
-- a generated 1,000,000-finding OCSF file (JSON Lines, Prowler-shaped findings over the known
-  check ids, some with ISO27001-2022 entries) imported with ``monitoring.services.ingest``:
+- a generated 1,000,000-finding OCSF file imported with ``monitoring.services.ingest``, in one
+  of two shapes (``shape``): ``lines``, compact JSON Lines findings of about 670 bytes over the
+  known check ids, some with ISO27001-2022 entries; or ``prowler``, a JSON array written as
+  Prowler 5 writes its ``json-ocsf`` output (indented objects joined by ``},{``), each finding a
+  real Prowler 5.46.0 finding of the test samples with its check id, resource, account and
+  status changed (about 10 KB a finding, every field Prowler writes):
   validation, storage as evidence, and one streaming evaluation by every OCSF control test;
   findings per second over the whole import, and for the evaluation pass alone;
+- the CPU time of the worker during the import (user + system), which a loaded machine
+  inflates far less than the wall time;
 - the peak resident memory of the worker (``ru_maxrss``) and its growth during the import,
   which stays flat however large the file is;
 - the time the control tests take to judge 100,000 resources already in memory (OCSF findings,
@@ -28,8 +34,16 @@ RESOURCES = 100_000
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def run(findings: int = FINDINGS, resources: int = RESOURCES) -> dict:
-    """Ingest ``findings`` generated findings and judge ``resources`` resources."""
+SHAPES = ("lines", "prowler")
+PROWLER_SAMPLE = (
+    ROOT / "annexa/connectors/tests/tool_outputs/prowler/moto-aws-prowler-5.46.0.ocsf.json"
+)
+
+
+def run(findings: int = FINDINGS, resources: int = RESOURCES, shape: str = "lines") -> dict:
+    """Ingest ``findings`` generated findings of ``shape`` and judge ``resources`` resources."""
+    if shape not in SHAPES:
+        raise ValueError(f"--shape is one of {', '.join(SHAPES)}, not {shape!r}")
     with tempfile.TemporaryDirectory(prefix="annexa-bench-ingest-") as home:
         env = {k: v for k, v in os.environ.items() if not k.startswith("ANNEXA_")}
         env.update(
@@ -41,7 +55,7 @@ def run(findings: int = FINDINGS, resources: int = RESOURCES) -> dict:
             DJANGO_SETTINGS_MODULE="annexa.settings",
         )
         result = subprocess.run(
-            [sys.executable, __file__, "--worker", str(findings), str(resources)],
+            [sys.executable, __file__, "--worker", str(findings), str(resources), shape],
             cwd=ROOT,
             env=env,
             capture_output=True,
@@ -75,15 +89,64 @@ def _finding(number: int, check_id: str, known: dict) -> dict:
     }
 
 
-def _generate(path: Path, count: int) -> int:
+def _generate(path: Path, count: int, shape: str = "lines") -> int:
     from annexa.connectors.mapping import prowler_checks
 
     known = prowler_checks()
     ids = sorted(known)
     with open(path, "w", encoding="utf-8") as handle:
-        for number in range(count):
-            handle.write(json.dumps(_finding(number, ids[number % len(ids)], known)) + "\n")
+        if shape == "prowler":
+            _write_prowler(handle, count, ids)
+        else:
+            for number in range(count):
+                handle.write(json.dumps(_finding(number, ids[number % len(ids)], known)) + "\n")
     return path.stat().st_size
+
+
+# Stand-ins put into the sample findings, replaced by each finding's own values as it is written.
+_SLOTS = {
+    "check": "@@CHECK@@",
+    "number": "@@NUMBER@@",
+    "account": "@@ACCOUNT@@",
+    "status_code": "@@STATUS_CODE@@",
+    "severity": "@@SEVERITY@@",
+}
+
+
+def _prowler_templates() -> list[str]:
+    """Each finding of the Prowler 5.46.0 sample as Prowler indents it, with stand-ins for
+    the check id (wherever it appears), the resource and finding uids, account and status."""
+    templates = []
+    for finding in json.loads(PROWLER_SAMPLE.read_text(encoding="utf-8")):
+        check = finding["metadata"]["event_code"]
+        account = finding["cloud"]["account"]["uid"]
+        finding["status_code"] = _SLOTS["status_code"]
+        finding["severity"] = _SLOTS["severity"]
+        finding["status"] = "New"
+        finding["finding_info"]["uid"] = f"prowler-aws-{_SLOTS['check']}-{_SLOTS['number']}"
+        for resource in finding["resources"]:
+            resource["uid"] = f"arn:aws:s3:::bucket-{_SLOTS['number']}"
+        text = json.dumps(finding, indent=4, ensure_ascii=False)
+        templates.append(text.replace(check, _SLOTS["check"]).replace(account, _SLOTS["account"]))
+    return templates
+
+
+def _write_prowler(handle, count: int, ids: list[str]) -> None:
+    templates = _prowler_templates()
+    handle.write("[")
+    for number in range(count):
+        failed = number % 5 == 0
+        text = templates[number % len(templates)]
+        for slot, value in (
+            ("check", ids[number % len(ids)]),
+            ("number", str(number)),
+            ("account", str(100000000000 + number % 50)),
+            ("status_code", "FAIL" if failed else "PASS"),
+            ("severity", "High" if failed else "Low"),
+        ):
+            text = text.replace(_SLOTS[slot], value)
+        handle.write(text if number == 0 else "," + text)
+    handle.write("]")
 
 
 def _rss_mib() -> float:
@@ -147,7 +210,14 @@ def _judge_in_memory(resources: int) -> dict:
     return figures
 
 
-def _worker(findings: int, resources: int) -> dict:
+def _cpu_s() -> float:
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _worker(findings: int, resources: int, shape: str) -> dict:
     import django
 
     django.setup()
@@ -161,23 +231,28 @@ def _worker(findings: int, resources: int) -> dict:
     call_command("migrate", interactive=False, verbosity=0)
     load_catalog()
     ctx = OrgContext.system(Organization.objects.create(name="Bench Ltd", slug="bench"))
-    path = Path(os.environ["ANNEXA_HOME"]) / "findings.ocsf.jsonl"
+    suffix = "json" if shape == "prowler" else "jsonl"
+    path = Path(os.environ["ANNEXA_HOME"]) / f"findings.ocsf.{suffix}"
     started = time.perf_counter()
-    size = _generate(path, findings)
+    size = _generate(path, findings, shape)
     generated = time.perf_counter() - started
     rss_before = _rss_mib()
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), _cpu_s()
     judged = services.ingest(ctx, path, kind="ocsf")
-    seconds = time.perf_counter() - started
+    seconds, cpu = time.perf_counter() - started, _cpu_s() - cpu
     run = judged.run
     evaluation = (run.finished_at - run.started_at).total_seconds()
     assert run.summary["findings"] == findings, run.summary
     return {
         "findings": findings,
+        "shape": shape,
         "file_mib": round(size / 1024**2, 1),
         "generate_s": round(generated, 1),
         "ingest_s": round(seconds, 1),
         "ingest_findings_per_s": round(findings / seconds),
+        "ingest_cpu_s": round(cpu, 1),
+        "ingest_findings_per_cpu_s": round(findings / cpu),
+        "_load_average": [round(x, 1) for x in os.getloadavg()],
         "evaluation_s": round(evaluation, 1),
         "evaluation_findings_per_s": round(findings / evaluation),
         "peak_rss_mib": round(_rss_mib(), 1),
@@ -188,4 +263,4 @@ def _worker(findings: int, resources: int) -> dict:
 
 if __name__ == "__main__" and sys.argv[1:2] == ["--worker"]:
     sys.path.insert(0, str(ROOT))
-    print(json.dumps(_worker(int(sys.argv[2]), int(sys.argv[3]))))
+    print(json.dumps(_worker(int(sys.argv[2]), int(sys.argv[3]), sys.argv[4])))

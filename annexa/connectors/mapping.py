@@ -135,6 +135,7 @@ def mapping_version() -> str:
 
 TABLES = ("ssg_rules.json", "lynis_tests.json", "prowler_checks.json")
 MIN_REASON = 20  # characters: a reason says what the rule checks and which control that is
+OCSF_MEMO = 4096  # (check id, ISO entries) pairs mapped once each by one Mapper
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,6 +192,7 @@ class Mapper:
     def __init__(self, legacy: dict[str, list[str]], controls: set[str]) -> None:
         self.legacy = legacy
         self.controls = controls
+        self._ocsf_seen: dict[tuple[str, tuple[str, ...] | None], tuple] = {}
 
     @classmethod
     def from_catalog(cls) -> Mapper:
@@ -247,9 +249,35 @@ class Mapper:
     # --- OCSF ----------------------------------------------------------------------------
 
     def ocsf(self, finding: OcsfFinding) -> Finding:
-        known = prowler_checks().get(finding.check_id)
+        # A file repeats a few hundred checks, each with the same entries: map each pair once.
+        key = (finding.check_id, finding.iso2022)
+        mapped = self._ocsf_seen.get(key)
+        if mapped is None:
+            if len(self._ocsf_seen) >= OCSF_MEMO:
+                self._ocsf_seen.clear()
+            mapped = self._ocsf_seen[key] = self._ocsf_mapping(*key)
+        controls, reason, topic, related = mapped
+        return Finding(
+            "ocsf",
+            finding.check_id,
+            finding.title,
+            finding.status,
+            finding.severity,
+            finding.resource,
+            controls,
+            reason,
+            topic,
+            related,
+        )
+
+    def _ocsf_mapping(
+        self, check_id: str, iso2022: tuple[str, ...] | None
+    ) -> tuple[tuple[str, ...], str, str, tuple[str, ...]]:
+        """Controls, why there are none, topic and related controls of a check id and the
+        producer's own ISO27001-2022 entries."""
+        known = prowler_checks().get(check_id)
         controls = tuple(known["controls"]) if known else ()
-        given = tuple(c for c in finding.iso2022 or () if self._is_control(c))
+        given = tuple(c for c in iso2022 or () if self._is_control(c))
         related = tuple(c for c in given if c not in controls)
         reason = ""
         if not known:
@@ -257,18 +285,7 @@ class Mapper:
             if related:
                 entries = ", ".join(related)
                 reason += f"; the producer's ISO27001-2022 entries ({entries}) are kept as related"
-        return Finding(
-            tool="ocsf",
-            rule=finding.check_id,
-            title=finding.title,
-            status=finding.status,
-            severity=finding.severity,
-            resource=finding.resource,
-            controls=controls,
-            unmapped=reason,
-            topic=known["topic"] if known else "",
-            related=related,
-        )
+        return controls, reason, known["topic"] if known else "", related
 
     def _is_control(self, value: str) -> bool:
         if not CONTROL_ID.match(value):

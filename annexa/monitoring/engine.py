@@ -25,6 +25,7 @@ MAX_UNMAPPED = 500
 Opener = Callable[[], AbstractContextManager[BinaryIO]]
 Progress = Callable[[int], None]
 PROGRESS_EVERY = 10_000
+MAX_ROUTE_KEYS = 1024
 
 
 @dataclass
@@ -77,6 +78,9 @@ class _Run:
             if test.route is not None:
                 attribute, value = test.route
                 self.routes.setdefault(attribute, {}).setdefault(value, []).append(test)
+        self.attributes = tuple(self.routes)
+        # The tests of each combination of routed values, gathered once, not per record.
+        self.chosen: dict[tuple, list[ControlTest]] = {}
 
     def tally(self, finding: Finding) -> None:
         result = self.result
@@ -107,9 +111,21 @@ class _Run:
     def _tests_for(self, record: Any) -> list[ControlTest]:
         if not self.routes:
             return self.everything
-        tests = list(self.everything)
-        for attribute, by_value in self.routes.items():
-            tests.extend(by_value.get(getattr(record, attribute, None), ()))
+        if len(self.attributes) == 1:  # the usual case: one attribute, no tuple to build
+            key: Any = (getattr(record, self.attributes[0], None),)
+        else:
+            key = tuple(getattr(record, attribute, None) for attribute in self.attributes)
+        try:
+            tests = self.chosen.get(key)
+        except TypeError:  # an unhashable value routes to no test, as an unknown one does
+            return self.everything
+        if tests is None:
+            if len(self.chosen) >= MAX_ROUTE_KEYS:
+                self.chosen.clear()
+            tests = list(self.everything)
+            for attribute, value in zip(self.attributes, key, strict=True):
+                tests.extend(self.routes[attribute].get(value, ()))
+            self.chosen[key] = tests
         return tests
 
     def _break(self, test: ControlTest, exc: Exception) -> None:

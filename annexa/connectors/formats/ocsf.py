@@ -8,7 +8,6 @@ Finding* objects (class 2003) of other producers carry the result in ``complianc
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -67,7 +66,8 @@ def status_of(document: dict) -> str:
         return "muted"
     code = document.get("status_code")
     if isinstance(code, str) and code:
-        return _STATUS_CODES.get(code.strip().upper(), "error")
+        status = _STATUS_CODES.get(code)  # as Prowler writes it: no case or space to undo
+        return status if status is not None else _STATUS_CODES.get(code.strip().upper(), "error")
     compliance = _get(document, "compliance", "status")
     if isinstance(compliance, str) and compliance.strip():
         return _COMPLIANCE_STATUS.get(compliance.strip().lower(), "error")
@@ -75,10 +75,18 @@ def status_of(document: dict) -> str:
     return "fail"
 
 
-@functools.lru_cache(maxsize=1024)
+# Framework names repeat across a file ("CIS-2.0", "ISO27001-2022"): each is matched once.
+_ISO_KEYS: dict[str, bool] = {}
+_ISO_KEYS_MAX = 4096
+
+
 def _is_iso_2022_key(key: str) -> bool:
-    # Framework names repeat across a file ("CIS-2.0", "ISO27001-2022"): match each once.
-    return ISO_2022_KEY.match(key) is not None
+    known = _ISO_KEYS.get(key)
+    if known is None:
+        if len(_ISO_KEYS) >= _ISO_KEYS_MAX:  # a hostile file naming endless frameworks
+            _ISO_KEYS.clear()
+        known = _ISO_KEYS[key] = ISO_2022_KEY.match(key) is not None
+    return known
 
 
 def iso2022_of(document: dict) -> tuple[str, ...] | None:
@@ -86,6 +94,10 @@ def iso2022_of(document: dict) -> tuple[str, ...] | None:
     compliance = _get(document, "unmapped", "compliance")
     if not isinstance(compliance, dict):
         return None
+    return _iso2022_in(compliance)
+
+
+def _iso2022_in(compliance: dict) -> tuple[str, ...] | None:
     found: list[str] = []
     matched = False
     for key, values in compliance.items():
@@ -104,40 +116,51 @@ def _resource(document: dict) -> str:
     return _text(_get(document, "finding_info", "uid"))
 
 
+_NOTHING: dict = {}
+
+
 def normalise(document: dict) -> OcsfFinding:
     """The compact record of one OCSF object; ``FormatError`` when it is not a finding."""
-    class_uid = document.get("class_uid")
+    get = document.get
+    class_uid = get("class_uid")
     if class_uid is not None and class_uid not in FINDING_CLASSES:
         raise FormatError(f"OCSF class {class_uid!r} is not a finding (2003 or 2004)")
-    metadata = document.get("metadata")
-    info = document.get("finding_info")
-    info = info if isinstance(info, dict) else {}
+    metadata = get("metadata")
+    metadata = metadata if isinstance(metadata, dict) else None
+    info = get("finding_info")
+    info = info if isinstance(info, dict) else _NOTHING
     title = _text(info.get("title"))
-    check_id = _text(metadata.get("event_code")) if isinstance(metadata, dict) else ""
+    check_id = _text(metadata.get("event_code")) if metadata is not None else ""
     check_id = check_id or title
     if not check_id:
         raise FormatError("an OCSF finding has neither metadata.event_code nor a title")
-    cloud = document.get("cloud")
-    cloud = cloud if isinstance(cloud, dict) else {}
+    cloud = get("cloud")
+    cloud = cloud if isinstance(cloud, dict) else _NOTHING
     # Kubernetes findings carry no cloud object: newer Prowler names the cluster in
     # unmapped.provider_uid, the container profile says it is Kubernetes.
-    extra = document.get("unmapped")
-    extra = extra if isinstance(extra, dict) else {}
-    profiles = _get(document, "metadata", "profiles")
+    extra = get("unmapped")
+    extra = extra if isinstance(extra, dict) else _NOTHING
     provider = _text(cloud.get("provider") or extra.get("provider"))
-    if not provider and isinstance(profiles, list) and "container" in profiles:
-        provider = "kubernetes"
-    account = _text(_get(cloud, "account", "uid") or extra.get("provider_uid"))
+    if not provider and metadata is not None:
+        profiles = metadata.get("profiles")
+        if isinstance(profiles, list) and "container" in profiles:
+            provider = "kubernetes"
+    account = cloud.get("account")
+    account = _text(
+        (account.get("uid") if isinstance(account, dict) else None) or extra.get("provider_uid")
+    )
+    severity = get("severity")
+    compliance = extra.get("compliance")
     return OcsfFinding(
-        check_id=check_id,
-        title=title or check_id,
-        status=status_of(document),
-        severity=_text(document.get("severity")).lower() or "unknown",
-        resource=_resource(document),
-        provider=provider,
-        account=account,
-        region=_text(cloud.get("region")),
-        iso2022=iso2022_of(document),
+        check_id,
+        title or check_id,
+        status_of(document),
+        (severity.lower() if isinstance(severity, str) else _text(severity).lower()) or "unknown",
+        _resource(document),
+        provider,
+        account,
+        _text(cloud.get("region")),
+        _iso2022_in(compliance) if isinstance(compliance, dict) else None,
     )
 
 
