@@ -144,12 +144,15 @@ class Topology:
             raise AssertionError(f"{name}: {exc}\n{self.log(name)[-4000:]}") from None
 
     def stop(self) -> None:
-        """Stop every process (SIGTERM to its group, SIGKILL after 15 s), then drop the
-        database, the run's Redis keys and the home directory."""
-        for proc in self.processes.values():
+        """Stop every process (its whole group; SIGKILL after 15 s), then drop the database,
+        the run's Redis keys and the home directory."""
+        for name, proc in self.processes.items():
             if proc.poll() is None:
+                # A worker on SIGTERM waits for its threads' next poll of the queue (up to
+                # huey's 10 s back-off); SIGINT stops it at once, handing back any run.
+                stop = signal.SIGINT if name.startswith("worker") else signal.SIGTERM
                 with contextlib.suppress(ProcessLookupError):
-                    os.killpg(proc.pid, signal.SIGTERM)
+                    os.killpg(proc.pid, stop)
         deadline = time.monotonic() + 15
         for proc in self.processes.values():
             try:
@@ -288,3 +291,46 @@ def provision(topology: Topology, roles: dict[str, str]) -> dict[str, Member]:
         key = topology.annexa("apikey", "create", "--email", email, "--org", ORG).strip()
         members[email] = Member(email, role, key)
     return members
+
+
+def expect(response, status: int = 200) -> dict:
+    """The JSON body of ``response`` (an httpx response), which must have ``status``."""
+    assert response.status_code == status, (
+        f"{response.request.method} {response.request.url} → {response.status_code}: "
+        f"{response.text[:2000]}"
+    )
+    return response.json()
+
+
+def audit_in_fieldwork(client, controls: list[str], team: list[tuple[str, str]]) -> dict:
+    """Through the API as an owner or ISMS manager (``client``: httpx-like, authenticated):
+    ``controls`` made applicable in the SoA, a programme, an audit of them with ``team``
+    (``[(email, "lead" | "member")]``), moved to fieldwork. Returns the audit."""
+    api = f"/api/v1/orgs/{ORG}"
+    for control in controls:
+        etag = client.get(f"{api}/soa/{control}/").headers["ETag"]
+        change = {"applicable": True, "justification": "In the scope of the ISMS."}
+        expect(client.patch(f"{api}/soa/{control}/", json=change, headers={"If-Match": etag}))
+    programme = expect(
+        client.post(f"{api}/audits/programmes/", json={"start_date": "2026-01-05"}), 201
+    )
+    audit = expect(
+        client.post(
+            f"{api}/audits/",
+            json={
+                "programme": programme["uid"],
+                "title": "Access and technological controls",
+                "kind": "internal_partial",
+                "planned_start": "2026-06-01",
+                "planned_end": "2026-06-05",
+                "controls": controls,
+            },
+        ),
+        201,
+    )
+    for email, role in team:
+        expect(client.post(f"{api}/audits/{audit['id']}/team/", json={"user": email, "role": role}))
+    for status in ("preparing", "fieldwork"):
+        moved = expect(client.post(f"{api}/audits/{audit['id']}/transition/", json={"to": status}))
+        assert moved["status"] == status
+    return moved
