@@ -48,7 +48,13 @@ def _parse_date(value: str | None) -> datetime.date | None:
 
 @evidence_app.command("add")
 def add(
-    file: Annotated[Path, typer.Argument(help="The file to store.", show_default=False)],
+    files: Annotated[
+        list[Path],
+        typer.Argument(
+            help="The file(s) to store; several are stored together, all or none.",
+            show_default=False,
+        ),
+    ],
     org: Annotated[str, typer.Option("--org", help="Organization slug.")],
     control: Annotated[
         list[str] | None, typer.Option("--control", help="Annex A control, e.g. A.5.15.")
@@ -72,14 +78,36 @@ def add(
     ] = None,
     output: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.table,
 ) -> None:
-    """Store FILE as new evidence; prints its SHA-256 and evidence uid."""
+    """Store each FILE as new evidence; prints its SHA-256 and evidence uid.
+
+    Several files are stored as one batch (each blob written crash-safely, one commit): all of
+    them, or — when any is refused — none, with every refusal listed.
+    """
     setup()
     from annexa.evidence import services
     from annexa.evidence.errors import EvidenceError, Rejected
 
-    if not file.is_file():
-        fail(f"{file}: no such file")
+    for file in files:
+        if not file.is_file():
+            fail(f"{file}: no such file")
     ctx = system_ctx(org)
+    if len(files) > 1:
+        new = [
+            services.NewFile(
+                filename=file.name,
+                path=file,
+                title=title,
+                description=description,
+                controls=tuple(control or ()),
+                requirements=tuple(requirement or ()),
+                effective_date=_parse_date(effective_date),
+                valid_days=valid_days,
+            )
+            for file in files
+        ]
+        _add_many(ctx, new, output)
+        return
+    [file] = files
     try:
         version = services.store(
             ctx,
@@ -102,6 +130,28 @@ def add(
     else:
         out(f"{version.sha256}  {evidence.uid}")
     err.print(f"stored {version.filename} as evidence {evidence.uid} (version {version.number})")
+
+
+def _add_many(ctx, files: list, output: Format) -> None:
+    from annexa.evidence import services
+    from annexa.evidence.errors import EvidenceError
+
+    try:
+        with err.status(f"checking and storing {len(files)} files…"):
+            versions = services.store_many(ctx, files)
+    except services.BatchRefused as exc:
+        for name, reason in exc.problems:
+            err.print(f"{name}: refused: {reason}", highlight=False)
+        fail(f"{len(exc.problems)} of {len(files)} files refused; nothing stored", code=2)
+    except EvidenceError as exc:
+        fail(str(exc))
+    if output == Format.json:
+        rows = [_version_json(v) | {"evidence_uid": str(v.evidence.uid)} for v in versions]
+        out(json.dumps(rows, indent=2))
+    else:
+        for version in versions:
+            out(f"{version.sha256}  {version.evidence.uid}")
+    err.print(f"stored {len(versions)} files as new evidence")
 
 
 @evidence_app.command("list")

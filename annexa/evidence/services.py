@@ -8,9 +8,10 @@ row never names a missing blob; a failure in between leaves an orphan blob for `
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -45,6 +46,7 @@ __all__ = [
     "resolve_controls",
     "resolve_requirements",
     "store",
+    "store_many",
     "unlink",
 ]
 
@@ -102,31 +104,167 @@ def store(
     title = _clean_title(title or filename)
     linked_controls = resolve_controls(controls)
     linked_requirements = resolve_requirements(requirements)
+    new = _New(title, description, linked_controls, linked_requirements, origin)
     with staged(chunks=chunks, path=path, json_document=json_document) as item:
         media_type = _check_and_put(item, origin.filename, generated=generated)
         with transaction.atomic():
-            evidence = Evidence.objects.create(
-                organization=ctx.org, title=title, description=description, created_by=ctx.user
-            )
-            if linked_controls:
-                evidence.controls.add(*linked_controls)
-            if linked_requirements:
-                evidence.requirements.add(*linked_requirements)
-            version = _add_version(ctx, evidence, 1, item, media_type, origin)
-            ledger.append(
-                ctx,
-                object_type=OBJECT_TYPE,
-                object_id=str(evidence.uid),
-                action="create",
-                data={
-                    "title": title,
-                    "controls": sorted(c.id for c in linked_controls),
-                    "requirements": sorted(r.id for r in linked_requirements),
-                    "version": _version_record(version),
-                },
-                blob_sha256=version.sha256,
-            )
+            version, record = _create(ctx, new, item, media_type)
+            ledger.append_many(ctx, [record])
     return version
+
+
+@dataclass(frozen=True)
+class NewFile:
+    """One file for ``store_many``: its content (``path`` or ``chunks``) and what ``store``
+    takes beside it."""
+
+    filename: str
+    path: Path | None = None
+    chunks: Iterable[bytes] | None = None
+    title: str = ""
+    description: str = ""
+    controls: tuple[str | Control, ...] = ()
+    requirements: tuple[str | Requirement, ...] = ()
+    effective_date: datetime.date | None = None
+    valid_days: int | None = None
+
+
+class BatchRefused(Rejected):
+    """Some files of a batch cannot be stored; ``problems`` names each (nothing was stored)."""
+
+    def __init__(self, problems: list[tuple[str, str]]) -> None:
+        self.problems = problems
+        listed = "; ".join(f"{name}: {reason}" for name, reason in problems)
+        super().__init__(f"{len(problems)} file(s) refused, nothing stored: {listed}")
+
+
+def store_many(
+    ctx: OrgContext,
+    files: Sequence[NewFile],
+    *,
+    source: str = Source.UPLOAD,
+    source_detail: str = "",
+) -> list[EvidenceVersion]:
+    """Store each file as new evidence, all or nothing; returns their first versions in order.
+
+    Every file is checked first, and ``BatchRefused`` lists every one refused (nothing is
+    stored then). The blobs are written with ``BlobStore.put_files`` — each crash-safely, made
+    durable together — and only after it returns does the one transaction create every row and
+    append the ledger entries (``append_many``) and commit. So, as with ``store``, a committed
+    row never names a missing or partial blob: a crash before the commit leaves orphan blobs
+    that ``collect_orphans`` removes, a crash after it finds every blob complete on disk.
+    """
+    ctx.require(PERMISSION)
+    problems: list[tuple[str, str]] = []
+    wanted: list[tuple[NewFile, _New]] = []
+    for file in files:
+        try:
+            origin = _check_provenance(
+                Provenance(
+                    filename=file.filename,
+                    source=source,
+                    source_detail=source_detail,
+                    effective_date=file.effective_date,
+                    valid_days=file.valid_days,
+                )
+            )
+            new = _New(
+                _clean_title(file.title or file.filename),
+                file.description,
+                resolve_controls(file.controls),
+                resolve_requirements(file.requirements),
+                origin,
+            )
+        except EvidenceError as exc:
+            problems.append((file.filename, str(exc)))
+            continue
+        wanted.append((file, new))
+    with contextlib.ExitStack() as stack:
+        ready = []
+        for file, new in wanted:
+            try:
+                item = stack.enter_context(staged(chunks=file.chunks, path=file.path))
+                ready.append((new, item, content.identify(item.path, new.origin.filename)))
+            except EvidenceError as exc:
+                problems.append((file.filename, str(exc)))
+        if problems:
+            raise BatchRefused(problems)
+        get_store().put_files([(item.path, item.sha256) for _, item, _ in ready])
+        with transaction.atomic():
+            versions = _create_all(ctx, ready)
+            pairs = zip(ready, versions, strict=True)
+            ledger.append_many(ctx, [_record(new, version) for (new, _, _), version in pairs])
+    return versions
+
+
+@dataclass(frozen=True)
+class _New:
+    """New evidence, checked: what ``_create`` makes of a staged file."""
+
+    title: str
+    description: str
+    controls: list[Control]
+    requirements: list[Requirement]
+    origin: Provenance
+
+
+def _create(
+    ctx: OrgContext, new: _New, item: Staged, media_type: str
+) -> tuple[EvidenceVersion, ledger.Record]:
+    """The evidence, its links and first version (in the caller's transaction), and the
+    ledger record of its creation."""
+    evidence = Evidence.objects.create(
+        organization=ctx.org, title=new.title, description=new.description, created_by=ctx.user
+    )
+    if new.controls:
+        evidence.controls.add(*new.controls)
+    if new.requirements:
+        evidence.requirements.add(*new.requirements)
+    version = _save_version(evidence, _version(ctx, evidence, 1, item, media_type, new.origin))
+    return version, _record(new, version)
+
+
+def _create_all(ctx: OrgContext, ready: list[tuple[_New, Staged, str]]) -> list[EvidenceVersion]:
+    """``_create`` for many at once: each kind of row inserted in bulk (a few queries in all)."""
+    evidences = Evidence.objects.bulk_create(
+        Evidence(
+            organization=ctx.org, title=new.title, description=new.description, created_by=ctx.user
+        )
+        for new, _, _ in ready
+    )
+    controls, requirements = Evidence.controls.through, Evidence.requirements.through
+    control_links, requirement_links = [], []
+    for (new, _, _), evidence in zip(ready, evidences, strict=True):
+        control_links += [controls(evidence=evidence, control=c) for c in new.controls]
+        requirement_links += [
+            requirements(evidence=evidence, requirement=r) for r in new.requirements
+        ]
+    controls.objects.bulk_create(control_links)
+    requirements.objects.bulk_create(requirement_links)
+    versions = EvidenceVersion.objects.bulk_create(
+        _version(ctx, evidence, 1, item, media_type, new.origin)
+        for (new, item, media_type), evidence in zip(ready, evidences, strict=True)
+    )
+    for evidence, version in zip(evidences, versions, strict=True):
+        evidence.current_version = version
+    Evidence.objects.bulk_update(evidences, ["current_version"], batch_size=500)
+    return versions
+
+
+def _record(new: _New, version: EvidenceVersion) -> ledger.Record:
+    """The ledger record of new evidence with its first version."""
+    return ledger.Record(
+        object_type=OBJECT_TYPE,
+        object_id=str(version.evidence.uid),
+        action="create",
+        data={
+            "title": new.title,
+            "controls": sorted(c.id for c in new.controls),
+            "requirements": sorted(r.id for r in new.requirements),
+            "version": _version_record(version),
+        },
+        blob_sha256=version.sha256,
+    )
 
 
 def new_version(
@@ -168,7 +306,9 @@ def new_version(
         with transaction.atomic():
             locked = Evidence.objects.select_for_update().get(pk=evidence.pk)
             latest = locked.versions.aggregate(latest=Max("number"))["latest"] or 0
-            version = _add_version(ctx, locked, latest + 1, item, media_type, origin)
+            version = _save_version(
+                locked, _version(ctx, locked, latest + 1, item, media_type, origin)
+            )
             ledger.append(
                 ctx,
                 object_type=OBJECT_TYPE,
@@ -243,7 +383,15 @@ def _check_and_put(item: Staged, filename: str, *, generated: bool = False) -> s
     return media_type
 
 
-def _add_version(
+def _save_version(evidence: Evidence, version: EvidenceVersion) -> EvidenceVersion:
+    """Save the new ``version`` and make it ``evidence``'s current one."""
+    version.save()
+    evidence.current_version = version
+    evidence.save(update_fields=["current_version"])
+    return version
+
+
+def _version(
     ctx: OrgContext,
     evidence: Evidence,
     number: int,
@@ -251,13 +399,14 @@ def _add_version(
     media_type: str,
     origin: Provenance,
 ) -> EvidenceVersion:
+    """A version row of ``item``, not yet saved."""
     effective = origin.effective_date or timezone.localdate()
     valid_until = (
         effective + datetime.timedelta(days=origin.valid_days)
         if origin.valid_days is not None
         else None
     )
-    version = EvidenceVersion.objects.create(
+    return EvidenceVersion(
         organization=ctx.org,
         evidence=evidence,
         number=number,
@@ -273,9 +422,6 @@ def _add_version(
         note=origin.note,
         created_by=ctx.user,
     )
-    evidence.current_version = version
-    evidence.save(update_fields=["current_version"])
-    return version
 
 
 def _version_record(version: EvidenceVersion) -> dict[str, Any]:

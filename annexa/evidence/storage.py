@@ -19,7 +19,8 @@ import hashlib
 import os
 import re
 import tempfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -88,6 +89,14 @@ class BlobStore(abc.ABC):
     @abc.abstractmethod
     def put_stream(self, chunks: Iterable[bytes]) -> tuple[str, int]:
         """Store a stream, hashing while writing; returns (sha256, size)."""
+
+    def put_files(self, files: Sequence[tuple[Path, str]]) -> None:
+        """``put_file`` for many files; every blob is durable when it returns.
+
+        Backends that can make a batch durable at once (the local file store) override it.
+        """
+        for path, sha256 in files:
+            self.put_file(path, sha256)
 
     @abc.abstractmethod
     def iter_hashes(self) -> Iterator[str]: ...
@@ -161,11 +170,33 @@ def get_store() -> BlobStore:
 
 
 def _fsync_dir(path: Path) -> None:
+    """fsync a directory (or a file: opened read-only, which fsync accepts on Linux)."""
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+SYNC_THREADS = 16
+
+
+def _fsync_all(paths: Iterable[Path]) -> None:
+    """fsync every file or directory in ``paths``; returns when all are durable.
+
+    The calls run side by side: a file system commits concurrent fsyncs together (one journal
+    commit and one cache flush for the lot), where one after another each pays for its own —
+    about 0.1 ms against 3-7 ms each on the development machine. An error is raised after all
+    have been tried.
+    """
+    paths = list(paths)
+    if len(paths) < 2:
+        for path in paths:
+            _fsync_dir(path)
+        return
+    with ThreadPoolExecutor(max_workers=min(SYNC_THREADS, len(paths))) as pool:
+        for _ in pool.map(_fsync_dir, paths):
+            pass
 
 
 @register("file")
@@ -223,6 +254,54 @@ class FileBlobStore(BlobStore):
 
     def put_stream(self, chunks: Iterable[bytes]) -> tuple[str, int]:
         return self._write(chunks, expected=None)
+
+    def put_files(self, files: Sequence[tuple[Path, str]]) -> None:
+        """Store many files at once, each as crash-safely as ``put_file``, for less.
+
+        Every blob still goes temp file → fsync → rename, and its directory is fsynced before
+        this returns, so a caller that commits rows naming the blobs after it returns never
+        names a missing or partial one. What is shared: all temporary files are written first,
+        then fsynced together; all are renamed into place, then every directory touched (and
+        the directory of each blob found already present, which another writer may have just
+        renamed there) is fsynced together. A crash anywhere before the return leaves complete
+        blobs or orphaned temporary files, never a partial blob under its name; a content that
+        does not hash to its name is refused before anything is renamed.
+        """
+        written: dict[str, Path] = {}
+        directories: set[Path] = set()
+        try:
+            for path, sha256 in files:
+                check_sha256(sha256)
+                if sha256 in written:
+                    continue
+                if self._refresh_existing(sha256):
+                    directories.add(self.path_for(sha256).parent)
+                    continue
+                with open(path, "rb") as source:
+                    written[sha256] = self._copy_to_temp(_read_chunks(source), sha256)
+            _fsync_all(written.values())
+            for sha256, temp in written.items():
+                self._move_into_place(temp, sha256, directories)
+            _fsync_all(sorted(directories))
+        finally:
+            for temp in written.values():
+                with contextlib.suppress(FileNotFoundError):
+                    temp.unlink()
+
+    def _copy_to_temp(self, chunks: Iterable[bytes], expected: str) -> Path:
+        """A temporary file holding ``chunks`` (not yet fsynced); refused unless it hashes to
+        ``expected``."""
+        self.temp_dir.mkdir(parents=True, exist_ok=True)
+        fd, temp_name = tempfile.mkstemp(dir=self.temp_dir, suffix=".part")
+        temp = Path(temp_name)
+        try:
+            sha256, _size = copy_hashing(chunks, fd, sync=False)
+            if sha256 != expected:
+                raise StorageError(f"content hashes to {sha256}, not {expected}")
+        except BaseException:
+            temp.unlink(missing_ok=True)
+            raise
+        return temp
 
     def iter_hashes(self) -> Iterator[str]:
         if not self.root.is_dir():
@@ -293,15 +372,24 @@ class FileBlobStore(BlobStore):
                 temp.unlink()
         return sha256, size
 
-    def _move_into_place(self, temp: Path, sha256: str) -> None:
+    def _move_into_place(self, temp: Path, sha256: str, unsynced: set[Path] | None = None) -> None:
+        """Rename the (fsynced) ``temp`` into place and fsync the directories that changed;
+        with ``unsynced``, add them to it instead, for the caller to fsync before it relies
+        on the blob."""
         final = self.path_for(sha256)
+        changed = []
         for directory in (final.parent.parent, final.parent):
             if not directory.is_dir():
                 directory.mkdir(exist_ok=True)
-                _fsync_dir(directory.parent)
+                changed.append(directory.parent)
         os.chmod(temp, 0o440)
         os.replace(temp, final)
-        _fsync_dir(final.parent)
+        changed.append(final.parent)
+        if unsynced is not None:
+            unsynced.update(changed)
+            return
+        for directory in changed:
+            _fsync_dir(directory)
 
 
 def _read_chunks(handle: BinaryIO) -> Iterator[bytes]:
@@ -309,8 +397,9 @@ def _read_chunks(handle: BinaryIO) -> Iterator[bytes]:
         yield chunk
 
 
-def copy_hashing(chunks: Iterable[bytes], fd: int) -> tuple[str, int]:
-    """Write ``chunks`` to ``fd`` (then fsync and close it); returns (sha256, size)."""
+def copy_hashing(chunks: Iterable[bytes], fd: int, *, sync: bool = True) -> tuple[str, int]:
+    """Write ``chunks`` to ``fd`` (then fsync, unless ``sync`` is false, and close it); returns
+    (sha256, size)."""
     digest = hashlib.sha256()
     size = 0
     with os.fdopen(fd, "wb") as handle:
@@ -319,7 +408,8 @@ def copy_hashing(chunks: Iterable[bytes], fd: int) -> tuple[str, int]:
             size += len(chunk)
             handle.write(chunk)
         handle.flush()
-        os.fsync(handle.fileno())
+        if sync:
+            os.fsync(handle.fileno())
     return digest.hexdigest(), size
 
 

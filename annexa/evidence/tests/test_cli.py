@@ -152,3 +152,32 @@ def test_it_collects_what_killed_uploads_and_runs_left_behind(run, db, tmp_path,
     result = json.loads(run("gc", "--grace-minutes", "0").stdout)
     assert result["temporary_deleted"] == 2
     assert not body.exists() and not scratch.exists()
+
+
+def test_it_adds_several_files_as_one_batch(run, acme, controls, tmp_path):
+    paths = []
+    for number in range(3):
+        path = tmp_path / f"export-{number}.log"
+        path.write_bytes(f"line {number}\n".encode())
+        paths.append(str(path))
+    result = run("add", *paths, "--org", "acme", "--control", "A.5.15", "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    rows = json.loads(result.stdout)
+    assert [row["filename"] for row in rows] == ["export-0.log", "export-1.log", "export-2.log"]
+    for row in rows:
+        evidence = Evidence.objects.get(uid=row["evidence_uid"])
+        assert [c.id for c in evidence.controls.all()] == ["A.5.15"]
+    assert "stored 3 files" in said(result)
+
+
+def test_it_stores_none_of_a_batch_with_a_refused_file_and_names_each(run, acme, tmp_path):
+    fine, fake, page = tmp_path / "fine.txt", tmp_path / "invoice.pdf", tmp_path / "page.txt"
+    fine.write_bytes(b"fine\n")
+    fake.write_bytes(samples.png())
+    page.write_bytes(b"<!doctype html><html></html>")
+    result = run("add", str(fine), str(fake), str(page), "--org", "acme")
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert "invoice.pdf: refused" in said(result) and "page.txt: refused" in said(result)
+    assert "2 of 3 files refused; nothing stored" in said(result)
+    assert not Evidence.objects.exists()

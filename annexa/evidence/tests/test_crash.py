@@ -68,16 +68,63 @@ storage._read_chunks = slow_chunks
 services.store(ctx, chunks=[b"x" * (1024 * 1024)] * 8, filename="big.log")
 """
 
-BEFORE_COMMIT = """
+BLOCK_IN_APPEND = """
 from annexa.ledger import services as ledger
 def append_then_block(*args, **kwargs):
     entry = original_append(*args, **kwargs)
     ready_then_block()
     return entry
-original_append = ledger.append
-ledger.append = append_then_block
+original_append = ledger.append_many
+ledger.append_many = append_then_block
+"""
+
+BEFORE_COMMIT = (
+    BLOCK_IN_APPEND
+    + """
 services.store(ctx, chunks=[b"committed? no\\n" * 1000], filename="never.txt")
 """
+)
+
+BATCH = """
+files = [
+    services.NewFile(filename=f"batch-{n}.log", chunks=[f"batch file {n}\\n".encode() * 1000])
+    for n in range(3)
+]
+"""
+
+BATCH_BEFORE_COMMIT = BLOCK_IN_APPEND + BATCH + "services.store_many(ctx, files)\n"
+
+# Killed once the second blob of a batch is written (not yet fsynced or renamed), or once the
+# first is renamed into place, before the directories are fsynced and any row exists.
+BATCH_AT_STEP = """
+from annexa.evidence.storage import FileBlobStore
+calls = []
+def block_on_second(original):
+    def step(*args, **kwargs):
+        calls.append(original)
+        if calls.count(original) == 2:
+            ready_then_block()
+        return original(*args, **kwargs)
+    return step
+"""
+
+BATCH_WRITING = (
+    BATCH_AT_STEP
+    + BATCH
+    + """
+FileBlobStore._copy_to_temp = block_on_second(FileBlobStore._copy_to_temp)
+services.store_many(ctx, files)
+"""
+)
+
+BATCH_RENAMING = (
+    BATCH_AT_STEP
+    + BATCH
+    + """
+FileBlobStore._move_into_place = block_on_second(FileBlobStore._move_into_place)
+services.store_many(ctx, files)
+"""
+)
 
 CHECK = """
 import datetime, hashlib, importlib.util, json, pathlib
@@ -182,6 +229,9 @@ def check(env: dict[str, str]) -> dict:
         pytest.param(STREAMING, 0, id="while-streaming-the-upload"),
         pytest.param(WRITING_BLOB, 0, id="while-writing-the-blob"),
         pytest.param(BEFORE_COMMIT, 1, id="after-the-blob-before-the-commit"),
+        pytest.param(BATCH_WRITING, 0, id="batch-while-writing-its-blobs"),
+        pytest.param(BATCH_RENAMING, 1, id="batch-between-its-renames"),
+        pytest.param(BATCH_BEFORE_COMMIT, 3, id="batch-after-its-blobs-before-the-commit"),
     ],
 )
 def test_it_survives_kill_9_mid_upload(instance, scenario, orphans):

@@ -286,3 +286,60 @@ def test_it_leaves_no_row_when_storing_the_blob_fails(acme_ctx, monkeypatch):
         services.store(acme_ctx, chunks=[b"x\n"], filename="a.txt")
     assert not Evidence.objects.exists()
     assert not LedgerEntry.objects.filter(object_type="evidence").exists()
+
+
+def test_it_stores_many_files_in_one_batch(acme_ctx, controls, tmp_path):
+    from annexa.ledger.blobs import default_opener
+    from annexa.ledger.verify import verify_org
+
+    pdf = samples.pdf()
+    on_disk = tmp_path / "policy.txt"
+    on_disk.write_bytes(b"the access control policy\n")
+    files = [
+        services.NewFile(
+            filename="Access review.pdf",
+            chunks=[pdf],
+            controls=("A.5.15",),
+            requirements=("9.2.2",),
+            valid_days=90,
+        ),
+        services.NewFile(filename="policy.txt", path=on_disk, title="Policy"),
+        services.NewFile(filename="copy.txt", chunks=[b"the access control policy\n"]),
+    ]
+    versions = services.store_many(acme_ctx, files)
+    assert [v.filename for v in versions] == ["Access review.pdf", "policy.txt", "copy.txt"]
+    assert [v.evidence.title for v in versions] == ["Access review.pdf", "Policy", "copy.txt"]
+    assert versions[1].sha256 == versions[2].sha256  # same content, one blob
+    first = Evidence.objects.get(pk=versions[0].evidence.pk)
+    assert first.current_version == versions[0]
+    assert [c.id for c in first.controls.all()] == ["A.5.15"]
+    assert [r.id for r in first.requirements.all()] == ["9.2.2"]
+    assert versions[0].valid_until == timezone.localdate() + datetime.timedelta(days=90)
+    assert read(versions[0]) == pdf and read(versions[2]) == on_disk.read_bytes()
+    entries = LedgerEntry.objects.filter(organization=acme_ctx.org).order_by("seq")
+    assert [(e.action, e.object_id, e.blob_sha256) for e in entries] == [
+        ("create", str(v.evidence.uid), v.sha256) for v in versions
+    ]
+    assert json.loads(entries[0].data)["controls"] == ["A.5.15"]
+    assert verify_org(acme_ctx.org, default_opener()).ok
+
+
+def test_a_batch_is_stored_whole_or_not_at_all_with_every_refusal_named(acme_ctx):
+    files = [
+        services.NewFile(filename="fine.txt", chunks=[b"fine\n"]),
+        services.NewFile(filename="page.txt", chunks=[b"<html><body>hi</body></html>"]),
+        services.NewFile(filename="tool.exe", chunks=[b"MZ"]),
+        services.NewFile(filename="linked.txt", chunks=[b"x\n"], controls=("A.99",)),
+    ]
+    with pytest.raises(services.BatchRefused) as refused:
+        services.store_many(acme_ctx, files)
+    assert [name for name, _ in refused.value.problems] == ["tool.exe", "linked.txt", "page.txt"]
+    assert isinstance(refused.value, Rejected)
+    assert not Evidence.objects.filter(organization=acme_ctx.org).exists()
+    assert not LedgerEntry.objects.filter(organization=acme_ctx.org).exists()
+    assert not get_store().exists(sha(b"fine\n"))
+
+
+def test_a_batch_needs_the_evidence_permission(vera):
+    with pytest.raises(PermissionDenied):
+        services.store_many(vera.ctx, [services.NewFile(filename="a.txt", chunks=[b"a\n"])])

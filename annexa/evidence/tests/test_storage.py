@@ -147,3 +147,52 @@ def test_it_collects_old_temporary_files(store):
 def test_it_makes_blobs_read_only(store):
     digest, _ = store.put_stream([b"immutable"])
     assert store.path_for(digest).stat().st_mode & 0o222 == 0
+
+
+def test_it_puts_many_files_durably_before_it_returns(store, tmp_path, monkeypatch):
+    """Every blob's file is fsynced before its rename, and every directory that changed
+    (including that of a blob already present) after the last rename, before put_files returns:
+    the order the batch upload's crash safety rests on."""
+    present = store.put_stream([b"already here\n"])[0]
+    files = []
+    for number in range(5):
+        path = tmp_path / f"f{number}.txt"
+        path.write_bytes(f"file {number}\n".encode())
+        files.append((path, hashlib.sha256(path.read_bytes()).hexdigest()))
+    files += [files[0], (tmp_path / "again.txt", present)]
+    (tmp_path / "again.txt").write_bytes(b"already here\n")
+    events = []
+    real_fsync, real_replace = os.fsync, os.replace
+
+    def fsync(fd):
+        events.append(("fsync", os.readlink(f"/proc/self/fd/{fd}")))
+        real_fsync(fd)
+
+    def replace(source, target):
+        events.append(("rename", str(source), str(target)))
+        real_replace(source, target)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(os, "replace", replace)
+    store.put_files(files)
+    renames = [i for i, event in enumerate(events) if event[0] == "rename"]
+    assert len(renames) == 5  # the duplicate and the present blob are not written again
+    for i in renames:
+        assert ("fsync", events[i][1]) in events[:i]  # the temp file, before its rename
+    synced_after = {event[1] for event in events[renames[-1] :] if event[0] == "fsync"}
+    for path, sha256 in files:
+        final = store.path_for(sha256)
+        assert final.read_bytes() == path.read_bytes()
+        assert str(final.parent) in synced_after
+    assert not list(store.temp_dir.iterdir())
+
+
+def test_it_refuses_a_batch_with_a_mismatched_file_and_places_nothing(store, tmp_path):
+    good, bad = tmp_path / "good.txt", tmp_path / "bad.txt"
+    good.write_bytes(b"good\n")
+    bad.write_bytes(b"bad\n")
+    good_sha = hashlib.sha256(b"good\n").hexdigest()
+    with pytest.raises(StorageError, match="content hashes to"):
+        store.put_files([(good, good_sha), (bad, "0" * 64)])
+    assert not store.exists(good_sha)
+    assert not list(store.temp_dir.iterdir())
