@@ -69,3 +69,15 @@ def method_labels(methods) -> str:
 
     labels = dict(AuditMethod.choices)
     return ", ".join(str(labels.get(m, m)) for m in methods or ())
+
+
+@register.simple_tag(takes_context=True)
+def checklist_item(context, r) -> SafeString:
+    """One item's block of the checklist page (``views.checklist_html``)."""
+    from annexa.audits.views.checklist_html import csrf_input, item_html
+
+    csrf = context.get("_checklist_csrf")
+    if csrf is None:
+        # One token for the whole page, as ``{% csrf_token %}`` writes it.
+        csrf = context["_checklist_csrf"] = csrf_input(context.get("csrf_token"))
+    return item_html(r, csrf)
