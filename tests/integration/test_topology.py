@@ -22,6 +22,7 @@ import httpx
 import pytest
 
 from tests.integration import topology as topo
+from tests.integration.topology import expect
 
 pytestmark = pytest.mark.skipif(
     not os.environ.get("ANNEXA_DATABASE_URL", "").startswith(("postgres://", "postgresql://")),
@@ -68,52 +69,18 @@ class Alternating:
             client.close()
 
 
-def ok(response: httpx.Response, status: int = 200) -> dict:
-    assert response.status_code == status, (
-        f"{response.request.method} {response.request.url} → {response.status_code}: "
-        f"{response.text[:2000]}"
-    )
-    return response.json()
-
-
 def if_match(version: int) -> dict[str, str]:
     return {"If-Match": f'"{version}"'}
 
 
 def run_audit(owner: Alternating, auditor: Alternating) -> dict:
     """Plan an audit as the owner, work its checklist as the lead auditor, raise a finding."""
-    for control in ("A.5.15", "A.8.5"):
-        entry = owner.get(f"{API}/soa/{control}/")
-        ok(
-            owner.patch(
-                f"{API}/soa/{control}/",
-                json={"applicable": True, "justification": "Access to customer data."},
-                headers={"If-Match": entry.headers["ETag"]},
-            )
-        )
-    programme = ok(owner.post(f"{API}/audits/programmes/", json={"start_date": "2026-01-05"}), 201)
-    audit = ok(
-        owner.post(
-            f"{API}/audits/",
-            json={
-                "programme": programme["uid"],
-                "title": "Access control",
-                "kind": "internal_partial",
-                "planned_start": "2026-06-01",
-                "planned_end": "2026-06-02",
-                "controls": ["A.5.15", "A.8.5"],
-            },
-        ),
-        201,
-    )
-    ok(owner.post(f"{API}/audits/{audit['id']}/team/", json={"user": AUDITOR, "role": "lead"}))
-    for status in ("preparing", "fieldwork"):
-        moved = ok(owner.post(f"{API}/audits/{audit['id']}/transition/", json={"to": status}))
-        assert moved["status"] == status
-    generated = ok(auditor.post(f"{API}/audits/{audit['id']}/checklist/generate/"), 201)
+    audit = topo.audit_in_fieldwork(owner, ["A.5.15", "A.8.5"], [(AUDITOR, "lead")])
+    generated = expect(auditor.post(f"{API}/audits/{audit['id']}/checklist/generate/"), 201)
     assert generated["added"] == ["A.5.15", "A.8.5"]
     items = {
-        i["subject"]: i for i in ok(auditor.get(f"{API}/audits/{audit['id']}/checklist/"))["items"]
+        i["subject"]: i
+        for i in expect(auditor.get(f"{API}/audits/{audit['id']}/checklist/"))["items"]
     }
     mfa, access = items["A.8.5"], items["A.5.15"]
 
@@ -124,9 +91,9 @@ def run_audit(owner: Alternating, auditor: Alternating) -> dict:
         data={"title": "MFA enrolment report"},
         headers=if_match(mfa["version"]),
     )
-    mfa = ok(uploaded, 201)
+    mfa = expect(uploaded, 201)
     assert len(mfa["evidence"]) == 1
-    saved = ok(
+    saved = expect(
         auditor.patch(
             f"{API}/audits/checklist/items/{mfa['id']}/",
             json={
@@ -147,17 +114,19 @@ def run_audit(owner: Alternating, auditor: Alternating) -> dict:
         headers=if_match(mfa["version"]),
     )
     assert stale.status_code == 412, stale.text
-    ok(
+    expect(
         auditor.patch(
             f"{API}/audits/checklist/items/{access['id']}/",
             json={"result": "conforming", "methods": ["interview"]},
             headers=if_match(access["version"]),
         )
     )
-    finding = ok(auditor.post(f"{API}/findings/from-item/", json={"item": mfa["id"]}), 201)
+    finding = expect(auditor.post(f"{API}/findings/from-item/", json={"item": mfa["id"]}), 201)
     assert finding["grade"] == "major_nc" and finding["control"] == "A.8.5"
-    assert ok(auditor.get(f"{API}/findings/{finding['id']}/"))["raised_in"] == audit["reference"]
-    progress = ok(auditor.get(f"{API}/audits/{audit['id']}/checklist/"))["progress"]
+    assert (
+        expect(auditor.get(f"{API}/findings/{finding['id']}/"))["raised_in"] == audit["reference"]
+    )
+    progress = expect(auditor.get(f"{API}/audits/{audit['id']}/checklist/"))["progress"]
     assert progress["assessed"] == 2
     return {"report_sha256": hashlib.sha256(report).hexdigest(), "finding": finding}
 
@@ -167,7 +136,7 @@ def collect(topology: topo.Topology, owner: Alternating) -> dict:
     imports = topology.home / "imports" / topo.ORG
     imports.mkdir(parents=True)
     (imports / "vpn-accounts.csv").write_text(ACCOUNTS_CSV)
-    connector = ok(
+    connector = expect(
         owner.post(
             f"{API}/connectors/",
             json={
@@ -178,12 +147,12 @@ def collect(topology: topo.Topology, owner: Alternating) -> dict:
         ),
         201,
     )
-    run = ok(owner.post(f"{API}/connectors/{connector['id']}/run/"), 202)
+    run = expect(owner.post(f"{API}/connectors/{connector['id']}/run/"), 202)
     assert run["status"] == "queued"
     deadline = time.monotonic() + 45
     while run["status"] in ("queued", "running") and time.monotonic() < deadline:
         time.sleep(0.3)
-        run = ok(owner.get(f"{API}/connectors/runs/{run['id']}/"))
+        run = expect(owner.get(f"{API}/connectors/runs/{run['id']}/"))
     assert run["status"] == "succeeded", (run, topology.log("worker1"), topology.log("worker2"))
     assert run["heartbeat_at"]  # held by a worker's lease, not run inline by the web process
     assert [item["records"] for item in run["items"]] == [2]
