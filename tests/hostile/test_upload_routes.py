@@ -79,6 +79,8 @@ ROUTES = {
     "assets-api:import": Spec("file", False),
     "suppliers:assess": Spec("file", True, SUPPLIER_ASSESSMENT),
     "suppliers-api:supplier-assessments": Spec("file", True, SUPPLIER_ASSESSMENT),
+    "people:import": Spec("file", False),
+    "people-api:import": Spec("file", False),
     "documents:add-version": Spec("file", True, {"change_summary": "hostile"}),
     "documents-api:document-versions": Spec("file", True, {"change_summary": "hostile"}),
 }
