@@ -77,10 +77,12 @@ def test_the_image_installs_the_lock_exactly_and_runs_as_a_user_with_a_healthche
     user = re.findall(r"^USER (\S+)", text, re.MULTILINE)
     assert user and not user[-1].startswith(("root", "0")), user
     assert re.search(r"^HEALTHCHECK .*\n?.*/healthz", text, re.MULTILINE)
-    # Every file the image copies exists in the repository.
+    # Every file the image copies exists and is let into the build context.
+    ignore = (DEPLOY / "Containerfile.dockerignore").read_text().splitlines()
     for source in re.findall(r"^COPY (?!--from)(.+) \S+$", text, re.MULTILINE):
         for name in source.split():
             assert (ROOT / name).exists(), name
+            assert f"!{name}" in ignore or f"!{name}/" in ignore, name
 
 
 @pytest.mark.parametrize(
