@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from django.apps import apps
-from django.db import models, transaction
+from django.db import connection, models, transaction
 
 from annexa.ledger import format as fmt
 from annexa.ledger import merkle, orgdata
@@ -33,6 +33,7 @@ from annexa.ledger.models import (
     TrustedKey,
 )
 from annexa.ledger.restore import Restorer, dependency_order
+from annexa.ledger.services import ROW_FIELDS
 from annexa.ledger.verify import instance_public_key
 
 CHUNK_SIZE = 1024 * 1024
@@ -157,26 +158,38 @@ def _restore_rows(archive: zipfile.ZipFile, org, users: dict[str, Any]) -> dict[
 
 
 def _restore_ledger(archive: zipfile.ZipFile, org) -> tuple[int, int]:
-    """Entries and checkpoints verbatim; each checkpoint gets the frontier at its size."""
+    """Entries and checkpoints verbatim; each checkpoint gets the frontier at its size.
+
+    The entries are inserted in batches with plain SQL (no model instance per entry); the
+    bundle has been verified, and the stored data column is the canonical JSON of the data,
+    exactly as ``append`` stores it.
+    """
     claims = layout.read_claims(json.loads(archive.read(layout.CHECKPOINTS)))
-    sizes = {c.tree_size for c in claims}
+    sizes = sorted({c.tree_size for c in claims})
     frontiers: dict[int, str] = {}
-    frontier, batch, last = merkle.Frontier(), [], None
-    with archive.open(layout.ENTRIES) as stream:
+    frontier, rows, leaves, last = merkle.Frontier(), [], [], None
+
+    def keep_nodes(at: merkle.Frontier) -> None:
+        frontiers[at.size] = json.dumps([n.hex() for n in at.nodes])
+
+    def flush() -> None:
+        _insert_entries(rows)
+        merkle.extend_marking(frontier, leaves, sizes, keep_nodes)
+        rows.clear()
+        leaves.clear()
+
+    sha256 = hashlib.sha256
+    with archive.open(layout.ENTRIES) as stream, layout.collector_paused():
         for line in stream:
-            item = json.loads(line)
-            document = item["document"]
-            frontier.append(merkle.leaf_hash(fmt.entry_bytes(document)))
-            if frontier.size in sizes:
-                frontiers[frontier.size] = json.dumps([n.hex() for n in frontier.nodes])
-            batch.append(_entry(org, document, item["hash"]))
-            last = batch[-1]
-            if len(batch) >= BATCH:
-                LedgerEntry.objects.bulk_create(batch)
-                batch = []
-    LedgerEntry.objects.bulk_create(batch)
+            document, entry_hash, data = layout.read_entry_line(line)
+            rows.append(_entry_row(org, document, entry_hash))
+            leaves.append(sha256(b"\x00" + data).digest())
+            if len(rows) >= BATCH:
+                flush()
+            last = (document["seq"], entry_hash)
+        flush()
     if last is not None:
-        LedgerHead.objects.create(organization=org, seq=last.seq, head_hash=last.entry_hash)
+        LedgerHead.objects.create(organization=org, seq=last[0], head_hash=last[1])
     created = Checkpoint.objects.bulk_create(
         Checkpoint(
             organization=org,
@@ -211,20 +224,39 @@ def _gen_time(stamp: str) -> str:
     return response.tst_info.gen_time.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _entry(org, document: dict, entry_hash: str) -> LedgerEntry:
-    return LedgerEntry(
-        organization=org,
-        seq=document["seq"],
-        time=document["time"],
-        actor=document["actor"],
-        object_type=document["object_type"],
-        object_id=document["object_id"],
-        action=document["action"],
-        data=fmt.canonical(document["data"]).decode("utf-8"),
-        blob_sha256=document["blob_sha256"],
-        prev_hash=document["prev"],
-        entry_hash=entry_hash,
+ENTRY_COLUMNS = ("organization", *ROW_FIELDS)
+
+
+def _entry_row(org, document: dict, entry_hash: str) -> tuple:
+    """The stored columns (``ENTRY_COLUMNS``) of one verified bundle entry."""
+    data = fmt.fast_canonical(document["data"]) or fmt.canonical(document["data"])
+    return (
+        org.pk,
+        document["seq"],
+        document["time"],
+        document["actor"],
+        document["object_type"],
+        document["object_id"],
+        document["action"],
+        data.decode("utf-8"),
+        document["blob_sha256"],
+        document["prev"],
+        entry_hash,
     )
+
+
+def _insert_entries(rows: list[tuple]) -> None:
+    if not rows:
+        return
+    quote = connection.ops.quote_name
+    columns = [LedgerEntry._meta.get_field(name).column for name in ENTRY_COLUMNS]
+    # Only the model's own table and column names are formatted in; values are parameters.
+    sql = (
+        f"INSERT INTO {quote(LedgerEntry._meta.db_table)} "  # noqa: S608
+        f"({', '.join(quote(c) for c in columns)}) VALUES ({', '.join(['%s'] * len(columns))})"
+    )
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
 
 
 def _trust_keys(archive: zipfile.ZipFile, org, manifest: dict) -> None:

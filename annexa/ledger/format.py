@@ -270,6 +270,45 @@ def row_bytes(org: str, row: Sequence) -> bytes:
     )
 
 
+def _refuse_number(text: str) -> Any:
+    raise FormatError(f"floats are not allowed in the ledger: {text}")
+
+
+# JSON text to values with the ledger's refusals made while parsing: a float, NaN or Infinity
+# raises FormatError, so a value it returns holds only what ``canonical`` accepts but big ints.
+_INTEGRAL = json.JSONDecoder(parse_float=_refuse_number, parse_constant=_refuse_number)
+_SORTED = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+_LONG_DIGITS = re.compile(r"[0-9]{16}")
+_ENTRY_KEYS = frozenset(ENTRY_FIELDS)
+
+
+def loads_integral(text: str) -> Any:
+    """``json.loads`` of ``text`` that raises FormatError for floats, NaN and Infinity."""
+    return _INTEGRAL.decode(text)
+
+
+def fast_canonical(value: Any) -> bytes | None:
+    """``canonical(value)`` by the C encoder, for a value from ``loads_integral``; None when
+    only ``canonical`` can tell (non-ASCII text, whose member order may differ from code point
+    order, or a run of 16 digits, which may be an integer outside the interoperable range).
+
+    Without floats, ASCII member names sort the same by code point as by UTF-16 code unit, so
+    the C encoder's sorted, compact, non-escaping output is then exactly RFC 8785's.
+    """
+    text = _SORTED.encode(value)
+    if not text.isascii() or _LONG_DIGITS.search(text):
+        return None
+    return text.encode("ascii")
+
+
+def fast_entry_bytes(document: Any) -> bytes | None:
+    """``entry_bytes(document)`` for a document from ``loads_integral``, or None (see
+    ``fast_canonical``; also for a document without exactly the entry fields)."""
+    if not isinstance(document, dict) or document.keys() != _ENTRY_KEYS:
+        return None
+    return fast_canonical(document)
+
+
 CHECKPOINT_FORMAT = "annexa-ledger-checkpoint/1"
 
 

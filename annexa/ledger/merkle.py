@@ -15,8 +15,9 @@ rooted in about two million SHA-256 calls and no per-leaf recursion.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 HASH_SIZE = 32
 EMPTY_ROOT = hashlib.sha256(b"").digest()
@@ -91,6 +92,24 @@ class Frontier:
         for node in reversed(self.nodes[:-1]):
             result = node_hash(node, result)
         return result
+
+
+def extend_marking(
+    frontier: Frontier,
+    leaves: Sequence[bytes],
+    sizes: Sequence[int],
+    mark: Callable[[Frontier], None],
+) -> None:
+    """``frontier.extend(leaves)``, calling ``mark(frontier)`` each time it holds one of the
+    ascending ``sizes`` (to keep the root or the nodes of a checkpoint on the way)."""
+    start, size = 0, frontier.size
+    cut = bisect.bisect_right(sizes, size)
+    while cut < len(sizes) and sizes[cut] <= size + len(leaves):
+        end = sizes[cut] - size
+        frontier.extend(leaves[start:end])
+        mark(frontier)
+        start, cut = end, cut + 1
+    frontier.extend(leaves[start:])
 
 
 def root(leaves: Iterable[bytes]) -> bytes:

@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import base64
 import binascii
-import bisect
 import contextlib
 import gc
 import hashlib
@@ -44,6 +43,7 @@ PUBLIC_KEY = "ledger/public_key.pem"
 KEYS_DIR = "ledger/keys/"
 BLOBS_DIR = "blobs/"
 CHUNK_SIZE = 1024 * 1024
+CHAIN_BATCH = 10_000  # entries checked together by ChainWalk.add_many
 SHA256_OID = "2.16.840.1.101.3.4.2.1"
 
 
@@ -287,15 +287,11 @@ class ChainWalk:
         """Add leaf hashes to the tree, keeping the root at every wanted size on the way."""
         if self.leaves is not None:
             self.leaves.extend(leaves)
-        frontier, start = self.frontier, 0
-        size = frontier.size
-        cut = bisect.bisect_right(self._cuts, size)
-        while cut < len(self._cuts) and self._cuts[cut] <= size + len(leaves):
-            end = self._cuts[cut] - size
-            frontier.extend(leaves[start:end])
+
+        def keep_root(frontier: merkle.Frontier) -> None:
             self.roots[frontier.size] = frontier.root()
-            start, cut = end, cut + 1
-        frontier.extend(leaves[start:])
+
+        merkle.extend_marking(self.frontier, leaves, self._cuts, keep_root)
 
     def bad(self, ref: str, detail: str) -> None:
         self.report.bad_entries += 1
@@ -573,20 +569,53 @@ def _bundle_keys(bundle: zipfile.ZipFile) -> dict[str, Ed25519PublicKey]:
     return keys
 
 
+def read_entry_line(line: bytes) -> tuple[dict, str, bytes]:
+    """One line of entries.jsonl: its document, recorded hash and canonical bytes.
+
+    Raises ValueError, KeyError or TypeError for a line that cannot be read. The usual line
+    takes the fast route (``format.fast_entry_bytes``); any other gets ``entry_bytes``, so the
+    outcome is the same either way.
+    """
+    try:
+        item = fmt.loads_integral(line.decode("utf-8"))
+        document, stored_hash = item["document"], item["hash"]
+        data = fmt.fast_entry_bytes(document)
+    except (ValueError, KeyError, TypeError, AttributeError):
+        data = None
+    if data is None:
+        item = json.loads(line)
+        document, stored_hash = item["document"], item["hash"]
+        data = fmt.entry_bytes(document)
+    return document, stored_hash, data
+
+
 def _walk_entries(bundle: zipfile.ZipFile, walk: ChainWalk, org_uid: str) -> None:
-    with bundle.open(ENTRIES) as stream:
+    batch: list[tuple] = []
+
+    def flush() -> None:
+        if batch:
+            walk.add_many(*zip(*batch, strict=True))
+            batch.clear()
+
+    with bundle.open(ENTRIES) as stream, collector_paused():
         for number, line in enumerate(stream, start=1):
             try:
-                item = json.loads(line)
-                document, stored_hash = item["document"], item["hash"]
-                data = fmt.entry_bytes(document)
+                document, stored_hash, data = read_entry_line(line)
                 seq = int(document["seq"])
             except (ValueError, KeyError, TypeError) as exc:
+                flush()
                 walk.bad(f"? (line {number})", f"unreadable entry: {exc}")
                 continue
+            entry = (seq, data, stored_hash, document["prev"], document["blob_sha256"])
             if document["org"] != org_uid:
+                flush()
                 walk.bad(str(seq), f"it belongs to organization {document['org']}")
-            walk.add(seq, data, stored_hash, document["prev"], document["blob_sha256"])
+                walk.add(*entry)
+                continue
+            batch.append(entry)
+            if len(batch) >= CHAIN_BATCH:
+                flush()
+        flush()
 
 
 def verify_bundle(
