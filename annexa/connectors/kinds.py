@@ -4,14 +4,26 @@ A kind knows how to recognise its files (``detect``), validate a whole file befo
 stored and describe it (``inspect``), and read it back as records for the control tests
 (``records``) and as tool findings mapped to Annex A (``findings``). Monitoring reads stored
 evidence only through these functions.
+
+A large OCSF file is parsed once, not twice: while ``inspect`` validates it, it hashes the bytes
+it reads and spools the compact records to a file under ``ANNEXA_HOME/tmp``; the evaluation of
+the stored content with that SHA-256 in the same process reads them back (``prepared``) instead
+of parsing the JSON again. Anything else (another process, a spool that is gone) parses.
 """
 
 from __future__ import annotations
 
 import abc
+import atexit
+import contextlib
+import hashlib
 import io
 import itertools
-from collections import Counter
+import marshal
+import os
+import tempfile
+import threading
+from collections import Counter, OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +45,8 @@ class Inspection:
     stored_name: str
     title: str
     records: int
+    # SHA-256 of the bytes inspected, when the kind hashed them while reading ("" otherwise).
+    sha256: str = ""
 
 
 def _with_extension(filename: str, ext: str, allowed: tuple[str, ...] = ()) -> str:
@@ -59,6 +73,12 @@ class FileKind(abc.ABC):
 
     def findings(self, stream: BinaryIO, mapper: Mapper) -> Iterator[Finding]:
         return iter(())
+
+    def prepared(self, sha256: str, mapper: Mapper) -> Iterator[Any] | None:
+        """The records of the content with this SHA-256 as ``inspect`` left them in this
+        process, to be read instead of parsing the content again; None when there are none.
+        An iterator that fails part way raises ``PreparedLost``: parse the content then."""
+        return None
 
     def facts(self, record: Any) -> dict[str, int | str]:
         """What the tool itself says about the run (shown as is, judged by no test)."""
@@ -146,16 +166,21 @@ class OcsfKind(FileKind):
         accounts: Counter[str] = Counter()
         count = 0
         unnamed = False
-        with open(path, "rb") as stream:
+        with open(path, "rb") as raw, _Spool() as spool:
+            stream = _Hashing(raw)
             for finding in ocsf.iter_findings(stream):
                 count += 1
                 unnamed = unnamed or not finding.account
                 if len(accounts) < 50:
                     accounts[":".join(filter(None, (finding.provider, finding.account)))] += 1
-        with open(path, "rb") as stream:
-            shape = kind_of_stream(stream)
-        if count == 0:
-            raise FormatError("the OCSF file holds no findings")
+                spool.add(finding)
+            stream.drain()
+            if count == 0:
+                raise FormatError("the OCSF file holds no findings")
+            sha256 = stream.digest.hexdigest()
+            spool.keep(sha256)
+        with open(path, "rb") as handle:
+            shape = kind_of_stream(handle)
         target = accounts.most_common(1)[0][0] if len(accounts) == 1 else "several accounts"
         if unnamed and len(accounts) == 1:
             # The findings name no account or cluster (Prowler 5.4 writes none for Kubernetes):
@@ -167,6 +192,7 @@ class OcsfKind(FileKind):
             stored_name=self._stored_name(filename, shape),
             title=f"OCSF findings: {target}",
             records=count,
+            sha256=sha256,
         )
 
     @staticmethod
@@ -182,6 +208,150 @@ class OcsfKind(FileKind):
             yield mapper.ocsf(finding)
 
     findings = records
+
+    def prepared(self, sha256: str, mapper: Mapper) -> Iterator[Finding] | None:
+        path = _SPOOLS.take(sha256)
+        if path is None:
+            return None
+        try:
+            handle = open(path, "rb")  # noqa: SIM115 - closed by the generator below
+        except OSError:
+            return None
+        finally:
+            with contextlib.suppress(OSError):
+                path.unlink()  # the open handle keeps it readable until closed
+        return _spooled(handle, mapper)
+
+
+class PreparedLost(Exception):
+    """Records spooled by ``inspect`` could not be read back; parse the content instead."""
+
+
+SPOOL_BATCH = 4096
+SPOOLS_KEPT = 2  # per process: an inspected file whose evaluation runs elsewhere is dropped
+
+
+class _Hashing:
+    """A read-only stream that hashes every byte read through it."""
+
+    def __init__(self, stream: BinaryIO) -> None:
+        self.stream = stream
+        self.digest = hashlib.sha256()
+
+    def read(self, size: int = -1) -> bytes:
+        data = self.stream.read(size)
+        self.digest.update(data)
+        return data
+
+    def drain(self) -> None:
+        while self.read(1024 * 1024):
+            pass
+
+
+class _Spool:
+    """The compact records of one file being inspected, written in batches to a temporary
+    file; ``keep`` files it under the content's SHA-256, otherwise it is removed."""
+
+    def __init__(self) -> None:
+        from annexa.evidence.staging import temp_root
+
+        folder = temp_root() / "ocsf-records"
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(dir=folder, suffix=".partial")
+        self.path = Path(name)
+        self.handle = os.fdopen(fd, "wb")
+        self.batch: list[tuple] = []
+        self.kept = False
+
+    def add(self, finding: ocsf.OcsfFinding) -> None:
+        self.batch.append(
+            (
+                finding.check_id,
+                finding.title,
+                finding.status,
+                finding.severity,
+                finding.resource,
+                finding.provider,
+                finding.account,
+                finding.region,
+                finding.iso2022,
+            )
+        )
+        if len(self.batch) >= SPOOL_BATCH:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self.batch:
+            # Length-prefixed: marshal.load() on a file reads it a few bytes at a time.
+            data = marshal.dumps(self.batch)
+            self.handle.write(len(data).to_bytes(8, "little"))
+            self.handle.write(data)
+            self.batch = []
+
+    def keep(self, sha256: str) -> None:
+        self._flush()
+        self.handle.close()
+        kept = self.path.with_name(f"{sha256}.{self.path.stem}.records")
+        self.path = self.path.rename(kept)
+        _SPOOLS.put(sha256, kept)
+        self.kept = True
+
+    def __enter__(self) -> _Spool:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        if not self.kept:
+            self.handle.close()
+            with contextlib.suppress(OSError):
+                self.path.unlink()
+
+
+def _spooled(handle: BinaryIO, mapper: Mapper) -> Iterator[Finding]:
+    with handle:
+        while True:
+            try:
+                head = handle.read(8)
+                if not head:
+                    return
+                data = handle.read(int.from_bytes(head, "little"))
+                batch = marshal.loads(data)  # noqa: S302 - our own spool, written above
+            except (OSError, EOFError, ValueError, TypeError) as exc:
+                raise PreparedLost(str(exc)) from None
+            for fields in batch:
+                yield mapper.ocsf(ocsf.OcsfFinding(*fields))
+
+
+class _Spools:
+    """Spooled records by content SHA-256, the newest ``SPOOLS_KEPT`` of this process."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.paths: OrderedDict[str, Path] = OrderedDict()
+
+    def put(self, sha256: str, path: Path) -> None:
+        with self.lock:
+            dropped = [self.paths.pop(sha256)] if sha256 in self.paths else []
+            self.paths[sha256] = path
+            while len(self.paths) > SPOOLS_KEPT:
+                dropped.append(self.paths.popitem(last=False)[1])
+        for old in dropped:
+            with contextlib.suppress(OSError):
+                old.unlink()
+
+    def take(self, sha256: str) -> Path | None:
+        with self.lock:
+            return self.paths.pop(sha256, None)
+
+    def clear(self) -> None:
+        with self.lock:
+            paths, self.paths = list(self.paths.values()), OrderedDict()
+        for path in paths:
+            with contextlib.suppress(OSError):
+                path.unlink()
+
+
+_SPOOLS = _Spools()
+atexit.register(_SPOOLS.clear)
 
 
 class TableKind(FileKind):

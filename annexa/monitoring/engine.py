@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
 from annexa.connectors.formats import FormatError
-from annexa.connectors.kinds import FileKind
+from annexa.connectors.kinds import FileKind, PreparedLost
 from annexa.connectors.mapping import STATUSES, Finding, Mapper
 from annexa.monitoring.framework import ControlTest, Outcome, errored
 
@@ -155,12 +155,39 @@ def evaluate(
     *,
     as_of: dt.date,
     progress: Progress | None = None,
+    sha256: str = "",
 ) -> Evaluation:
-    """Run ``test_classes`` over the content ``open_content()`` yields (read once or twice)."""
+    """Run ``test_classes`` over the content ``open_content()`` yields (read once or twice).
+
+    With the content's ``sha256``, records the kind kept while it inspected that content in
+    this process are read instead of parsing it again (``FileKind.prepared``).
+    """
+    prepared = kind.prepared(sha256, mapper) if sha256 and kind.records_are_findings else None
+    if prepared is not None:
+        try:
+            return _evaluate(kind, open_content, mapper, test_classes, as_of, progress, prepared)
+        except PreparedLost:
+            logger.warning("the records kept while inspecting %s were lost: parsing it", sha256)
+    return _evaluate(kind, open_content, mapper, test_classes, as_of, progress, None)
+
+
+def _evaluate(
+    kind: FileKind,
+    open_content: Opener,
+    mapper: Mapper,
+    test_classes: list[type[ControlTest]],
+    as_of: dt.date,
+    progress: Progress | None,
+    prepared: Iterator[Any] | None,
+) -> Evaluation:
     tests = [cls(as_of) for cls in test_classes]
     run = _Run(tests, progress)
     try:
-        if kind.records_are_findings:
+        if prepared is not None:
+            for record in prepared:
+                run.tally(record)
+                run.observe(record)
+        elif kind.records_are_findings:
             with open_content() as stream:
                 for record in kind.records(stream, mapper):
                     run.tally(record)

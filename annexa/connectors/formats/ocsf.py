@@ -104,7 +104,9 @@ def _iso2022_in(compliance: dict) -> tuple[str, ...] | None:
         if isinstance(key, str) and _is_iso_2022_key(key):
             matched = True
             if isinstance(values, list):
-                found.extend(v.strip() for v in values if isinstance(v, str) and v.strip())
+                for value in values:
+                    if isinstance(value, str) and (value := value.strip()):
+                        found.append(value)
     return tuple(dict.fromkeys(found)) if matched else None
 
 

@@ -97,6 +97,7 @@ def evaluate_version(
             loader.tests_for_kind(kind),
             as_of=version.effective_date,
             progress=progress,
+            sha256=version.sha256,
         )
     try:
         run = _record(ctx, version, kind, stream, suite, collection, evaluation, started)
