@@ -175,3 +175,25 @@ def test_a_batch_with_a_quote_or_a_control_character_is_escaped_as_one_by_one():
     assert [json.loads(b)["actor"] for b in batch] == ['say "hi"', "tab\there"]
     assert json.loads(batch[1])["object_id"] == "back\\slash"
     assert batch == [fmt.row_bytes(org, row) for row in rows]
+
+
+@settings(max_examples=400, deadline=None)
+@given(value=values | st.dictionaries(st.text("abcXYZ_", max_size=4), values, max_size=5))
+def test_the_fast_route_gives_canonical_bytes_or_steps_aside(value):
+    parsed = fmt.loads_integral(json.dumps(value, ensure_ascii=bool(len(str(value)) % 2)))
+    fast = fmt.fast_canonical(parsed)
+    assert fast is None or fast == fmt.canonical(parsed)
+
+
+@pytest.mark.parametrize("text", ['{"a":1.5}', "[NaN]", '{"x":-Infinity}', "2.0"])
+def test_parsing_refuses_floats_at_once(text):
+    with pytest.raises(fmt.FormatError, match="floats are not allowed"):
+        fmt.loads_integral(text)
+
+
+def test_the_fast_route_steps_aside_for_big_integers_and_non_ascii_names():
+    assert fmt.fast_canonical({"n": 2**53}) is None
+    assert fmt.fast_canonical({"\ufffd": 1, "\U00010000": 2}) is None
+    assert fmt.fast_canonical({"b": [1, {"d": None, "c": True}], "a": "x"}) == (
+        b'{"a":"x","b":[1,{"c":true,"d":null}]}'
+    )
