@@ -11,6 +11,7 @@ router = SimpleRouter()
 router.register("", views.ReviewViewSet, basename="review")
 
 urlpatterns = [
+    path("accounts/import/", views.SystemImportAPI.as_view(), name="accounts-import"),
     path("<int:pk>/import/", views.ImportAPI.as_view(), name="review-import"),
     path("items/<int:pk>/decide/", views.DecideAPI.as_view(), name="item-decide"),
     path("items/<int:pk>/confirm/", views.ConfirmAPI.as_view(), name="item-confirm"),

@@ -326,6 +326,56 @@ class ImportAPI(OrgAPIMixin, generics.GenericAPIView):
         return with_etag(body, fresh.version)
 
 
+class SystemImportSerializer(serializers.Serializer):
+    system = TextField(max_length=200, help_text="The system the list belongs to.")
+    file = serializers.FileField(help_text="The system's complete account list, XLSX or CSV.")
+
+
+@body_limit("UPLOAD_MAX_BYTES")
+class SystemImportAPI(OrgAPIMixin, generics.GenericAPIView):
+    """POST (multipart: ``system``, ``file``) a system's complete account list, before a
+    campaign is opened over it (``annexa access-review import-accounts``): imported all or
+    nothing (400 lists every bad row). An open campaign of that system follows the new list;
+    to refresh a campaign whose version you hold, post to its own ``import/`` with
+    ``If-Match``."""
+
+    queryset = AccessReview.objects.all()
+    serializer_class = SystemImportSerializer
+    permission_required = services.MANAGE
+    parser_classes = [MultiPartParser, FormParser]
+
+    def initialize_request(self, request, *args, **kwargs):
+        self.uploads = limit_uploads(request)  # before DRF parses the body
+        return super().initialize_request(request, *args, **kwargs)
+
+    @extend_schema(
+        request={"multipart/form-data": SystemImportSerializer},
+        responses={
+            200: OpenApiResponse(description="What the import did (counts, the campaign)."),
+            400: OpenApiResponse(description="Every bad row, by row and column."),
+            413: OpenApiResponse(description="The file is larger than the upload limit."),
+        },
+    )
+    def post(self, request, *args, **kwargs) -> Response:
+        serializer = SystemImportSerializer(data=request.data)
+        if self.uploads.too_large is not None:
+            detail = {"detail": str(self.uploads.too_large), "code": "too_large"}
+            return Response(detail, status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
+        serializer.is_valid(raise_exception=True)
+        upload = serializer.validated_data["file"]
+        upload.seek(0)
+        data = upload.read(io.sheets.MAX_IMPORT_BYTES + 1)
+        report = io.import_accounts(
+            self.ctx, data, upload.name, system=serializer.validated_data["system"]
+        )
+        if not report.ok:
+            return Response(
+                {"detail": report.summary(), "errors": [e.as_dict() for e in report.errors]},
+                status=status.HTTP_400_BAD_REQUEST,
+            )
+        return Response(report.as_dict())
+
+
 class _ItemAPI(OrgAPIMixin, generics.GenericAPIView):
     queryset = ReviewItem.objects.all()
     permission_required = services.REVIEW

@@ -107,3 +107,22 @@ def test_import_with_if_match(review, isla):
         (2, "account"),
         (3, "enabled"),
     ]
+
+
+def test_import_a_system_list_then_open_a_review(staff, isla, colin):
+    target = f"{BASE}accounts/import/"
+    bad = SimpleUploadedFile("crm.csv", b"account,privileged\nroot,maybe\n")
+    response = api(isla).post(target, {"system": "CRM", "file": bad}, format="multipart")
+    assert response.status_code == 400
+    assert response.json()["errors"] == [
+        {"row": 2, "column": "privileged", "message": "write yes or no"}
+    ]
+    good = SimpleUploadedFile("crm.csv", b"account,email\npat,pat@acme.test\nroot,\n")
+    response = api(isla).post(target, {"system": "CRM", "file": good}, format="multipart")
+    assert response.status_code == 200 and response.json()["created"] == 2
+    assert response.json()["review"] is None
+    assert api(colin).post(target, {"system": "CRM"}, format="multipart").status_code == 403
+    due = (timezone.localdate() + dt.timedelta(days=7)).isoformat()
+    body = {"system": "CRM", "reviewer_mode": "manager", "system_owner": "colin@acme.test",
+            "due_date": due}  # fmt: skip
+    assert api(isla).post(BASE, body, format="json").json()["progress"]["accounts"] == 2
