@@ -29,6 +29,7 @@ class ConnectorListView(OrgViewMixin, ListView):
 
     model = Connector
     template_name = "connectors/list.html"
+    paginate_by = 50
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

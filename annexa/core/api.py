@@ -61,9 +61,17 @@ class ModelSerializer(serializers.ModelSerializer):
 OBJECT_LIST = build_array_type(build_basic_type(OpenApiTypes.OBJECT))
 
 
+# The most rows one page of an API list holds, whatever ``?limit=`` asks.
+MAX_PAGE_SIZE = 500
+
+
 class LimitOffsetPagination(pagination.LimitOffsetPagination):
     """DRF's ``?limit=&offset=`` paging, refusing a value that is not a whole number ≥ 0 with
-    400 (DRF quietly falls back to the first page, so ``?offset=abc`` looked like it worked)."""
+    400 (DRF quietly falls back to the first page, so ``?offset=abc`` looked like it worked).
+    A ``limit`` above ``max_limit`` gives ``max_limit`` rows: no request reads a whole table
+    (``tests/test_pagination.py``)."""
+
+    max_limit = MAX_PAGE_SIZE
 
     def get_limit(self, request):
         self._check_whole_number(request, self.limit_query_param)
