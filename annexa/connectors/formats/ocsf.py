@@ -75,8 +75,10 @@ def status_of(document: dict) -> str:
     return "fail"
 
 
-# Framework names repeat across a file ("CIS-2.0", "ISO27001-2022"): each is matched once.
+# Framework names repeat across a file ("CIS-2.0", "ISO27001-2022"): each is matched once, and
+# a finding's names known not to be ISO/IEC 27001:2022 are set aside in one set difference.
 _ISO_KEYS: dict[str, bool] = {}
+_NOT_ISO_KEYS: set[str] = set()
 _ISO_KEYS_MAX = 4096
 
 
@@ -85,7 +87,10 @@ def _is_iso_2022_key(key: str) -> bool:
     if known is None:
         if len(_ISO_KEYS) >= _ISO_KEYS_MAX:  # a hostile file naming endless frameworks
             _ISO_KEYS.clear()
+            _NOT_ISO_KEYS.clear()
         known = _ISO_KEYS[key] = ISO_2022_KEY.match(key) is not None
+        if not known:
+            _NOT_ISO_KEYS.add(key)
     return known
 
 
@@ -98,9 +103,16 @@ def iso2022_of(document: dict) -> tuple[str, ...] | None:
 
 
 def _iso2022_in(compliance: dict) -> tuple[str, ...] | None:
+    candidates = compliance.keys() - _NOT_ISO_KEYS
+    if not candidates:
+        return None
     found: list[str] = []
     matched = False
-    for key, values in compliance.items():
+    keys = compliance if len(candidates) > 1 else candidates  # in the producer's order
+    for key in keys:
+        if key not in candidates:
+            continue
+        values = compliance[key]
         if isinstance(key, str) and _is_iso_2022_key(key):
             matched = True
             if isinstance(values, list):
