@@ -81,6 +81,14 @@ ROUTES = {
     "suppliers-api:supplier-assessments": Spec("file", True, SUPPLIER_ASSESSMENT),
     "people:import": Spec("file", False),
     "people-api:import": Spec("file", False),
+    "access:create": Spec(
+        "file",
+        False,
+        {"new_system": "Hostile", "reviewer_mode": "system_owner", "due_date": "2099-12-31"},
+    ),
+    "access:import": Spec("file", False),
+    "access-api:review-import": Spec("file", False),
+    "access-api:accounts-import": Spec("file", False, {"system": "Hostile"}),
     "documents:add-version": Spec("file", True, {"change_summary": "hostile"}),
     "documents-api:document-versions": Spec("file", True, {"change_summary": "hostile"}),
 }
