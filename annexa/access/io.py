@@ -24,14 +24,17 @@ from django.utils.dateparse import parse_date, parse_datetime
 
 from annexa.access import services
 from annexa.access.models import AccessReview
+from annexa.core import spreadsheets
 from annexa.core.spreadsheets import CellError, Sheet
 from annexa.core.tenancy import OrgContext
 from annexa.people.choices import AccountSource
 from annexa.people.models import Person
 from annexa.people.services import accounts as people_accounts
-from annexa.risks import io as sheets
 
 Progress = Callable[[str, int, int], None]
+MAX_IMPORT_BYTES = spreadsheets.MAX_IMPORT_BYTES
+# The views read ``io.sheets.MAX_IMPORT_BYTES``.
+sheets = spreadsheets
 COLUMNS = (
     "account",
     "email",
@@ -83,11 +86,10 @@ SPLIT = re.compile(r"[;,\n]")
 
 
 @dataclass
-class AccountImport:
+class AccountImport(spreadsheets.ImportProblems):
     """What an import did, or why it did nothing (``errors``, by row and column)."""
 
     system: str = ""
-    errors: list[CellError] = field(default_factory=list)
     accounts: int = 0
     created: int = 0
     updated: int = 0
@@ -96,19 +98,9 @@ class AccountImport:
     review: str | None = None
     items: dict[str, int] = field(default_factory=dict)
 
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
-    @property
-    def bad_rows(self) -> list[int]:
-        return sorted({e.row for e in self.errors if e.row is not None})
-
     def summary(self) -> str:
         if self.errors:
-            rows = self.bad_rows
-            where = f" in {len(rows)} row(s)" if rows else ""
-            return f"{len(self.errors)} problem(s){where}; nothing was imported."
+            return self.refusal()
         text = (
             f"{self.accounts} accounts of {self.system}: {self.created} new, {self.updated} "
             f"changed, {self.gone} no longer listed, {self.unmatched} without a person."
@@ -135,7 +127,7 @@ class AccountImport:
         }
 
 
-describe = sheets.describe
+describe = spreadsheets.describe
 
 
 def import_accounts(
@@ -162,8 +154,8 @@ def import_accounts(
         )
         return report
     try:
-        sheet = sheets.read_sheet(file, name)
-    except sheets._Unreadable as exc:
+        sheet = spreadsheets.read_sheet(file, name)
+    except spreadsheets.Unreadable as exc:
         report.errors.append(CellError(None, None, str(exc)))
         return report
     report.errors.extend(sheet.errors)

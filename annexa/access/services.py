@@ -556,16 +556,16 @@ def close(
         figures = progress(review)
         waiting = figures["undecided"] + figures["awaiting_confirmation"]
         if waiting:
-            detail = []
-            if figures["undecided"]:
-                detail.append(f"{figures['undecided']} undecided")
+            # Not a field's error: the page shows it at the top, the CLI and API as the reason.
+            detail = ""
             if figures["awaiting_confirmation"]:
-                detail.append(f"{figures['awaiting_confirmation']} awaiting a second reviewer")
+                detail = (
+                    f" ({figures['undecided']} undecided, "
+                    f"{figures['awaiting_confirmation']} awaiting a second reviewer)"
+                )
             raise ValidationError(
-                {
-                    "status": f"{review.reference} cannot close: {waiting} account"
-                    f"{'s' if waiting != 1 else ''} not decided yet ({', '.join(detail)})."
-                }
+                f"{review.reference} cannot close: {waiting} account"
+                f"{'s' if waiting != 1 else ''} not decided yet{detail}."
             )
         review.status = ReviewStatus.CLOSED
         review.closed_by, review.closed_at = ctx.user, timezone.now()

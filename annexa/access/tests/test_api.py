@@ -70,7 +70,7 @@ def test_decide_confirm_revoke_and_close(review, colin, isla, catalog):
     close_url = f"{BASE}{review.pk}/close/"
     assert api(isla).post(close_url).status_code == 428
     early = api(isla).post(close_url, HTTP_IF_MATCH='"1"')
-    assert early.status_code == 400 and "1 awaiting a second reviewer" in early.json()["status"][0]
+    assert early.status_code == 400 and "1 awaiting a second reviewer" in early.json()[0]
     confirm = api(isla).post(f"{BASE}items/{item(review, 'colin').pk}/confirm/")
     assert confirm.json()["confirmed_by"] == "isla@acme.test"
     assert api(isla).post(close_url, HTTP_IF_MATCH='"9"').status_code == 412

@@ -137,14 +137,14 @@ def test_a_closed_review_refuses_with_undecided_accounts(review, isla, colin):
     services.decide(colin.ctx, item(review, "pat"), "keep")
     with pytest.raises(ValidationError) as caught:
         services.close(isla.ctx, review)
-    message = caught.value.message_dict["status"][0]
-    assert "3 accounts not decided yet (3 undecided)" in message
+    message = caught.value.messages[0]
+    assert message.endswith("3 accounts not decided yet.")
     services.decide(colin.ctx, item(review, "colin"), "keep", justification="Cover")
     services.decide(colin.ctx, item(review, "admin"), "keep", reason="Break-glass")
     services.decide(colin.ctx, item(review, "lee"), "revoke", reason="Left")
     with pytest.raises(ValidationError) as caught:
         services.close(isla.ctx, review)
-    assert "1 awaiting a second reviewer" in caught.value.message_dict["status"][0]
+    assert "1 awaiting a second reviewer" in caught.value.messages[0]
     review.refresh_from_db()
     assert review.is_open and review.evidence is None
 
