@@ -13,6 +13,10 @@ Reading is the mirror image: ``read_xlsx`` refuses formula cells and raw dangero
 the neutralised form (dropping our apostrophe again, so an export imports unchanged), and
 refuses files that are too large, have too many rows, or are not XLSX workbooks at all. It
 collects every cell problem instead of stopping at the first, so a user fixes a sheet in one go.
+``read_sheet`` takes either an XLSX workbook or a CSV file (UTF-8, with or without a byte-order
+mark) and reads the CSV by the same rules, raising ``Unreadable`` when the file as a whole is not
+usable; the register imports (risks, assets, people, accounts, documents) read through it, report
+with ``ImportReport`` and print each problem with ``describe``.
 """
 
 from __future__ import annotations
@@ -24,7 +28,8 @@ import re
 import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import BinaryIO
+from types import SimpleNamespace
+from typing import Any, BinaryIO
 
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
@@ -39,10 +44,17 @@ DEFAULT_MAX_ROWS = 5000
 # A workbook is a zip: a few kilobytes can inflate to gigabytes (a "zip bomb").
 DEFAULT_MAX_UNCOMPRESSED = 100 * 1024 * 1024
 MAX_COLUMNS = 64
+# The limits of ``read_sheet`` (the register imports: XLSX or CSV).
+MAX_IMPORT_BYTES = 10 * 1024 * 1024
+MAX_IMPORT_ROWS = 10_000
 
 
 class SpreadsheetError(ValueError):
     """The file as a whole cannot be read (not XLSX, too large, no header row…)."""
+
+
+class Unreadable(Exception):
+    """``read_sheet``: the file as a whole cannot be read (the message says why)."""
 
 
 @dataclass(frozen=True)
@@ -76,6 +88,63 @@ class Sheet:
     columns: list[str]
     rows: list[SheetRow] = field(default_factory=list)
     errors: list[CellError] = field(default_factory=list)
+
+
+def describe(error: CellError) -> str:
+    """``row 7, column owner: …`` (or the file's problem alone)."""
+    where = []
+    if error.row is not None:
+        where.append(f"row {error.row}")
+    if error.column:
+        where.append(f"column {error.column}")
+    return f"{', '.join(where)}: {error.message}" if where else error.message
+
+
+@dataclass
+class ImportProblems:
+    """Why an all-or-nothing import did nothing: ``errors``, by row and column (the header is
+    row 1); none when it was saved."""
+
+    errors: list[CellError] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    @property
+    def bad_rows(self) -> list[int]:
+        return sorted({e.row for e in self.errors if e.row is not None})
+
+    def refusal(self) -> str:
+        """``3 problem(s) in 2 row(s); nothing was imported.``"""
+        rows = self.bad_rows
+        where = f" in {len(rows)} row(s)" if rows else ""
+        return f"{len(self.errors)} problem(s){where}; nothing was imported."
+
+
+@dataclass
+class ImportReport(ImportProblems):
+    """What an all-or-nothing import did (references created and updated, rows unchanged), or
+    why it did nothing (``errors``)."""
+
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "errors": [e.as_dict() for e in self.errors],
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+        }
+
+    def summary(self) -> str:
+        if self.errors:
+            return self.refusal()
+        return (
+            f"{len(self.created)} created, {len(self.updated)} changed, {self.unchanged} unchanged."
+        )
 
 
 # --- writing ---------------------------------------------------------------------------------
@@ -192,6 +261,60 @@ def read_xlsx(
     return sheet
 
 
+def read_sheet(
+    source: bytes | BinaryIO,
+    name: str = "",
+    *,
+    max_bytes: int = MAX_IMPORT_BYTES,
+    max_rows: int = MAX_IMPORT_ROWS,
+) -> Sheet:
+    """The first sheet of an XLSX workbook or a CSV file (UTF-8) as text cells, with every
+    cell problem (formulas, text a spreadsheet would run); ``Unreadable`` when the file as a
+    whole is not usable. A file is XLSX when it starts as a zip does or ``name`` ends in
+    .xlsx; anything else is read as CSV."""
+    data = source if isinstance(source, bytes) else source.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise Unreadable(f"the file is larger than {max_bytes // (1024 * 1024)} MiB")
+    if not data:
+        raise Unreadable("the file is empty")
+    if data.startswith(b"PK") or name.lower().endswith(".xlsx"):
+        try:
+            return read_xlsx(data, max_bytes=max_bytes, max_rows=max_rows)
+        except SpreadsheetError as exc:
+            raise Unreadable(str(exc)) from None
+    return _read_csv(data, max_rows)
+
+
+def _read_csv(data: bytes, max_rows: int) -> Sheet:
+    """A CSV file read by the XLSX reader's own rules (header, formula-safety, blank rows)."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise Unreadable(
+            "this is neither an XLSX workbook nor a UTF-8 CSV file (save it as .xlsx, or as "
+            "CSV UTF-8)"
+        ) from None
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    try:
+        lines = list(reader)
+    except csv.Error as exc:
+        raise Unreadable(f"the CSV file is malformed at line {reader.line_num}: {exc}") from None
+    if not lines or not any(cell.strip() for cell in lines[0]):
+        raise Unreadable("the first row must name the columns; it is empty")
+    if len(lines) - 1 > max_rows:
+        raise Unreadable(f"the file has more than {max_rows} data rows")
+    sheet = Sheet(columns=[])
+    positions = header_positions(lines[0], sheet)
+    for number, cells in enumerate(lines[1:], start=2):
+        _read_row(number, [_csv_cell(c) for c in cells], positions, sheet)
+    return sheet
+
+
+def _csv_cell(value: str) -> SimpleNamespace:
+    """A CSV cell in the shape the XLSX reader's cell checks take (text, never a formula)."""
+    return SimpleNamespace(value=value or None, data_type="s")
+
+
 def _read_limited(source: bytes | BinaryIO, max_bytes: int) -> bytes:
     data = source if isinstance(source, bytes) else source.read(max_bytes + 1)
     if len(data) > max_bytes:
@@ -229,9 +352,16 @@ def _open_first_sheet(data: bytes):
 
 
 def _read_header(cells: Sequence, sheet: Sheet) -> dict[int, str]:
+    return header_positions([cell.value for cell in cells], sheet)
+
+
+def header_positions(names: Sequence[object], sheet: Sheet) -> dict[int, str]:
+    """The header row's normalised column names by position, added to ``sheet.columns``; a
+    name given twice is a problem in ``sheet.errors`` (its second column is not read), a row
+    with no name at all a ``SpreadsheetError``."""
     positions: dict[int, str] = {}
-    for index, cell in enumerate(cells):
-        name = normalise_header(cell.value)
+    for index, value in enumerate(names):
+        name = normalise_header(value)
         if not name:
             continue
         if name in positions.values():

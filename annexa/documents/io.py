@@ -7,8 +7,8 @@ commas or semicolons), ``classification`` (a label's name), ``clauses`` and ``co
 (separated by commas: 5.2, A.5.1), ``review_months`` and ``next_review`` (YYYY-MM-DD). A column
 left out leaves that field of existing documents as it is. Every row is checked — the cells
 first, then by the register's own services inside one transaction — and with any problem
-nothing is saved and the report names every one by row and column. Reading is the risk
-register's (formula-safe, size- and row-limited: ``annexa.risks.io.read_sheet``).
+nothing is saved and the report names every one by row and column. Reading is the other
+register imports' (formula-safe, size- and row-limited: ``annexa.core.spreadsheets.read_sheet``).
 """
 
 from __future__ import annotations
@@ -20,13 +20,12 @@ from typing import Any, BinaryIO
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from annexa.core.spreadsheets import CellError
+from annexa.core import spreadsheets
+from annexa.core.spreadsheets import CellError, ImportReport, describe
 from annexa.core.tenancy import OrgContext
 from annexa.documents.choices import DocumentKind
 from annexa.documents.services import register
 from annexa.isms.services.common import clean_text
-from annexa.risks import io as sheets
-from annexa.risks.io import ImportReport, describe
 
 __all__ = ["COLUMNS", "ImportReport", "describe", "import_register"]
 
@@ -62,8 +61,8 @@ def import_register(
     """Import documents from XLSX or CSV: every row valid and saved, or nothing changes."""
     ctx.require(register.MANAGE)
     try:
-        sheet = sheets.read_sheet(file, name)
-    except sheets._Unreadable as exc:  # the file as a whole: the message says why
+        sheet = spreadsheets.read_sheet(file, name)
+    except spreadsheets.Unreadable as exc:  # the file as a whole: the message says why
         return ImportReport(errors=[CellError(None, None, str(exc))])
     report = ImportReport(errors=list(sheet.errors))
     for column in REQUIRED:

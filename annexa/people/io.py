@@ -57,11 +57,13 @@ from annexa.people.services.people import (
     label_of,
     upsert_people,
 )
-from annexa.risks import io as sheets
 
 FORMATS = ("xlsx", "csv")
 MEDIA_TYPES = {"xlsx": spreadsheets.XLSX_MEDIA_TYPE, "csv": spreadsheets.CSV_MEDIA_TYPE}
-MAX_IMPORT_ROWS = sheets.MAX_IMPORT_ROWS
+MAX_IMPORT_BYTES = spreadsheets.MAX_IMPORT_BYTES
+MAX_IMPORT_ROWS = spreadsheets.MAX_IMPORT_ROWS
+# The views read ``io.sheets.MAX_IMPORT_BYTES``.
+sheets = spreadsheets
 COLUMNS = (
     "employee_id",
     "name",
@@ -91,7 +93,7 @@ Progress = Callable[[str, int, int], None]
 
 
 @dataclass
-class ImportReport(sheets.ImportReport):
+class ImportReport(spreadsheets.ImportReport):
     """What an import did (counts), or why it did nothing (``errors`` by row and column; the
     header is row 1). ``ignored`` are the file's columns the import does not read."""
 
@@ -112,7 +114,7 @@ class ImportReport(sheets.ImportReport):
         )
 
 
-describe = sheets.describe
+describe = spreadsheets.describe
 
 
 # --- export --------------------------------------------------------------------------------
@@ -169,8 +171,8 @@ def import_people(
     report names every problem)."""
     ctx.require(MANAGE)
     try:
-        sheet = sheets.read_sheet(file, name)
-    except sheets._Unreadable as exc:
+        sheet = spreadsheets.read_sheet(file, name)
+    except spreadsheets.Unreadable as exc:
         return ImportReport(errors=[CellError(None, None, str(exc))])
     report = ImportReport(errors=list(sheet.errors))
     columns = _columns(sheet, report)

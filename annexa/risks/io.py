@@ -34,12 +34,9 @@ Import
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from types import SimpleNamespace
+from dataclasses import dataclass
 from typing import Any, BinaryIO
 
 from django.core.exceptions import ValidationError
@@ -47,7 +44,15 @@ from django.db import transaction
 from django.utils import timezone
 
 from annexa.core import spreadsheets
-from annexa.core.spreadsheets import CellError, Sheet, SheetRow
+from annexa.core.spreadsheets import (
+    CellError,
+    ImportReport,
+    Sheet,
+    SheetRow,
+    Unreadable,
+    describe,  # noqa: F401 (the faces print io.describe)
+    read_sheet,
+)
 from annexa.core.tenancy import OrgContext
 from annexa.risks.choices import AssetKind, RiskStatus, TreatmentOption
 from annexa.risks.models import Asset, Methodology, Risk, TreatmentAction
@@ -58,8 +63,8 @@ from annexa.risks.services.common import MANAGE, clean_text
 
 FORMATS = ("xlsx", "csv")
 MEDIA_TYPES = {"xlsx": spreadsheets.XLSX_MEDIA_TYPE, "csv": spreadsheets.CSV_MEDIA_TYPE}
-MAX_IMPORT_BYTES = 10 * 1024 * 1024
-MAX_IMPORT_ROWS = 10_000
+MAX_IMPORT_BYTES = spreadsheets.MAX_IMPORT_BYTES
+MAX_IMPORT_ROWS = spreadsheets.MAX_IMPORT_ROWS
 IMPORT_REASON = "Spreadsheet import."
 
 # progress(stage, done, total): stage is "checking" or "saving".
@@ -140,55 +145,6 @@ TREATMENT_SYNONYMS = {"mitigate": "modify", "reduce": "modify", "accept": "retai
 TREATMENT_SYNONYMS |= {"tolerate": "retain", "transfer": "share", "terminate": "avoid"}
 YES = {"yes", "true", "y", "1"}
 NO = {"no", "false", "n", "0", ""}
-
-
-# --- the report ----------------------------------------------------------------------------
-
-
-@dataclass
-class ImportReport:
-    """What an import did (references created and updated, rows unchanged), or why it did
-    nothing (``errors``, by row and column; the header is row 1)."""
-
-    errors: list[CellError] = field(default_factory=list)
-    created: list[str] = field(default_factory=list)
-    updated: list[str] = field(default_factory=list)
-    unchanged: int = 0
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
-    @property
-    def bad_rows(self) -> list[int]:
-        return sorted({e.row for e in self.errors if e.row is not None})
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "errors": [e.as_dict() for e in self.errors],
-            "created": self.created,
-            "updated": self.updated,
-            "unchanged": self.unchanged,
-        }
-
-    def summary(self) -> str:
-        if self.errors:
-            rows = self.bad_rows
-            where = f" in {len(rows)} row(s)" if rows else ""
-            return f"{len(self.errors)} problem(s){where}; nothing was imported."
-        return (
-            f"{len(self.created)} created, {len(self.updated)} changed, {self.unchanged} unchanged."
-        )
-
-
-def describe(error: CellError) -> str:
-    """``row 7, column owner: …`` (or the file's problem alone)."""
-    where = []
-    if error.row is not None:
-        where.append(f"row {error.row}")
-    if error.column:
-        where.append(f"column {error.column}")
-    return f"{', '.join(where)}: {error.message}" if where else error.message
 
 
 # --- export --------------------------------------------------------------------------------
@@ -326,59 +282,6 @@ def _asset_row(asset: Asset) -> list[object]:
 # --- reading a file ------------------------------------------------------------------------
 
 
-class _Unreadable(Exception):
-    """The file as a whole cannot be read (the message says why)."""
-
-
-def read_sheet(source: bytes | BinaryIO, name: str = "") -> Sheet:
-    """The first sheet of an XLSX workbook or a CSV file (UTF-8) as text cells, with every
-    cell problem (formulas, text a spreadsheet would run); ``_Unreadable`` when the file as a
-    whole is not usable."""
-    data = source if isinstance(source, bytes) else source.read(MAX_IMPORT_BYTES + 1)
-    if len(data) > MAX_IMPORT_BYTES:
-        raise _Unreadable(f"the file is larger than {MAX_IMPORT_BYTES // (1024 * 1024)} MiB")
-    if not data:
-        raise _Unreadable("the file is empty")
-    if data.startswith(b"PK") or name.lower().endswith(".xlsx"):
-        try:
-            return spreadsheets.read_xlsx(
-                data, max_bytes=MAX_IMPORT_BYTES, max_rows=MAX_IMPORT_ROWS
-            )
-        except spreadsheets.SpreadsheetError as exc:
-            raise _Unreadable(str(exc)) from None
-    return _read_csv(data)
-
-
-def _read_csv(data: bytes) -> Sheet:
-    """A CSV file read by the XLSX reader's own rules (header, formula-safety, blank rows)."""
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise _Unreadable(
-            "this is neither an XLSX workbook nor a UTF-8 CSV file (save it as .xlsx, or as "
-            "CSV UTF-8)"
-        ) from None
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    try:
-        lines = list(reader)
-    except csv.Error as exc:
-        raise _Unreadable(f"the CSV file is malformed at line {reader.line_num}: {exc}") from None
-    if not lines or not any(cell.strip() for cell in lines[0]):
-        raise _Unreadable("the first row must name the columns; it is empty")
-    if len(lines) - 1 > MAX_IMPORT_ROWS:
-        raise _Unreadable(f"the file has more than {MAX_IMPORT_ROWS} data rows")
-    sheet = Sheet(columns=[])
-    positions = spreadsheets._read_header([_csv_cell(c) for c in lines[0]], sheet)
-    for number, cells in enumerate(lines[1:], start=2):
-        spreadsheets._read_row(number, [_csv_cell(c) for c in cells], positions, sheet)
-    return sheet
-
-
-def _csv_cell(value: str) -> SimpleNamespace:
-    """A CSV cell in the shape the XLSX reader's cell checks take (text, never a formula)."""
-    return SimpleNamespace(value=value or None, data_type="s")
-
-
 def _start(
     ctx: OrgContext, file: bytes | BinaryIO, name: str, required: Sequence[str]
 ) -> tuple[Sheet | None, ImportReport]:
@@ -387,7 +290,7 @@ def _start(
     ctx.require(MANAGE)
     try:
         sheet = read_sheet(file, name)
-    except _Unreadable as exc:
+    except Unreadable as exc:
         return None, ImportReport(errors=[CellError(None, None, str(exc))])
     report = ImportReport(errors=list(sheet.errors))
     for column in required:

@@ -19,7 +19,7 @@ from typing import Any, BinaryIO
 
 from annexa.connectors.formats import FormatError
 from annexa.core import spreadsheets
-from annexa.core.spreadsheets import CellError, normalise_header
+from annexa.core.spreadsheets import CellError
 
 MAX_BYTES = 20 * 1024 * 1024
 MAX_ROWS = 100_000
@@ -114,18 +114,9 @@ class TableRejected(FormatError):
 
     def __init__(self, errors: list[CellError]) -> None:
         self.errors = errors
-        shown = "; ".join(_describe(e) for e in errors[:5])
+        shown = "; ".join(spreadsheets.describe(e) for e in errors[:5])
         more = f" (and {len(errors) - 5} more)" if len(errors) > 5 else ""
         super().__init__(f"{len(errors)} problem(s): {shown}{more}")
-
-
-def _describe(error: CellError) -> str:
-    where = []
-    if error.row is not None:
-        where.append(f"row {error.row}")
-    if error.column:
-        where.append(f"column {error.column}")
-    return f"{', '.join(where)}: {error.message}" if where else error.message
 
 
 @dataclass(frozen=True)
@@ -165,16 +156,7 @@ def _read_csv(data: bytes) -> spreadsheets.Sheet:
     if not header or not any(cell.strip() for cell in header):
         raise FormatError("the first row must name the columns; it is empty")
     sheet = spreadsheets.Sheet(columns=[])
-    positions: dict[int, str] = {}
-    for index, cell in enumerate(header):
-        name = normalise_header(cell)
-        if not name:
-            continue
-        if name in positions.values():
-            sheet.errors.append(CellError(1, name, "this column appears twice in the header"))
-            continue
-        positions[index] = name
-        sheet.columns.append(name)
+    positions = spreadsheets.header_positions(header, sheet)
     for number, cells in enumerate(rows, start=2):
         if number > MAX_ROWS + 1:
             raise FormatError(f"the file has more than {MAX_ROWS} data rows")
