@@ -155,3 +155,20 @@ class PeopleSettings(OrgOwned):
         constraints = [
             models.UniqueConstraint(fields=["organization"], name="people_settings_once")
         ]
+
+    @staticmethod
+    def due(days: int) -> str:
+        """When a check is due, in words: "by the start date", "5 days after the start"."""
+        if days == 0:
+            return "by the start date"
+        count = abs(days)
+        side = "after" if days > 0 else "before"
+        return f"{count} day{'s' if count != 1 else ''} {side} the start"
+
+    @property
+    def screening_due(self) -> str:
+        return self.due(self.screening_days)
+
+    @property
+    def terms_due(self) -> str:
+        return self.due(self.terms_days)

@@ -311,7 +311,7 @@ def save_population(ctx: OrgContext, kind: str, *, today: dt.date | None = None)
     if kind == "joiners":
         basis = (
             f"people who started in the {rules.joiner_window_days} days before; screening due "
-            f"{rules.screening_days} days, terms {rules.terms_days} days and training "
+            f"{rules.screening_due}, terms {rules.terms_due} and training "
             f"{rules.training_days} days after the start"
         )
     else:

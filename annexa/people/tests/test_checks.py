@@ -147,3 +147,12 @@ def test_population_csv_names_each_person_once_with_the_checks(isla, staff):
     )
     text = checks.population_csv(isla.ctx.org, "leavers", today=TODAY).decode("utf-8-sig")
     assert "Google Workspace: gone@acme.test" in text
+
+
+def test_due_dates_are_said_in_words():
+    from annexa.people.models import PeopleSettings
+
+    rules = PeopleSettings(screening_days=0, terms_days=-5, training_days=30)
+    assert rules.screening_due == "by the start date"
+    assert rules.terms_due == "5 days before the start"
+    assert PeopleSettings.due(1) == "1 day after the start"
