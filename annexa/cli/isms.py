@@ -8,19 +8,18 @@ changed).
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from annexa.cli.bootstrap import err, fail, get_org, out, setup
+from annexa.cli.common import export_sheet
 
 soa_app = typer.Typer(
     help="Statement of Applicability: list, export to XLSX/CSV, import from XLSX.",
     no_args_is_help=True,
 )
-FORMATS = ("xlsx", "csv")
 
 
 def _context(org_slug: str, user_email: str | None):
@@ -122,29 +121,21 @@ def export(
     ] = None,
 ) -> None:
     """Write the whole SoA to an XLSX or CSV file (cells are formula-safe)."""
-    if output_format is not None:
-        fmt = output_format.lower()
-    else:
-        suffix = Path(output).suffix.lstrip(".").lower()
-        fmt = suffix if suffix in FORMATS else "xlsx"
-    if fmt not in FORMATS:
-        fail(f"--format must be xlsx or csv, not {fmt!r}", 2)
-    setup()
+    export_sheet(
+        org,
+        output,
+        output_format,
+        "annexa.cli.isms._export_soa",
+        done="wrote the SoA of {org} to {output} ({fmt}, {size} bytes)",
+    )
+
+
+def _export_soa(organization, fmt: str) -> bytes:
     from annexa.isms import services
 
-    organization = get_org(org)
-    data = (
+    return (
         services.export_xlsx(organization) if fmt == "xlsx" else services.export_csv(organization)
     )
-    if output == "-":
-        sys.stdout.buffer.write(data)
-        sys.stdout.flush()
-        return
-    try:
-        Path(output).write_bytes(data)
-    except OSError as exc:
-        fail(f"cannot write {output}: {exc.strerror}")
-    err.print(f"wrote the SoA of {organization.slug} to {output} ({fmt}, {len(data)} bytes)")
 
 
 @soa_app.command("import")

@@ -13,14 +13,14 @@ format, a sheet with bad rows, an empty population).
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from annexa.cli.bootstrap import err, fail, get_org, out, setup
-from annexa.cli.risks import FORMATS, ListFormat, OrgOption, UserOption, _ProgressBar, _show
+from annexa.cli.common import export_sheet
+from annexa.cli.risks import ListFormat, OrgOption, UserOption, _ProgressBar, _show
 
 people_app = typer.Typer(
     help="The people register: list, import an HR export, export, joiner and leaver checks.",
@@ -144,30 +144,14 @@ def export_people(
 ) -> None:
     """Write the register (in the import's columns) to an XLSX or CSV file; cells are
     formula-safe."""
-    if output_format is not None:
-        fmt = output_format.lower()
-    else:
-        suffix = Path(output).suffix.lstrip(".").lower()
-        fmt = suffix if suffix in FORMATS else "xlsx"
-    if fmt not in FORMATS:
-        fail(f"--format must be xlsx or csv, not {fmt!r}", 2)
-    setup()
-    from annexa.core import security_log
-    from annexa.core.tenancy import OrgContext
-    from annexa.people import io
-
-    organization = get_org(org)
-    data = io.export_people(organization, fmt)
-    security_log.export_by(OrgContext.system(organization), "the people register", format=fmt)
-    if output == "-":
-        sys.stdout.buffer.write(data)
-        sys.stdout.flush()
-        return
-    try:
-        Path(output).write_bytes(data)
-    except OSError as exc:
-        fail(f"cannot write {output}: {exc.strerror}")
-    err.print(f"wrote the people register of {organization.slug} to {output} ({fmt})")
+    export_sheet(
+        org,
+        output,
+        output_format,
+        "annexa.people.io.export_people",
+        done="wrote the people register of {org} to {output} ({fmt})",
+        logged_as="the people register",
+    )
 
 
 @people_app.command("checks")

@@ -12,7 +12,6 @@ format, a sheet with bad rows).
 from __future__ import annotations
 
 import json
-import sys
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -20,6 +19,7 @@ from typing import Annotated, Any
 import typer
 
 from annexa.cli.bootstrap import err, fail, get_org, out, setup
+from annexa.cli.common import export_sheet
 
 risks_app = typer.Typer(
     help="The risk register: list, export to XLSX/CSV, import from XLSX/CSV.",
@@ -35,7 +35,6 @@ UserOption = Annotated[
     str | None,
     typer.Option("--user", help="Act as this member (named in the ledger); default: system."),
 ]
-FORMATS = ("xlsx", "csv")
 
 
 class ListFormat(StrEnum):
@@ -343,31 +342,15 @@ def import_assets(
 
 
 def _export(org: str, output: str, output_format: str | None, what: str) -> None:
-    if output_format is not None:
-        fmt = output_format.lower()
-    else:
-        suffix = Path(output).suffix.lstrip(".").lower()
-        fmt = suffix if suffix in FORMATS else "xlsx"
-    if fmt not in FORMATS:
-        fail(f"--format must be xlsx or csv, not {fmt!r}", 2)
-    setup()
-    from annexa.core import security_log
-    from annexa.core.tenancy import OrgContext
-    from annexa.risks import io
-
-    organization = get_org(org)
-    export = io.export_risks if what == "risk register" else io.export_assets
-    data = export(organization, fmt)
-    security_log.export_by(OrgContext.system(organization), f"the {what}", format=fmt)
-    if output == "-":
-        sys.stdout.buffer.write(data)
-        sys.stdout.flush()
-        return
-    try:
-        Path(output).write_bytes(data)
-    except OSError as exc:
-        fail(f"cannot write {output}: {exc.strerror}")
-    err.print(f"wrote the {what} of {organization.slug} to {output} ({fmt}, {len(data)} bytes)")
+    function = "export_risks" if what == "risk register" else "export_assets"
+    export_sheet(
+        org,
+        output,
+        output_format,
+        f"annexa.risks.io.{function}",
+        done=f"wrote the {what} of {{org}} to {{output}} ({{fmt}}, {{size}} bytes)",
+        logged_as=f"the {what}",
+    )
 
 
 def _import(file: Path, org: str, user: str | None, what: str) -> None:
