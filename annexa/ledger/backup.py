@@ -55,6 +55,9 @@ SIGNING_KEY = "signing_key.pem"
 KEYS_DIR = "keys/"
 BLOBS_DIR = "blobs/"
 CHUNK_SIZE = 1024 * 1024
+# Measured on 64 MB of a database holding a 1,000,000-entry ledger: level 9 (tarfile's
+# default) 1.31 s of CPU for 16 MB, level 6 0.94 s for 16 MB, level 1 0.33 s for 17 MB.
+GZIP_LEVEL = 1
 MANIFEST_MAX_BYTES = 256 * 1024 * 1024
 _MEMBER = re.compile(
     r"^(database/annexa\.(sqlite3|pgdump)|secret_key|signing_key\.pem"
@@ -248,7 +251,10 @@ def write_backup(destination: Path, store) -> BackupSummary:
     with tempfile.TemporaryDirectory(dir=destination.parent, prefix=".annexa-backup-") as temp:
         fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         try:
-            with os.fdopen(fd, "wb") as raw, tarfile.open(fileobj=raw, mode="w:gz") as archive:
+            with (
+                os.fdopen(fd, "wb") as raw,
+                tarfile.open(fileobj=raw, mode="w:gz", compresslevel=GZIP_LEVEL) as archive,
+            ):
                 writer = _Writer(archive)
                 database: dict[str, Any] = {"engine": engine()}
                 dump = Path(temp) / "database"
