@@ -222,11 +222,16 @@ class AckCampaignSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
+    # The API's queryset annotates both counts; a campaign just launched is counted here.
     def get_asked(self, obj: AckCampaign) -> int:
-        return obj.acknowledgements.count()
+        count = getattr(obj, "asked_count", None)
+        return obj.acknowledgements.count() if count is None else count
 
     def get_acknowledged(self, obj: AckCampaign) -> int:
-        return obj.acknowledgements.filter(acknowledged_on__isnull=False).count()
+        count = getattr(obj, "acknowledged_count", None)
+        if count is None:
+            count = obj.acknowledgements.filter(acknowledged_on__isnull=False).count()
+        return count
 
 
 class AckCampaignDetailSerializer(AckCampaignSerializer):

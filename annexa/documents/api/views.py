@@ -6,6 +6,7 @@ each person, launch, close) and acknowledgements (confirm). Every member reads."
 
 from __future__ import annotations
 
+from django.db.models import Count, Prefetch, Q
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -17,10 +18,13 @@ from rest_framework.response import Response
 
 from annexa.core.api import (
     IF_MATCH,
+    PAGE_PARAMETERS,
     PRECONDITION_RESPONSES,
     JSONParser,
     OrgAPIMixin,
     VersionedAPIMixin,
+    page_of,
+    paged,
     stale_response,
     with_etag,
 )
@@ -154,7 +158,6 @@ class DocumentVersionsAPI(OrgAPIMixin, generics.GenericAPIView):
     serializer_class = s.DocumentVersionWriteSerializer
     permission_required = MANAGE
     parser_classes = [JSONParser, MultiPartParser, FormParser]
-    pagination_class = None
 
     def initialize_request(self, request, *args, **kwargs):
         self.uploads = limit_uploads(request)  # before DRF parses the body
@@ -163,7 +166,7 @@ class DocumentVersionsAPI(OrgAPIMixin, generics.GenericAPIView):
     def document(self) -> Document:
         return get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
 
-    @extend_schema(responses=s.DocumentVersionSerializer(many=True))
+    @extend_schema(responses=page_of(s.DocumentVersionSerializer), parameters=PAGE_PARAMETERS)
     def get(self, request, *args, **kwargs) -> Response:
         versions = self.document().versions.select_related(
             "document",
@@ -173,7 +176,7 @@ class DocumentVersionsAPI(OrgAPIMixin, generics.GenericAPIView):
             "approved_by",
             "evidence__current_version",
         )
-        return Response(s.DocumentVersionSerializer(versions, many=True).data)
+        return paged(self, versions, s.DocumentVersionSerializer)
 
     @extend_schema(
         request=s.DocumentVersionWriteSerializer,
@@ -289,11 +292,25 @@ class CampaignViewSet(
     http_method_names = ["get", "post", "head", "options"]
 
     def get_queryset(self):
-        return (
+        queryset = (
             AckCampaign.objects.for_org(self.ctx.org)
             .select_related("document", "document_version", "created_by")
+            .annotate(
+                asked_count=Count("acknowledgements"),
+                acknowledged_count=Count(
+                    "acknowledgements", filter=Q(acknowledgements__acknowledged_on__isnull=False)
+                ),
+            )
             .order_by("-number")
         )
+        if self.action == "retrieve":  # the detail lists every acknowledgement
+            queryset = queryset.prefetch_related(
+                Prefetch(
+                    "acknowledgements",
+                    queryset=Acknowledgement.objects.select_related("person", "recorded_by"),
+                )
+            )
+        return queryset
 
     @extend_schema(responses=s.AckCampaignDetailSerializer)
     def retrieve(self, request, *args, **kwargs) -> Response:

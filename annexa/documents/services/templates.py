@@ -78,7 +78,8 @@ def copy(ctx: OrgContext, key: str, *, title: str = "") -> Document:
             "controls": list(template.controls),
             "review_months": template.review_months,
         },
-        markdown=template.text,
+        # The organization's name is known; the roles in brackets are left for it to fill in.
+        markdown=template.text.replace("[Organization]", ctx.org.name),
         change_summary=f"Copied from the Annexa starter template {template.title!r}.",
         template=template.key,
     )

@@ -67,7 +67,7 @@ def test_create_and_the_workflow(client, db, catalog, isla, alice):
     )
     assert bad.status_code == 400 and "A.1.1" in bad.json()["controls"][0]
     versions = api.get(f"{BASE}{pk}/versions/").json()
-    version_pk = versions[0]["id"]
+    version_pk = versions["results"][0]["id"]
     assert api.post(f"{BASE}versions/{version_pk}/submit/").status_code == 200
     refused = api.post(f"{BASE}versions/{version_pk}/approve/")
     assert refused.status_code == 400

@@ -95,6 +95,9 @@ def test_templates_are_copied(db, catalog, isla, client_for):
     response = client.post(url("copy-template", key="cryptography-policy"))
     document = Document.objects.get(template="cryptography-policy")
     assert response["Location"] == url("detail", pk=document.pk)
+    # The copy names the organization where the template leaves its placeholder.
+    text = document.versions.get().markdown
+    assert "[Organization]" not in text and document.organization.name in text
 
 
 def test_people_confirm_their_own_reading(approved, policy, isla, audrey, staff, client_for):
