@@ -43,7 +43,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bench.common import RESULTS, ROOT, figure, per_database, percentile
+from bench.common import RESULTS, ROOT, figure, per_database, percentile, write_results
 
 RUNS = 10
 SCALE = 1.0
@@ -82,6 +82,8 @@ def run(
         name = "postgresql" if url else "sqlite"
         write_profiles(name, found["profiles"])
         profiles[name] = found["profiles"]
+        # Each database's figures as soon as they are known (a later failure keeps them).
+        write_results(f"scale-{name}", found["figures"], database=name, extra={"scale": scale})
         return found["figures"]
 
     figures = per_database(spawn, database)
@@ -157,18 +159,20 @@ class _Worker:
         return self.api if url.startswith("/api/") else self.web
 
     def _timed(self, url: str, runs: int | None = None) -> tuple[list[float], int, int, int]:
-        """(ms of each run, status, queries of one run, bytes) of GETs of ``url``."""
+        """(ms of each run, status, queries of one run, bytes) of GETs of ``url``; the CPU
+        time of each run in ``self.cpu``."""
         from django.db import connection
         from django.test.utils import CaptureQueriesContext
 
         client = self._client(url)
         with CaptureQueriesContext(connection) as queries:
             first = client.get(url)
-        timings = []
+        timings, self.cpu = [], []
         for _ in range(runs or self.runs):
-            started = time.perf_counter()
+            cpu, started = time.process_time(), time.perf_counter()
             response = client.get(url)
             timings.append((time.perf_counter() - started) * 1000)
+            self.cpu.append((time.process_time() - cpu) * 1000)
         return timings, first.status_code, len(queries), len(response.content)
 
     def _request_figure(
@@ -185,6 +189,10 @@ class _Worker:
             passed=passed,
             p50=round(percentile(timings, 50), 1),
             p95=round(p95, 1),
+            # The process's own CPU time: what the request costs on an idle core, since the
+            # machine may be shared (with the database's time too, for SQLite).
+            cpu_p50=round(percentile(self.cpu, 50), 1),
+            cpu_p95=round(percentile(self.cpu, 95), 1),
             status=status,
             queries=queries,
             kB=round(size / 1024),
