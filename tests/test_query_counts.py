@@ -51,11 +51,6 @@ KNOWN_GROWTH: dict[str, str] = {
     "audits:programme": "owned by audits, being fixed: 117 → 485 queries (per audit)",
     "access:list": "owned by access, being fixed: 22 → 57 queries (per review)",
     "access-api:review-list": "owned by access, being fixed: 21 → 106 queries (per review)",
-    "findings-api:finding-list": "findings: 14 → 59 queries (per finding)",
-    "documents-api:campaign-list": "documents: 36 → 206 queries (per acknowledgement)",
-    "documents-api:campaign-detail": "documents: 18 → 108 queries (per acknowledgement)",
-    "reviews-api:review-list": "reviews: 67 → 407 queries (per review)",
-    "connectors-api:run": "connectors: 38 → 80 queries (per collected item)",
 }
 CASES = [
     pytest.param(

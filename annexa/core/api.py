@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
+
 from django.db import models
 from drf_spectacular.plumbing import build_array_type, build_basic_type
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, inline_serializer
 from rest_framework import metadata, pagination, parsers, permissions, serializers, status
 from rest_framework.exceptions import APIException, ParseError, ValidationError
 from rest_framework.response import Response
@@ -94,6 +96,36 @@ class LimitOffsetPagination(pagination.LimitOffsetPagination):
             raise ValidationError({name: f"Send {name} once."})
         if values and not (values[0].isascii() and values[0].isdigit()):
             raise ValidationError({name: f"{name} must be a whole number (0 or more)."})
+
+
+def paged(view, rows, serializer_class) -> Response:
+    """One page of ``rows`` (a queryset or list) in the shape of every API list
+    (``count``, ``next``, ``previous``, ``results``), for a view answering a collection of one
+    object (``GET …/<pk>/versions/``) beside its POST."""
+    page = view.paginator.paginate_queryset(rows, view.request, view=view)
+    return view.paginator.get_paginated_response(serializer_class(page, many=True).data)
+
+
+# ``?limit=`` and ``?offset=`` of a view answering with ``paged``.
+PAGE_PARAMETERS = [
+    OpenApiParameter("limit", OpenApiTypes.INT, description="Rows per page (at most 500)."),
+    OpenApiParameter("offset", OpenApiTypes.INT, description="Rows to skip."),
+]
+
+
+@functools.cache
+def page_of(serializer_class):
+    """The OpenAPI response of ``paged``: a page of ``serializer_class`` (one component per
+    serializer, however many views answer it)."""
+    return inline_serializer(
+        name=f"{serializer_class.__name__.removesuffix('Serializer')}Page",
+        fields={
+            "count": serializers.IntegerField(),
+            "next": serializers.URLField(allow_null=True),
+            "previous": serializers.URLField(allow_null=True),
+            "results": serializer_class(many=True),
+        },
+    )
 
 
 class Metadata(metadata.SimpleMetadata):

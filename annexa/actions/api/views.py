@@ -15,7 +15,7 @@ from annexa.actions import exports, services
 from annexa.actions.api import serializers as s
 from annexa.actions.filters import filter_actions
 from annexa.actions.models import CorrectiveAction
-from annexa.core.api import OrgAPIMixin
+from annexa.core.api import PAGE_PARAMETERS, OrgAPIMixin, page_of, paged
 from annexa.findings import history
 from annexa.findings.api.serializers import HistoryEntrySerializer
 from annexa.findings.api.views import service_errors
@@ -134,17 +134,20 @@ class ActionViewSet(OrgAPIMixin, viewsets.ModelViewSet):
         """The control's automated test results since the action was implemented."""
         return Response(services.automated_results(self.get_object()).as_data())
 
-    @extend_schema(responses=HistoryEntrySerializer(many=True))
-    @action(detail=True, methods=["get"], pagination_class=None)
+    @extend_schema(
+        responses=page_of(HistoryEntrySerializer),
+        parameters=PAGE_PARAMETERS,
+        operation_id="actions_history_list",
+    )
+    @action(detail=True, methods=["get"])
     def history(self, request, **kwargs) -> Response:
         current = self.get_object()
         rows = history.rows(self.ctx.org, services.OBJECT_TYPE, current.uid)
-        return Response(
-            [
-                {"when": r.when, "actor": r.actor, "action": r.action, "details": r.details}
-                for r in rows
-            ]
-        )
+        entries = [
+            {"when": r.when, "actor": r.actor, "action": r.action, "details": r.details}
+            for r in rows
+        ]
+        return paged(self, entries, HistoryEntrySerializer)
 
     def _export(self, fmt: str) -> HttpResponse:
         try:

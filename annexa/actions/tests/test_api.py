@@ -67,7 +67,7 @@ def test_it_walks_the_steps_with_an_independent_review(client_for, colin, audrey
     assert reviewed.status_code == 200 and reviewed.json()["status"] == "verified_effective"
     closed = client_for(isla).post(f"{BASE}{action.pk}/close/", {"note": "ok"})
     assert closed.status_code == 200 and closed.json()["closed_by"] == isla.user.email
-    history = client_for(isla).get(f"{BASE}{action.pk}/history/").json()
+    history = client_for(isla).get(f"{BASE}{action.pk}/history/").json()["results"]
     assert [h["action"] for h in history] == [
         "create",
         "start",

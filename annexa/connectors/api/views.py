@@ -125,6 +125,14 @@ class CollectionRunAPI(OrgAPIMixin, generics.RetrieveAPIView):
     queryset = CollectionRun.objects.all()
     serializer_class = CollectionRunSerializer
 
+    def get_queryset(self):
+        return (
+            super()
+            .get_queryset()
+            .select_related("connector")
+            .prefetch_related("items__version__evidence", "test_runs")
+        )
+
 
 class PluginsAPI(OrgAPIMixin, APIView):
     """The connector plugins this installation offers, with their configuration fields."""

@@ -166,7 +166,11 @@ class DocumentVersionsAPI(OrgAPIMixin, generics.GenericAPIView):
     def document(self) -> Document:
         return get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
 
-    @extend_schema(responses=page_of(s.DocumentVersionSerializer), parameters=PAGE_PARAMETERS)
+    @extend_schema(
+        responses=page_of(s.DocumentVersionSerializer),
+        parameters=PAGE_PARAMETERS,
+        operation_id="documents_versions_list",
+    )
     def get(self, request, *args, **kwargs) -> Response:
         versions = self.document().versions.select_related(
             "document",

@@ -104,12 +104,12 @@ class EvidenceDetailAPI(OrgAPIMixin, generics.RetrieveAPIView):
 
 @body_limit("UPLOAD_MAX_BYTES")
 class VersionsAPI(_UploadMixin, OrgAPIMixin, generics.ListAPIView):
-    """GET: the versions of one evidence item. POST (multipart): add a version (201)."""
+    """GET: the versions of one evidence item, newest first, paged. POST (multipart): add a
+    version (201)."""
 
     queryset = Evidence.objects.all()
     serializer_class = VersionSerializer
     permission_required = services.PERMISSION
-    pagination_class = None
 
     def get_evidence(self) -> Evidence:
         return get_object_or_404(super().get_queryset(), pk=self.kwargs["pk"])

@@ -124,7 +124,7 @@ def test_it_adds_a_version_and_downloads_each(client_for, colin):
     second = response.json()
     assert second["number"] == 2 and second["note"] == "rotated"
     listed = client.get(api("versions", pk=first.evidence.pk)).json()
-    assert [v["number"] for v in listed] == [2, 1]
+    assert listed["count"] == 2 and [v["number"] for v in listed["results"]] == [2, 1]
     old = client.get(api("download", pk=first.pk))
     assert b"".join(old.streaming_content) == b"first\n"
     new = client.get(second["download_url"])

@@ -88,7 +88,8 @@ class FindingSerializer(serializers.ModelSerializer):
         return _email(obj.closed_by)
 
     def get_corrective_actions(self, obj: Finding) -> list[str]:
-        return [f"CA-{n:04d}" for n in obj.corrective_actions.values_list("number", flat=True)]
+        # .all(), not values_list: the list and detail views prefetch the actions.
+        return [f"CA-{action.number:04d}" for action in obj.corrective_actions.all()]
 
 
 def org_versions(org):

@@ -14,7 +14,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from annexa.core.api import OrgAPIMixin
+from annexa.core.api import PAGE_PARAMETERS, OrgAPIMixin, page_of, paged
 from annexa.findings import guidance, history, services
 from annexa.findings.api import serializers as s
 from annexa.findings.filters import filter_findings
@@ -53,7 +53,7 @@ class FindingViewSet(OrgAPIMixin, viewsets.ModelViewSet):
             .get_queryset()
             .select_related("raised_in", "closed_in", "raised_by", "opened_by", "closed_by")
             .select_related("acknowledged_by")
-            .prefetch_related("evidence", "auditees")
+            .prefetch_related("evidence", "auditees", "corrective_actions")
             .order_by("-number")
         )
         if self.action == "list":
@@ -168,18 +168,21 @@ class FindingViewSet(OrgAPIMixin, viewsets.ModelViewSet):
             finding = services.close_finding(self.ctx, finding, note=data["note"], closed_in=audit)
         return self._fresh(finding)
 
-    @extend_schema(responses=s.HistoryEntrySerializer(many=True))
-    @action(detail=True, methods=["get"], pagination_class=None)
+    @extend_schema(
+        responses=page_of(s.HistoryEntrySerializer),
+        parameters=PAGE_PARAMETERS,
+        operation_id="findings_history_list",
+    )
+    @action(detail=True, methods=["get"])
     def history(self, request, **kwargs) -> Response:
         """Every ledger entry about the finding, oldest first."""
         finding = self.get_object()
         rows = history.rows(self.ctx.org, services.OBJECT_TYPE, finding.uid)
-        return Response(
-            [
-                {"when": r.when, "actor": r.actor, "action": r.action, "details": r.details}
-                for r in rows
-            ]
-        )
+        entries = [
+            {"when": r.when, "actor": r.actor, "action": r.action, "details": r.details}
+            for r in rows
+        ]
+        return paged(self, entries, s.HistoryEntrySerializer)
 
     @extend_schema(responses=OpenApiTypes.OBJECT)
     @action(detail=False, methods=["get"])

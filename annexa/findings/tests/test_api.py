@@ -68,7 +68,7 @@ def test_it_runs_the_lifecycle_with_independence(client_for, audrey, isla, alice
     assert client_for(colin).post(f"{BASE}{draft.pk}/close/", {"note": "x"}).status_code == 403
     closed = client_for(alice).post(f"{BASE}{draft.pk}/close/", {"note": "Verified."})
     assert closed.status_code == 200 and closed.json()["closed_by"] == alice.user.email
-    history = client_for(alice).get(f"{BASE}{draft.pk}/history/").json()
+    history = client_for(alice).get(f"{BASE}{draft.pk}/history/").json()["results"]
     assert [h["action"] for h in history][:2] == ["raise", "open"]
     assert history[-1]["action"] == "close"
 

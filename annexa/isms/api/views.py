@@ -23,10 +23,13 @@ from rest_framework.views import APIView
 from annexa.core import security_log, spreadsheets
 from annexa.core.api import (
     IF_MATCH,
+    PAGE_PARAMETERS,
     PRECONDITION_RESPONSES,
     OrgAPIMixin,
     VersionedAPIMixin,
     if_match,
+    page_of,
+    paged,
     stale_response,
     with_etag,
 )
@@ -319,7 +322,12 @@ class ObjectiveViewSet(
     def stale(exc: services.StaleObjectiveError) -> Response:
         return stale_response(str(exc), exc.objective.version)
 
-    @extend_schema(methods=["GET"], responses=s.ObjectiveMeasurementSerializer(many=True))
+    @extend_schema(
+        methods=["GET"],
+        responses=page_of(s.ObjectiveMeasurementSerializer),
+        parameters=PAGE_PARAMETERS,
+        operation_id="objectives_measurements_list",
+    )
     @extend_schema(
         methods=["POST"],
         request=s.ObjectiveMeasurementSerializer,
@@ -329,14 +337,13 @@ class ObjectiveViewSet(
         detail=True,
         methods=["get", "post"],
         serializer_class=s.ObjectiveMeasurementSerializer,
-        pagination_class=None,
     )
     def measurements(self, request, *args, **kwargs) -> Response:
         """The objective's measurements, oldest first; POST records a new one."""
         objective = self.get_object()
         if request.method == "GET":
             found = progress_of([objective])[objective.pk].measurements
-            return Response(s.ObjectiveMeasurementSerializer(found, many=True).data)
+            return paged(self, found, s.ObjectiveMeasurementSerializer)
         serializer = s.ObjectiveMeasurementSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         with service_errors():

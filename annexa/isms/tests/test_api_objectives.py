@@ -34,7 +34,7 @@ def test_it_creates_and_lists_objectives_with_their_progress(acme, api, isla, cr
         response = client.post(url, {"measured_on": day, "value": value}, format="json")
         assert response.status_code == 201, response.data
     assert response.data["recorded_by"] == "isla@acme.test"
-    readings = client.get(url).data
+    readings = client.get(url).data["results"]
     assert [(m["measured_on"], m["value"]) for m in readings] == [
         ("2026-01-10", "9"),
         ("2026-04-10", "4.5"),

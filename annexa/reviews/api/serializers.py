@@ -10,6 +10,7 @@ from rest_framework import serializers
 from annexa.findings.api.serializers import OrgSlugField, org_members
 from annexa.reviews.models import ManagementReview, ReviewDecision, ReviewInput
 from annexa.reviews.services import sign_off_blockers
+from annexa.reviews.services.reviews import decisions_in_order, inputs_in_order
 
 
 def _email(user) -> str | None:
@@ -100,13 +101,11 @@ class ManagementReviewSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(ReviewInputSerializer(many=True))
     def get_inputs(self, obj: ManagementReview) -> list:
-        rows = obj.inputs.select_related("requirement").order_by("requirement__sort_key")
-        return ReviewInputSerializer(rows, many=True).data
+        return ReviewInputSerializer(inputs_in_order(obj), many=True).data
 
     @extend_schema_field(ReviewDecisionSerializer(many=True))
     def get_decisions(self, obj: ManagementReview) -> list:
-        rows = obj.decisions.select_related("owner", "action", "review").order_by("number")
-        return ReviewDecisionSerializer(rows, many=True).data
+        return ReviewDecisionSerializer(decisions_in_order(obj), many=True).data
 
 
 class ReviewInputWriteSerializer(serializers.Serializer):

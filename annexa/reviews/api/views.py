@@ -7,6 +7,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 
 from django.db import transaction
+from django.db.models import Prefetch
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
@@ -17,11 +18,12 @@ from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.response import Response
 
 from annexa.core import pdf
-from annexa.core.api import OrgAPIMixin
+from annexa.core.api import PAGE_PARAMETERS, OrgAPIMixin, page_of, paged
 from annexa.findings.api.views import service_errors
 from annexa.reviews import minutes, services
 from annexa.reviews.api import serializers as s
-from annexa.reviews.models import ManagementReview
+from annexa.reviews.models import ManagementReview, ReviewDecision, ReviewInput
+from annexa.reviews.services.reviews import decisions_in_order
 
 
 class Conflict(APIException):
@@ -58,7 +60,19 @@ class ReviewViewSet(OrgAPIMixin, viewsets.ModelViewSet):
             super()
             .get_queryset()
             .select_related("chair", "signed_off_by", "minutes_pdf", "minutes_docx")
-            .prefetch_related("attendees")
+            .prefetch_related(
+                "attendees",
+                Prefetch(
+                    "inputs",
+                    ReviewInput.objects.select_related("requirement").order_by(
+                        "requirement__sort_key"
+                    ),
+                ),
+                Prefetch(
+                    "decisions",
+                    ReviewDecision.objects.select_related("owner", "action").order_by("number"),
+                ),
+            )
             .order_by("-planned_date", "-reference")
         )
 
@@ -129,19 +143,24 @@ class ReviewViewSet(OrgAPIMixin, viewsets.ModelViewSet):
             held = services.hold_review(self.ctx, review, data["held_on"])
         return self._fresh(held)
 
-    @extend_schema(methods=["get"], request=None, responses=s.ReviewDecisionSerializer(many=True))
+    @extend_schema(
+        methods=["get"],
+        request=None,
+        responses=page_of(s.ReviewDecisionSerializer),
+        parameters=PAGE_PARAMETERS,
+        operation_id="reviews_decisions_list",
+    )
     @extend_schema(
         methods=["post"],
         request=s.ReviewDecisionWriteSerializer,
         responses={201: s.ReviewDecisionSerializer},
     )
-    @action(detail=True, methods=["get", "post"], pagination_class=None)
+    @action(detail=True, methods=["get", "post"])
     def decisions(self, request, **kwargs) -> Response:
         """The decisions; POST records one (``track`` to make it a corrective action now)."""
         review = self.get_object()
         if request.method == "GET":
-            rows = review.decisions.select_related("owner", "action", "review")
-            return Response(s.ReviewDecisionSerializer(rows.order_by("number"), many=True).data)
+            return paged(self, decisions_in_order(review), s.ReviewDecisionSerializer)
         data = self._validated(s.ReviewDecisionWriteSerializer)
         track = data.pop("track")
         with review_errors(), transaction.atomic():

@@ -70,7 +70,7 @@ def test_it_records_decisions_and_tracks_them(api, isla, colin, review):
         content_type="application/json",
     )
     assert missing.status_code == 400 and "due_date" in missing.json()
-    listed = client.get(f"{BASE}{review.pk}/decisions/").json()
+    listed = client.get(f"{BASE}{review.pk}/decisions/").json()["results"]
     assert [d["reference"] for d in listed] == ["MR-2026-01 decision 1"]
 
 

@@ -21,11 +21,14 @@ from rest_framework.response import Response
 
 from annexa.core.api import (
     IF_MATCH,
+    PAGE_PARAMETERS,
     PRECONDITION_RESPONSES,
     JSONParser,
     OrgAPIMixin,
     TextField,
     VersionedAPIMixin,
+    page_of,
+    paged,
     stale_response,
     with_etag,
 )
@@ -298,7 +301,6 @@ class SupplierAssessmentsAPI(OrgAPIMixin, generics.GenericAPIView):
     serializer_class = AssessmentWriteSerializer
     permission_required = MANAGE
     parser_classes = [JSONParser, MultiPartParser, FormParser]
-    pagination_class = None
 
     def initialize_request(self, request, *args, **kwargs):
         self.uploads = limit_uploads(request)  # before DRF parses the body
@@ -307,11 +309,15 @@ class SupplierAssessmentsAPI(OrgAPIMixin, generics.GenericAPIView):
     def supplier(self) -> Supplier:
         return get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
 
-    @extend_schema(responses=AssessmentSerializer(many=True))
+    @extend_schema(
+        responses=page_of(AssessmentSerializer),
+        parameters=PAGE_PARAMETERS,
+        operation_id="suppliers_assessments_list",
+    )
     def get(self, request, *args, **kwargs) -> Response:
         found = self.supplier().assessments.select_related("evidence", "recorded_by")
-        ordered = found.order_by("-assessed_on", "-recorded_at")
-        return Response(AssessmentSerializer(ordered, many=True).data)
+        ordered = found.order_by("-assessed_on", "-recorded_at", "-pk")
+        return paged(self, ordered, AssessmentSerializer)
 
     @extend_schema(
         request=AssessmentWriteSerializer,

@@ -22,10 +22,13 @@ from rest_framework.views import APIView
 from annexa.core import security_log, spreadsheets
 from annexa.core.api import (
     IF_MATCH,
+    PAGE_PARAMETERS,
     PRECONDITION_RESPONSES,
     OrgAPIMixin,
     VersionedAPIMixin,
     if_match,
+    page_of,
+    paged,
     stale_response,
     with_etag,
 )
@@ -228,7 +231,12 @@ class RiskViewSet(
             risk = risk_service.close_risk(self.ctx, risk, body.validated_data["reason"])
         return self._fresh(risk)
 
-    @extend_schema(methods=["GET"], responses=s.TreatmentActionSerializer(many=True))
+    @extend_schema(
+        methods=["GET"],
+        responses=page_of(s.TreatmentActionSerializer),
+        parameters=PAGE_PARAMETERS,
+        operation_id="risks_actions_list",
+    )
     @extend_schema(
         methods=["POST"],
         request=s.TreatmentActionSerializer,
@@ -238,14 +246,13 @@ class RiskViewSet(
         detail=True,
         methods=["get", "post"],
         serializer_class=s.TreatmentActionSerializer,
-        pagination_class=None,
     )
     def actions(self, request, **kwargs) -> Response:
         """The risk's treatment actions, soonest due first; POST adds one."""
         risk = self.get_object()
         if request.method == "GET":
             found = risk.actions.select_related("risk", "owner", "control")
-            return Response(s.TreatmentActionSerializer(found, many=True).data)
+            return paged(self, found, s.TreatmentActionSerializer)
         body = s.TreatmentActionSerializer(data=request.data, context=self.get_serializer_context())
         body.is_valid(raise_exception=True)
         data = dict(body.validated_data)
@@ -322,7 +329,6 @@ class MethodologyVersionsView(OrgAPIMixin, generics.ListAPIView):
 
     queryset = Methodology.objects.all()
     serializer_class = s.MethodologySerializer
-    pagination_class = None
 
     def get_queryset(self):
         methodologies.current(self.ctx.org)  # the first version exists once anyone looks

@@ -137,7 +137,7 @@ def test_treatment_actions_are_listed_added_and_worked(api, phishing, colin, isl
         "R-0001",
         "open",
     )
-    assert [a["reference"] for a in api(isla).get(url).data] == ["RT-0001"]
+    assert [a["reference"] for a in api(isla).get(url).data["results"]] == ["RT-0001"]
     bad = api(colin).post(url, {"title": "", "owner": "x@y.test"}, format="json")
     assert bad.status_code == 400 and {"title", "owner", "due_date"} <= set(bad.data)
     detail = f"{RISKS}/treatment-actions/{added.data['id']}/"
@@ -180,7 +180,7 @@ def test_the_methodology_is_read_revised_and_versioned(api, phishing, isla, coli
     assert revised.data["version"] == 2 and revised.data["created_by"] == "isla@acme.test"
     assert Risk.objects.get(pk=phishing.pk).inherent_level == "very_high"
     versions = api(colin).get(f"{RISKS}/methodology/versions/")
-    assert [v["version"] for v in versions.data] == [2, 1]
+    assert [v["version"] for v in versions.data["results"]] == [2, 1]
     broken = api(isla).post(
         f"{RISKS}/methodology/", {"matrix": [[1, 2]], "reason": "Oops"}, format="json"
     )

@@ -169,7 +169,8 @@ def test_assessments_as_json_and_with_a_file(api, cloud):
     evidence = Evidence.objects.get()
     assert report.json()["evidence"] == str(evidence.uid)
     listed = api.get(url)
-    assert listed.status_code == 200 and len(listed.json()) == 3
+    assert listed.status_code == 200 and listed.json()["count"] == 3
+    assert len(listed.json()["results"]) == 3
     detail = api.get(f"{BASE}{cloud.pk}/").json()
     assert detail["review_overdue"] is False and detail["certificate"]["state"] == "valid"
     refused = api.post(
