@@ -573,6 +573,9 @@ def write_profiles(database: str, profiles: dict[str, Any]) -> None:
         text = found.pop("text", None)
         if text:
             slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:80]
+            # No path of the machine in a file that may be committed: paths from the project
+            # and from site-packages on.
+            text = re.sub(r"/\S*?/(?=(bench|annexa|site-packages)/)", "", text)
             (folder / f"scale-{database}-{slug}.txt").write_text(text, encoding="utf-8")
 
 
