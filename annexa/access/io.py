@@ -33,8 +33,6 @@ from annexa.people.services import accounts as people_accounts
 
 Progress = Callable[[str, int, int], None]
 MAX_IMPORT_BYTES = spreadsheets.MAX_IMPORT_BYTES
-# The views read ``io.sheets.MAX_IMPORT_BYTES``.
-sheets = spreadsheets
 COLUMNS = (
     "account",
     "email",

@@ -156,7 +156,7 @@ class ReviewCreateView(OrgViewMixin, FormView):
 def _read(upload) -> bytes:
     """An uploaded list's bytes, read no further than the import reads."""
     upload.seek(0)
-    return upload.read(io.sheets.MAX_IMPORT_BYTES + 1)
+    return upload.read(io.MAX_IMPORT_BYTES + 1)
 
 
 class ReviewDetailView(OrgViewMixin, DetailView):

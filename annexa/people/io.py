@@ -62,8 +62,6 @@ FORMATS = ("xlsx", "csv")
 MEDIA_TYPES = {"xlsx": spreadsheets.XLSX_MEDIA_TYPE, "csv": spreadsheets.CSV_MEDIA_TYPE}
 MAX_IMPORT_BYTES = spreadsheets.MAX_IMPORT_BYTES
 MAX_IMPORT_ROWS = spreadsheets.MAX_IMPORT_ROWS
-# The views read ``io.sheets.MAX_IMPORT_BYTES``.
-sheets = spreadsheets
 COLUMNS = (
     "employee_id",
     "name",

@@ -201,7 +201,7 @@ class TrainingRemoveView(OrgViewMixin, View):
         return redirect(person_url(person))
 
 
-@body_limit(io.sheets.MAX_IMPORT_BYTES)
+@body_limit(io.MAX_IMPORT_BYTES)
 class ImportView(OrgViewMixin, TemplateView):
     """Upload an HR export; every row valid and saved, or nothing changes (every problem
     listed by row and column)."""

@@ -312,7 +312,7 @@ class ImportAPI(OrgAPIMixin, generics.GenericAPIView):
                     str(services.StaleReviewError(locked, expected)), locked.version
                 )
             upload.seek(0)
-            data = upload.read(io.sheets.MAX_IMPORT_BYTES + 1)
+            data = upload.read(io.MAX_IMPORT_BYTES + 1)
             report = io.import_accounts(
                 self.ctx, data, upload.name, system=review.system, review=locked
             )
@@ -364,7 +364,7 @@ class SystemImportAPI(OrgAPIMixin, generics.GenericAPIView):
         serializer.is_valid(raise_exception=True)
         upload = serializer.validated_data["file"]
         upload.seek(0)
-        data = upload.read(io.sheets.MAX_IMPORT_BYTES + 1)
+        data = upload.read(io.MAX_IMPORT_BYTES + 1)
         report = io.import_accounts(
             self.ctx, data, upload.name, system=serializer.validated_data["system"]
         )

@@ -150,7 +150,7 @@ IMPORT_RESPONSES = {
 }
 
 
-@body_limit(io.sheets.MAX_IMPORT_BYTES)
+@body_limit(io.MAX_IMPORT_BYTES)
 class ImportView(OrgAPIMixin, generics.GenericAPIView):
     """Upload an HR export (XLSX or CSV): every row valid and saved, or nothing changes (400
     with every problem by row and column)."""
