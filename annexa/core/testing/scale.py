@@ -5,7 +5,7 @@ Each organization is built from the factory registry of ``tests/test_access.py``
 ``FACTORIES`` entry called ``rows`` times, so every list holds ``rows`` rows of its model (or
 more, where other factories build it as a parent). The objects the routes name (``pk``) are the
 first instance of each model; the main collections shown on their detail pages are then pointed
-at them (``RELATED``), so a risk has ``rows`` treatment actions, an evidence item ``rows``
+at them (``_related``), so a risk has ``rows`` treatment actions, an evidence item ``rows``
 versions, a finding ``rows`` cited evidence versions, and so on.
 """
 
