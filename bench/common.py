@@ -250,6 +250,8 @@ def line(key: str, fig: dict[str, Any]) -> str:
     if runs and runs > 1:
         text += f" (median of {runs}, min {fig['min']:,} max {fig['max']:,}"
         text += f", p95 {fig['p95']:,})" if "p95" in fig else ")"
+    if isinstance(fig.get("queries"), int):
+        text += f", {fig['queries']} queries"
     if "target" in fig:
         text += f" — target {fig['target']}: {fig['verdict']}"
     return text
