@@ -44,7 +44,6 @@ KNOWN_UNBOUNDED: dict[str, str] = {
     "audits-api:checklist-item-samples": f"owned by audits, being fixed: {NOT_YET}",
     "audits-api:checklist-item-requests": f"owned by audits, being fixed: {NOT_YET}",
     "audits-api:my-requests": f"owned by audits, being fixed: {NOT_YET}",
-    "people-api:person-trainings": f"owned by people, being fixed: {NOT_YET}",
     "reports-api:issued": f"owned by reports, being fixed: {NOT_YET}",
     "reports:list": "owned by reports, being fixed: a ListView of audits without paginate_by",
 }

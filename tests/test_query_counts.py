@@ -49,8 +49,6 @@ ROUTES = [r for r in ORG_ROUTES if excluded(r) is None]
 # strict xfail fails and the entry is removed). Counts are for 5 and 50 rows on SQLite.
 KNOWN_GROWTH: dict[str, str] = {
     "audits:programme": "owned by audits, being fixed: 117 → 485 queries (per audit)",
-    "access:list": "owned by access, being fixed: 22 → 57 queries (per review)",
-    "access-api:review-list": "owned by access, being fixed: 21 → 106 queries (per review)",
 }
 CASES = [
     pytest.param(

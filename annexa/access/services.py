@@ -17,7 +17,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from annexa.access.choices import Decision, OrphanReason, ReviewerMode, ReviewStatus, Revocation
@@ -54,7 +54,7 @@ class StaleReviewError(Exception):
 
 def reviews(org):
     return AccessReview.objects.for_org(org).select_related(
-        "system_owner", "opened_by", "closed_by", "evidence", "record_csv"
+        "system_owner", "opened_by", "closed_by", "evidence__current_version", "record_csv"
     )
 
 
@@ -69,9 +69,27 @@ def undecided_q() -> Q:
     return Q(decision="") | Q(self_review=True, confirmed_at__isnull=True)
 
 
+PROGRESS_NAMES = (
+    "decided",
+    "undecided",
+    "awaiting_confirmation",
+    "orphans",
+    "privileged",
+    "kept",
+    "revoked",
+    "revocation_pending",
+    "revocation_done",
+    "revocation_verified",
+)
+
+
 def progress(review: AccessReview) -> dict[str, int]:
     """The campaign's figures: accounts, decided, undecided, awaiting confirmation, orphans,
-    privileged, kept, revoked and each revocation state."""
+    privileged, kept, revoked and each revocation state. Read from the annotations of
+    :func:`with_progress` when the campaign was fetched through it, else counted here."""
+    if hasattr(review, "progress_accounts"):
+        names = ("accounts", *PROGRESS_NAMES)
+        return {name: getattr(review, f"progress_{name}") for name in names}
     rows = list(
         review.items.values_list(
             "decision", "self_review", "confirmed_at", "orphan", "privileged", "revocation"
@@ -90,19 +108,31 @@ def progress(review: AccessReview) -> dict[str, int]:
         figures["privileged"] += privileged
         if revocation:
             figures[f"revocation_{revocation}"] += 1
-    names = (
-        "decided",
-        "undecided",
-        "awaiting_confirmation",
-        "orphans",
-        "privileged",
-        "kept",
-        "revoked",
-        "revocation_pending",
-        "revocation_done",
-        "revocation_verified",
+    return {"accounts": len(rows), **{name: figures[name] for name in PROGRESS_NAMES}}
+
+
+def with_progress(queryset):
+    """``queryset`` of campaigns with :func:`progress`'s figures counted in the same query
+    (``progress_<figure>`` annotations), for the lists that show them on every row. The
+    figures are read-only: a campaign changed afterwards must be fetched again."""
+    decided = ~Q(items__decision="") & (
+        Q(items__self_review=False) | Q(items__confirmed_at__isnull=False)
     )
-    return {"accounts": len(rows), **{name: figures[name] for name in names}}
+    conditions = {
+        "decided": decided,
+        "undecided": Q(items__decision=""),
+        "awaiting_confirmation": ~Q(items__decision="")
+        & Q(items__self_review=True, items__confirmed_at__isnull=True),
+        "orphans": ~Q(items__orphan=""),
+        "privileged": Q(items__privileged=True),
+        "kept": decided & Q(items__decision=Decision.KEEP),
+        "revoked": decided & ~Q(items__decision=Decision.KEEP),
+        **{f"revocation_{r}": Q(items__revocation=r) for r in Revocation.values},
+    }
+    return queryset.annotate(
+        progress_accounts=Count("items"),
+        **{f"progress_{name}": Count("items", filter=conditions[name]) for name in PROGRESS_NAMES},
+    )
 
 
 def reviewers(org):

@@ -58,7 +58,7 @@ class ReviewListView(OrgViewMixin, ListView):
     paginate_by = 50
 
     def get_queryset(self):
-        queryset = services.reviews(self.ctx.org).order_by("-number")
+        queryset = services.with_progress(services.reviews(self.ctx.org)).order_by("-number")
         queryset, self.filter_form = filter_reviews(queryset, self.request.GET)
         return queryset
 

@@ -210,7 +210,7 @@ class ReviewViewSet(
         queryset = services.reviews(self.ctx.org).order_by("-number")
         if self.action != "list":
             return queryset
-        queryset, form = filter_reviews(queryset, self.request.query_params)
+        queryset, form = filter_reviews(services.with_progress(queryset), self.request.query_params)
         if not form.is_valid():
             raise ValidationError(form.errors)
         return queryset

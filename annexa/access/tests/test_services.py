@@ -243,3 +243,28 @@ def test_refreshing_items_adds_drops_and_reopens_what_changed(review, isla, coli
     pat = item(review, "pat")
     assert pat.decision == "" and pat.entitlements == ["approver", "clerk"]
     assert set(review.items.values_list("username", flat=True)) == {"colin", "lee", "new", "pat"}
+
+
+def test_the_lists_counted_figures_match_the_campaigns_own(review, colin, isla, acme):
+    def both() -> tuple[dict, dict]:
+        counted = services.with_progress(services.reviews(acme)).get(pk=review.pk)
+        fresh = services.reviews(acme).get(pk=review.pk)
+        return services.progress(counted), services.progress(fresh)
+
+    counted, own = both()
+    assert counted == own and counted["undecided"] == 4
+    services.decide(colin.ctx, item(review, "pat"), "keep")
+    services.decide(colin.ctx, item(review, "lee"), "revoke", reason="Left")
+    services.decide(
+        colin.ctx, item(review, "colin"), "revoke", reason="Cover ended", justification="Mine"
+    )
+    counted, own = both()
+    assert counted == own
+    assert (counted["kept"], counted["revoked"], counted["awaiting_confirmation"]) == (1, 1, 1)
+    assert counted["revocation_pending"] == 2 and counted["undecided"] == 1
+    services.confirm(isla.ctx, item(review, "colin"))
+    services.mark_revoked(colin.ctx, item(review, "lee"), "Ticket HR-1234")
+    counted, own = both()
+    assert counted == own
+    assert (counted["decided"], counted["revoked"], counted["revocation_done"]) == (3, 2, 1)
+    assert counted["revocation_pending"] == 1 and counted["awaiting_confirmation"] == 0

@@ -13,9 +13,12 @@ from rest_framework.response import Response
 
 from annexa.core.api import (
     IF_MATCH,
+    PAGE_PARAMETERS,
     PRECONDITION_RESPONSES,
     OrgAPIMixin,
     VersionedAPIMixin,
+    page_of,
+    paged,
     stale_response,
     with_etag,
 )
@@ -110,17 +113,23 @@ class PersonViewSet(
             return stale_response(str(exc), exc.person.version)
         return self._fresh(person)
 
-    @extend_schema(methods=["GET"], request=None, responses=s.TrainingSerializer(many=True))
+    @extend_schema(
+        methods=["GET"],
+        request=None,
+        responses=page_of(s.TrainingSerializer),
+        parameters=PAGE_PARAMETERS,
+        operation_id="people_trainings_list",
+    )
     @extend_schema(
         methods=["POST"], request=s.TrainingSerializer, responses={201: s.TrainingSerializer}
     )
-    @action(detail=True, methods=["get", "post"], pagination_class=None)
+    @action(detail=True, methods=["get", "post"])
     def trainings(self, request, **kwargs) -> Response:
         """The person's completed courses; POST records one (``course``, ``completed_on``)."""
         person = self.get_object()
         if request.method == "GET":
             found = person.trainings.order_by("-completed_on", "course")
-            return Response(s.TrainingSerializer(found, many=True).data)
+            return paged(self, found, s.TrainingSerializer)
         body = s.TrainingSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         with service_errors():

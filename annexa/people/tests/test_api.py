@@ -93,7 +93,9 @@ def test_trainings(api, ada):
         url, {"course": "Awareness", "completed_on": "2026-01-10"}, content_type="application/json"
     )
     assert again.status_code == 400
-    assert [t["course"] for t in api.get(url).json()] == ["Awareness"]
+    listed = api.get(url).json()
+    assert listed["count"] == 1 and listed["next"] is None and listed["previous"] is None
+    assert [t["course"] for t in listed["results"]] == ["Awareness"]
 
 
 def test_import_all_or_nothing(api):
