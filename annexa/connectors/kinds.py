@@ -314,7 +314,7 @@ def _spooled(handle: BinaryIO, mapper: Mapper) -> Iterator[Finding]:
                 if not head:
                     return
                 data = handle.read(int.from_bytes(head, "little"))
-                batch = marshal.loads(data)  # noqa: S302 - our own spool, written above
+                batch = marshal.loads(data)  # noqa: S302  # nosec B302 - our own spool file, written above by this process; only tuples of plain values are read from it
             except (OSError, EOFError, ValueError, TypeError) as exc:
                 raise PreparedLost(str(exc)) from None
             for fields in batch:

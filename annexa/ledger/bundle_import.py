@@ -252,7 +252,7 @@ def _insert_entries(rows: list[tuple]) -> None:
     columns = [LedgerEntry._meta.get_field(name).column for name in ENTRY_COLUMNS]
     # Only the model's own table and column names are formatted in; values are parameters.
     sql = (
-        f"INSERT INTO {quote(LedgerEntry._meta.db_table)} "  # noqa: S608
+        f"INSERT INTO {quote(LedgerEntry._meta.db_table)} "  # noqa: S608  # nosec B608 - quoted identifiers of our own model; values are parameters
         f"({', '.join(quote(c) for c in columns)}) VALUES ({', '.join(['%s'] * len(columns))})"
     )
     with connection.cursor() as cursor:

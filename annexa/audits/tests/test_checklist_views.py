@@ -150,6 +150,22 @@ def test_it_renders_notes_as_safe_markdown(items, client_for, audrey, vera):
     assert '<a href="https://a.test">doc</a>' in page
 
 
+def test_the_hand_built_checklist_rows_escape_what_people_typed(
+    items, fieldwork_audit, client_for, audrey, vera
+):
+    """The checklist page writes its items in Python (views/checklist_html.py): what an
+    auditor typed comes back as text, never as markup, in the form and read-only."""
+    hostile = '<img src=x onerror="alert(1)"> & "quoted"'
+    fieldwork.save_fieldwork(
+        audrey.ctx, items["A.8.5"], {"examined": hostile, "verification": hostile}
+    )
+    client_for(audrey).post(url("checklist-item-remove", items["7.2"]), {"reason": hostile}, **HTMX)
+    for persona in (audrey, vera):
+        page = client_for(persona).get(url("checklist", fieldwork_audit)).content.decode()
+        assert "<img src=x" not in page and 'onerror="alert' not in page
+        assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in page
+
+
 def test_it_uploads_evidence_on_the_item_page(items, client_for, audrey):
     item = items["A.8.5"]
     upload = SimpleUploadedFile("mfa.txt", b"MFA enforced for all admins\n", "text/plain")
