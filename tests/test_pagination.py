@@ -39,14 +39,7 @@ UNPAGED_PAGES: dict[str, str] = {}
 # Lists found unbounded and not fixed yet: each case fails until its owner pages it (then the
 # strict xfail fails and the entry is removed). Sub-collections of one object answer a bare array.
 NOT_YET = "answers every row as a bare JSON array; to page (changes the API's shape)"
-KNOWN_UNBOUNDED: dict[str, str] = {
-    "audits-api:audit-requests": f"owned by audits, being fixed: {NOT_YET}",
-    "audits-api:checklist-item-samples": f"owned by audits, being fixed: {NOT_YET}",
-    "audits-api:checklist-item-requests": f"owned by audits, being fixed: {NOT_YET}",
-    "audits-api:my-requests": f"owned by audits, being fixed: {NOT_YET}",
-    "reports-api:issued": f"owned by reports, being fixed: {NOT_YET}",
-    "reports:list": "owned by reports, being fixed: a ListView of audits without paginate_by",
-}
+KNOWN_UNBOUNDED: dict[str, str] = {}
 
 
 def _cases(routes: list[Route]) -> list:

@@ -33,6 +33,7 @@ class ReportListView(AuditReportMixin, ListView):
 
     template_name = "reports/list.html"
     context_object_name = "audits"
+    paginate_by = 50
 
     def get_queryset(self):
         issued = IssuedReport.objects.order_by("-number")

@@ -14,7 +14,7 @@ from annexa.audits.choices import RequestStatus
 from annexa.audits.models import Audit, ChecklistItem, EvidenceRequest
 from annexa.audits.services import fieldwork, requests
 from annexa.audits.services.common import CONDUCT, member_by_email
-from annexa.core.api import JSONParser, OrgAPIMixin
+from annexa.core.api import PAGE_PARAMETERS, JSONParser, OrgAPIMixin, page_of
 from annexa.core.limits import body_limit
 from annexa.evidence.uploads import content_of
 
@@ -87,9 +87,13 @@ class EvidenceRequestCancelSerializer(serializers.Serializer):
     reason = serializers.CharField()
 
 
-def listing(queryset, context: dict) -> list:
+def listing(view, queryset) -> Response:
+    """One page of ``queryset`` ({count, next, previous, results}), each row told today's date
+    for its overdue flag."""
     found = queryset.prefetch_related("fulfilled_evidence")
-    return EvidenceRequestSerializer(found, many=True, context=context).data
+    page = view.paginator.paginate_queryset(found, view.request, view=view)
+    data = EvidenceRequestSerializer(page, many=True, context={"today": timezone.localdate()}).data
+    return view.paginator.get_paginated_response(data)
 
 
 class ItemRequestsView(OrgAPIMixin, generics.GenericAPIView):
@@ -97,18 +101,21 @@ class ItemRequestsView(OrgAPIMixin, generics.GenericAPIView):
 
     queryset = ChecklistItem.objects.all()
     serializer_class = EvidenceRequestNewSerializer
-    pagination_class = None  # the whole list, unpaged
     parser_classes = [JSONParser, FormParser]
     permission_required = CONDUCT
 
     def get_queryset(self):
         return super().get_queryset().select_related("audit")
 
-    @extend_schema(responses=EvidenceRequestSerializer(many=True))
+    @extend_schema(
+        operation_id="audits_checklist_items_requests_list",
+        responses=page_of(EvidenceRequestSerializer),
+        parameters=PAGE_PARAMETERS,
+    )
     def get(self, request, **kwargs) -> Response:
         item = self.get_object()
         found = requests.requests_of(self.ctx.org).filter(item=item)
-        return Response(listing(found, {"today": timezone.localdate()}))
+        return listing(self, found)
 
     @extend_schema(request=EvidenceRequestNewSerializer, responses={201: EvidenceRequestSerializer})
     def post(self, request, **kwargs) -> Response:
@@ -125,13 +132,16 @@ class AuditRequestsView(OrgAPIMixin, generics.GenericAPIView):
 
     queryset = Audit.objects.all()
     serializer_class = EvidenceRequestSerializer
-    pagination_class = None  # the whole list, unpaged
 
-    @extend_schema(responses=EvidenceRequestSerializer(many=True))
+    @extend_schema(
+        operation_id="audits_requests_list",
+        responses=page_of(EvidenceRequestSerializer),
+        parameters=PAGE_PARAMETERS,
+    )
     def get(self, request, **kwargs) -> Response:
         audit = self.get_object()
         found = requests.requests_of(self.ctx.org).filter(item__audit=audit)
-        return Response(listing(found, {"today": timezone.localdate()}))
+        return listing(self, found)
 
 
 class MyRequestsView(OrgAPIMixin, generics.GenericAPIView):
@@ -139,11 +149,14 @@ class MyRequestsView(OrgAPIMixin, generics.GenericAPIView):
 
     queryset = EvidenceRequest.objects.all()
     serializer_class = EvidenceRequestSerializer
-    pagination_class = None  # the whole list, unpaged
 
     @extend_schema(
-        parameters=[OpenApiParameter("status", OpenApiTypes.STR, enum=RequestStatus.values)],
-        responses=EvidenceRequestSerializer(many=True),
+        operation_id="audits_requests_mine_list",
+        parameters=[
+            OpenApiParameter("status", OpenApiTypes.STR, enum=RequestStatus.values),
+            *PAGE_PARAMETERS,
+        ],
+        responses=page_of(EvidenceRequestSerializer),
     )
     def get(self, request, **kwargs) -> Response:
         found = requests.requests_of(self.ctx.org).filter(assignee=self.ctx.user)
@@ -154,7 +167,7 @@ class MyRequestsView(OrgAPIMixin, generics.GenericAPIView):
             )
         if wanted:
             found = found.filter(status=wanted)
-        return Response(listing(found, {"today": timezone.localdate()}))
+        return listing(self, found)
 
 
 class RequestView(OrgAPIMixin, generics.RetrieveAPIView):

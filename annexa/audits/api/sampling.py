@@ -15,7 +15,7 @@ from annexa.audits.choices import SamplingRule
 from annexa.audits.models import ChecklistItem, Sample, SampleRecord
 from annexa.audits.services import sampling
 from annexa.audits.services.common import CONDUCT
-from annexa.core.api import JSONParser, OrgAPIMixin
+from annexa.core.api import PAGE_PARAMETERS, JSONParser, OrgAPIMixin, page_of, paged
 from annexa.core.limits import body_limit
 from annexa.evidence.models import EvidenceVersion
 
@@ -147,18 +147,21 @@ class ItemSamplesView(OrgAPIMixin, generics.GenericAPIView):
 
     queryset = ChecklistItem.objects.all()
     serializer_class = SampleDrawSerializer
-    pagination_class = None  # the whole list, unpaged
     parser_classes = [JSONParser, MultiPartParser, FormParser]
     permission_required = CONDUCT
 
     def get_queryset(self):
         return super().get_queryset().select_related("audit")
 
-    @extend_schema(responses=SampleSerializer(many=True))
+    @extend_schema(
+        operation_id="audits_checklist_items_samples_list",
+        responses=page_of(SampleSerializer),
+        parameters=PAGE_PARAMETERS,
+    )
     def get(self, request, **kwargs) -> Response:
         item = self.get_object()
         samples = item.samples.select_related("item", "population_evidence", "created_by")
-        return Response(SampleSerializer(samples.prefetch_related("records"), many=True).data)
+        return paged(self, samples.prefetch_related("records"), SampleSerializer)
 
     @extend_schema(request=SampleDrawSerializer, responses={201: SampleSerializer})
     def post(self, request, **kwargs) -> Response:

@@ -165,7 +165,7 @@ def test_it_serves_requests_through_the_api(items, audrey, colin, client_for):
     assert created.status_code == 201, created.json()
     pk = created.json()["id"]
     client = client_for(colin)
-    mine = client.get(f"{base}/requests/mine/", {"status": "open"}).json()
+    mine = client.get(f"{base}/requests/mine/", {"status": "open"}).json()["results"]
     assert [r["id"] for r in mine] == [pk] and mine[0]["overdue"] is False
     file = SimpleUploadedFile("mfa.txt", b"enforced\n", "text/plain")
     answered = client.post(f"{base}/requests/{pk}/upload/", {"file": file})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
+from django.db.models import Count
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -97,6 +98,10 @@ def coverage_context(programme: AuditProgramme, can_manage: bool) -> dict:
     audits = (
         programme.audits.select_related("milestone")
         .prefetch_related("team_members__user")
+        .annotate(
+            requirement_count=Count("scope_requirements", distinct=True),
+            control_count=Count("scope_controls", distinct=True),
+        )
         .order_by("planned_start", "reference")
     )
     return {

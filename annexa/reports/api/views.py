@@ -12,7 +12,7 @@ from rest_framework.views import APIView
 
 from annexa.audits.models import Audit
 from annexa.core import pdf
-from annexa.core.api import OrgAPIMixin
+from annexa.core.api import PAGE_PARAMETERS, OrgAPIMixin, page_of, paged
 from annexa.reports import services
 from annexa.reports.api.serializers import (
     IssuedReportSerializer,
@@ -57,8 +57,8 @@ class IssuedListView(AuditAPIMixin, generics.ListAPIView):
     """The issued versions of the audit's report, newest first, with each file's SHA-256."""
 
     serializer_class = IssuedReportSerializer
-    pagination_class = None
 
+    @extend_schema(responses=page_of(IssuedReportSerializer), parameters=PAGE_PARAMETERS)
     def list(self, request, *args, **kwargs):
         issued = (
             IssuedReport.objects.for_org(self.ctx.org)
@@ -67,7 +67,7 @@ class IssuedListView(AuditAPIMixin, generics.ListAPIView):
             .prefetch_related("files__version")
             .order_by("-number")
         )
-        return Response(self.get_serializer(issued, many=True).data)
+        return paged(self, issued, IssuedReportSerializer)
 
 
 class IssueView(AuditAPIMixin, APIView):

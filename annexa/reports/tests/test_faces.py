@@ -51,7 +51,7 @@ def test_it_issues_and_lists_through_the_api(audit, client_for, isla, vera):
     review_and_approve(audit)
     created = client.post(f"{base}/issue/")
     assert created.status_code == 201
-    listed = client.get(f"{base}/issued/").json()
+    listed = client.get(f"{base}/issued/").json()["results"]
     assert [f["format"] for f in listed[0]["files"]] == ["docx", "html", "md", "oscal", "pdf"]
     md = next(f for f in listed[0]["files"] if f["format"] == "md")
     body = client.get(f"{base}/issued/1/md/").content
