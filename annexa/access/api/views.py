@@ -419,6 +419,10 @@ class ConfirmAPI(_ItemAPI):
 
     serializer_class = None
 
+    def get_serializer_class(self):
+        """None: the request has no body, so OPTIONS describes no form (core.api.Metadata)."""
+        return None
+
     @extend_schema(request=None, responses=AccessItemSerializer)
     def post(self, request, *args, **kwargs) -> Response:
         with service_errors():

@@ -97,7 +97,7 @@ def test_the_reviewer_decides_in_the_row(client_for, review, colin):
     assert saved.status_code == 200
     row = saved.content.decode()
     assert row.lstrip().startswith(f'<tr id="item-{lee.pk}"') and "Left in March" in row
-    assert "Mark the revocation of lee done" in row
+    assert "Revoked: lee (mark the revocation done)" in row
     done = client.post(url("revoked", pk=lee.pk), {"note": "HR-12"}, **HTMX)
     assert "Revoked (not yet verified)" in done.content.decode()
     mine = client.get(
