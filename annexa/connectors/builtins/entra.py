@@ -50,6 +50,12 @@ class EntraConfig(ConnectorConfig):
         minimum=0,
         maximum=3600,
     )
+    feed_people: bool = setting(
+        "after each collection, add the directory's own (not guest or external) users to "
+        "the people register and update those it already holds from Entra ID "
+        "(name, department, title, manager); what HR entered is never overwritten",
+        default=False,
+    )
 
     def check(self) -> dict[str, str]:
         problems = {}

@@ -210,3 +210,14 @@ def test_an_unreadable_list_leaves_the_previous_accounts_standing(isla, catalog)
     (row,) = Account.objects.for_org(isla.ctx.org)
     # The last use of an inactive key does not count.
     assert row.last_login == dt.datetime(2026, 1, 5, tzinfo=dt.UTC) and row.enabled
+
+
+@pytest.mark.parametrize("kind", ["okta", "entra", "google_workspace"])
+def test_every_identity_connector_can_be_told_to_feed_its_people(kind):
+    """The feed reads ``feed_people`` from the connector's configuration: each identity
+    provider offers it, off unless the ISMS manager turns it on."""
+    from annexa.connectors.registry import get
+    from annexa.connectors.schema import describe
+
+    spec = {s.name: s for s in describe(get(kind).config_class)}["feed_people"]
+    assert (spec.type, spec.default, spec.required) == ("bool", False, False)
