@@ -15,6 +15,7 @@ never a secret.
 
 from __future__ import annotations
 
+import abc
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -42,7 +43,7 @@ class Unreadable(Exception):
 
 
 @dataclass(kw_only=True)
-class TokenSession:
+class TokenSession(abc.ABC):
     """A guarded HTTP session with a bearer token and bounded waits for throttled answers.
 
     Subclasses set ``service`` (how messages name the vendor) and implement ``_new_token``
@@ -77,20 +78,21 @@ class TokenSession:
 
     # --- for subclasses ---------------------------------------------------------------------
 
+    @abc.abstractmethod
     def _new_token(self) -> dict[str, Any]:
-        raise NotImplementedError
+        """The vendor's token answer (``access_token``, ``expires_in``)."""
 
+    @abc.abstractmethod
     def _retry_reason(self, response: httpx.Response) -> str | None:
         """Why ``response`` should be asked again ("HTTP 429"); None when it should not."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def _explain(self, response: httpx.Response) -> str:
         """The vendor's explanation of an error answer, shortened."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def _bad_token(self, explained: str) -> str:
         """The message for a 401 answer to an API request."""
-        raise NotImplementedError
 
     # --- requests ---------------------------------------------------------------------------
 
