@@ -106,3 +106,38 @@ def test_the_evidence_page_names_people_and_links_its_entries_instead_of_its_uid
     assert link in page.text
     entries = client_for(isla).get(unescape(link))
     assert [e.object_id for e in entries.context["page"]] == [str(evidence.uid)]
+
+
+def test_the_filter_choices_read_only_the_entries_written_since_the_last_page_view(
+    isla, vera, acme, client_for
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from annexa.core.tenancy import OrgContext
+    from annexa.ledger.views import filter_choices
+
+    _append(isla.ctx, 3)
+    assert filter_choices(acme) == (["soa"], ["isla@acme.test"])
+    _append(OrgContext.system(acme), 1, object_type="evidence")
+    with CaptureQueriesContext(connection) as queries:
+        assert filter_choices(acme) == (["evidence", "soa"], ["isla@acme.test", "system"])
+    reads = [
+        q["sql"] for q in queries if "ledger_ledgerentry" in q["sql"] and "DISTINCT" in q["sql"]
+    ]
+    assert len(reads) == 1 and '"seq" >' in reads[0]  # only the entries after the cached one
+    with CaptureQueriesContext(connection) as queries:
+        filter_choices(acme)  # nothing new: no DISTINCT at all
+    assert not [q for q in queries if "DISTINCT" in q["sql"]]
+    form = client_for(vera).get("/o/acme/ledger/").context["form"]
+    assert [c[0] for c in form.fields["object_type"].choices if c[0]] == ["evidence", "soa"]
+
+
+def test_the_filter_choices_are_read_again_when_the_cache_is_ahead_of_the_ledger(isla, acme):
+    from django.core.cache import cache
+
+    from annexa.ledger.views import filter_choices
+
+    _append(isla.ctx, 2)
+    cache.set(f"ledger-filter-choices:{acme.pk}", {"seq": 99, "types": ["x"], "actors": ["y"]})
+    assert filter_choices(acme) == (["soa"], ["isla@acme.test"])
