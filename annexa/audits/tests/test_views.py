@@ -183,13 +183,23 @@ def test_it_creates_and_edits_an_audit_with_its_scope(small, client_for, isla, c
     assert audit.title == "Follow-up" and audit.scope_controls.count() == 2
 
 
-def test_it_sets_requirement_owners(small, client_for, isla, colin, vera):
+def test_it_sets_requirement_owners(small, acme, client_for, isla, colin, vera):
     client = client_for(isla)
     response = client.post(url("requirement-owners"), {"requirement": "7.2", "user": colin.user.pk})
     assert response.status_code == 302
     assert RequirementOwner.objects.get(requirement_id="7.2").user == colin.user
+    colin.user.full_name = "Colin <b>Owner</b>"
+    colin.user.save()
     page = client.get(url("requirement-owners"))
     assert "(through 7.2)" in page.text
+    row = page.text.split('id="req-7.2"')[1].split("</tr>")[0]
+    # every member offered, the owner selected, names escaped
+    assert (
+        f'<option value="{colin.user.pk}" selected>Colin &lt;b&gt;Owner&lt;/b&gt;</option>' in row
+    )
+    assert row.count("<option") == 1 + acme.memberships.count() and row.count(" selected") == 1
+    other = page.text.split('id="req-6.1"')[1].split("</tr>")[0]
+    assert " selected" not in other
     viewer = client_for(vera)
     assert viewer.post(url("requirement-owners"), {"requirement": "7.2"}).status_code == 403
 

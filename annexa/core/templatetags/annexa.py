@@ -1,5 +1,7 @@
 from django import template
 from django.urls import NoReverseMatch, reverse
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 
 from annexa.core.nav import ORG_NAV
 
@@ -24,3 +26,20 @@ def org_nav(context, org):
         )
         links.append({"label": label, "url": url, "active": active})
     return {"links": links}
+
+
+@register.simple_tag(takes_context=True)
+def member_options(context, members, selected=None) -> SafeString:
+    """``<option>`` elements for ``members`` (users: value = pk, label = their name), the one
+    whose pk is ``selected`` marked selected. A page with a picker per row (every requirement's
+    owner) draws the same list once per row; the escaped options are built once per render and
+    joined per row, instead of a template loop of some 50 options times 130 rows."""
+    cache = context.render_context.setdefault("member_options", {})
+    built = cache.get(id(members))
+    if built is None:
+        built = [(m.pk, f'<option value="{m.pk}"', f">{escape(str(m))}</option>") for m in members]
+        cache[id(members)] = built
+    chosen = getattr(selected, "pk", selected)
+    # nosemgrep: mark-safe-non-literal - every label is escaped above; the values are integer pks
+    html = "".join(f"{head}{' selected' if pk == chosen else ''}{tail}" for pk, head, tail in built)
+    return mark_safe(html)  # noqa: S308 - labels escaped above  # nosec B308 B703
