@@ -2,6 +2,7 @@
 
     python -m bench --only load                          # 50 users, 120 s
     python -m bench --only load --users 20 --seconds 30
+    python -m bench --only load --wait 0                 # throughput: no pause between requests
 
 Starts the topology of ``tests/integration/topology.py`` (two gunicorn processes with one
 worker each, two huey workers on Redis, PostgreSQL, S3 on a moto server), seeds an audit of 30
@@ -11,6 +12,14 @@ and lists, uploaders storing evidence. Reports requests/s, p50/p95/p99 (all requ
 saves, uploads), errors, refused stale saves, and proves no save was lost: every accepted save
 got a version of its own, and each item ends with the last accepted save's notes. Needs
 PostgreSQL and Redis on this machine (as the integration test does).
+
+Where the machine's two cores go is measured too, because locust, the workers, PostgreSQL and
+moto share them with the web processes: the CPU time of each part during the run (web
+processes, workers, the database, locust) and the web processes' CPU time per request, from
+which the throughput two cores would give the web processes alone follows (2 CPU-seconds per
+second divided by it). Before the run, each endpoint of the mix is asked 30 times in a row on
+one web process and the CPU time that process spent is divided by 30: the cost of one request
+of that endpoint through the whole stack (gunicorn, middleware, authentication, view).
 """
 
 from __future__ import annotations
@@ -120,7 +129,74 @@ def _memory(topology: topo.Topology) -> dict[str, float]:
     return found
 
 
-def run(users: int = 50, seconds: int = 120) -> dict:
+def _cpu_seconds(pids: list[int]) -> float:
+    """User plus system CPU time of these processes and all their descendants, in seconds."""
+    import psutil
+
+    total = 0.0
+    for pid in pids:
+        try:
+            root = psutil.Process(pid)
+            for proc in [root, *root.children(recursive=True)]:
+                times = proc.cpu_times()
+                total += times.user + times.system
+        except psutil.NoSuchProcess:
+            continue
+    return total
+
+
+def _postgres_pids() -> list[int]:
+    import psutil
+
+    return [p.pid for p in psutil.process_iter(["name"]) if p.info["name"] in ("postgres",)]
+
+
+def _parts(topology: topo.Topology) -> dict[str, list[int]]:
+    """The processes of each part of the topology, by part."""
+    parts: dict[str, list[int]] = defaultdict(list)
+    for name, proc in topology.processes.items():
+        if proc.poll() is None:
+            part = (
+                "web"
+                if name.startswith("web")
+                else "workers"
+                if name.startswith("worker")
+                else "other"
+            )
+            parts[part].append(proc.pid)
+    parts["postgresql"] = _postgres_pids()
+    return parts
+
+
+def cpu_per_endpoint(topology: topo.Topology, config: dict, times: int = 30) -> dict[str, float]:
+    """Milliseconds of web CPU per request of each read endpoint of the mix, asked ``times``
+    times in a row on the first web process (after one warm-up request)."""
+    api = f"/api/v1/orgs/{config['org']}"
+    item = config["items"][0]
+    endpoints = {
+        "item: read": f"{api}/audits/checklist/items/{item}/",
+        "checklist": f"{api}/audits/{config['audit']}/checklist/",
+        "dashboard": f"{api}/dashboard/",
+        "audits: list": f"{api}/audits/",
+        "findings: list": f"{api}/findings/",
+        "evidence: list": f"{api}/evidence/",
+    }
+    web = [proc.pid for name, proc in topology.processes.items() if name == "web1"]
+    found = {}
+    key = config["keys"]["manager"][0]
+    with httpx.Client(
+        base_url=topology.web_urls[0], headers={"Authorization": f"Bearer {key}"}, timeout=60
+    ) as client:
+        for name, path in endpoints.items():
+            expect(client.get(path))
+            start = _cpu_seconds(web)
+            for _ in range(times):
+                expect(client.get(path))
+            found[name] = round((_cpu_seconds(web) - start) * 1000 / times, 1)
+    return found
+
+
+def run(users: int = 50, seconds: int = 120, wait: float | str = "0.2-1.0") -> dict:
     before = load_average()
     try:
         topo.check_services()
@@ -141,8 +217,13 @@ def run(users: int = 50, seconds: int = 120) -> dict:
                     "manager": [keys["manager@load.test"].key],
                 },
                 "saves_path": str(work / "saves.json"),
+                "wait": _wait(wait),
                 **seeded,
             }
+            per_endpoint = cpu_per_endpoint(topology, config)
+            parts = _parts(topology)
+            cpu_before = {part: _cpu_seconds(pids) for part, pids in parts.items()}
+            locust_before = _children_cpu()
             (work / "config.json").write_text(json.dumps(config))
             env = {**os.environ, "LOAD_TEST_CONFIG": str(work / "config.json")}
             started = time.monotonic()
@@ -173,6 +254,8 @@ def run(users: int = 50, seconds: int = 120) -> dict:
                 check=False,
             )
             elapsed = time.monotonic() - started
+            cpu = {part: _cpu_seconds(pids) - cpu_before[part] for part, pids in parts.items()}
+            cpu["locust"] = _children_cpu() - locust_before
             during = load_average()
             memory = _memory(topology)
             stats = _stats(work / "load")
@@ -201,6 +284,19 @@ def run(users: int = 50, seconds: int = 120) -> dict:
         "p99 all": ms(total, "99%"),
         "p99 reads (request-weighted over read endpoints)": figure(_combined(reads, "99%"), "ms"),
     }
+    requests = max(1, int(total["Request Count"]))
+    web_ms = cpu["web"] * 1000 / requests
+    figures["web CPU per request (mean over the mix)"] = figure(round(web_ms, 1), "ms")
+    figures["throughput of two cores given to the web processes alone"] = figure(
+        round(2000 / web_ms, 1) if web_ms else 0,
+        "requests/s",
+        target=">= 300",
+        passed=web_ms > 0 and 2000 / web_ms >= 300,
+    )
+    for part, spent in cpu.items():
+        figures[f"CPU during the run: {part}"] = figure(round(spent, 1), "s")
+    for name, spent in per_endpoint.items():
+        figures[f"web CPU per request: {name}"] = figure(spent, "ms")
     for name, mib in memory.items():
         figures[f"memory {name} after the run"] = figure(mib, "MiB")
     for name in ("item: save (If-Match)", "evidence: upload", "dashboard", "checklist"):
@@ -210,6 +306,7 @@ def run(users: int = 50, seconds: int = 120) -> dict:
     return {
         **figures,
         "_users": users,
+        "_wait_s": config["wait"],
         "_seconds": seconds,
         "_elapsed_s": round(elapsed, 1),
         "_topology": "2 gunicorn processes (1 gthread worker, 4 threads each), 2 huey workers "
@@ -222,11 +319,26 @@ def run(users: int = 50, seconds: int = 120) -> dict:
     }
 
 
+def _wait(wait: float | str) -> list[float]:
+    """``0`` or ``"0.2-1.0"``: the low and high pause of each user between requests."""
+    low, _, high = str(wait).partition("-")
+    return [float(low), float(high or low)]
+
+
+def _children_cpu() -> float:
+    """CPU time of this process's waited-for children (the locust run)."""
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 if __name__ == "__main__":
     import argparse
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--seconds", type=int, default=120)
+    parser.add_argument("--wait", default="0.2-1.0", help="pause between requests: 0 or LOW-HIGH")
     options = parser.parse_args()
-    print(json.dumps(run(users=options.users, seconds=options.seconds), indent=2))
+    print(json.dumps(run(options.users, options.seconds, options.wait), indent=2))

@@ -9,7 +9,9 @@ an audit and runs this file with ``locust --headless``).
 - Uploaders store evidence files (distinct content each time) and list the evidence.
 
 Each simulated user talks to one web process, chosen in turn, as a proxy spreading connections
-would. The run's facts come from the JSON file named by ``LOAD_TEST_CONFIG``.
+would. The run's facts come from the JSON file named by ``LOAD_TEST_CONFIG``, including the
+pause of each user between its requests (``wait``: seconds, low and high; ``[0, 0]`` sends the
+next request as soon as the answer is in, which measures the topology's throughput).
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ _next_web = itertools.count()
 
 class AnnexaUser(HttpUser):
     abstract = True
-    wait_time = between(0.2, 1.0)
+    wait_time = between(*CONFIG.get("wait", (0.2, 1.0)))
     role = ""
 
     def __init__(self, *args, **kwargs) -> None:
