@@ -27,11 +27,14 @@ from collections import Counter, OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from annexa.connectors.formats import FormatError, lynis, ocsf, snapshot, tabular, xccdf
 from annexa.connectors.formats.jsonstream import kind_of_stream
 from annexa.connectors.mapping import Finding, Mapper
+
+if TYPE_CHECKING:
+    from annexa.evidence.staging import Prepared
 
 HEAD = 64 * 1024
 
@@ -47,6 +50,9 @@ class Inspection:
     records: int
     # SHA-256 of the bytes inspected, when the kind hashed them while reading ("" otherwise).
     sha256: str = ""
+    # From ``inspect_keeping``: the bytes inspected, copied while they were read, for the
+    # evidence store to take over (the caller removes it when it does not store it).
+    copy: Prepared | None = None
 
 
 def _with_extension(filename: str, ext: str, allowed: tuple[str, ...] = ()) -> str:
@@ -67,6 +73,11 @@ class FileKind(abc.ABC):
 
     @abc.abstractmethod
     def inspect(self, path: Path, filename: str) -> Inspection: ...
+
+    def inspect_keeping(self, path: Path, filename: str) -> Inspection:
+        """``inspect``; a kind that reads every byte anyway may also keep a copy of them
+        (``Inspection.copy``), so that storing the file reads and hashes it no more."""
+        return self.inspect(path, filename)
 
     @abc.abstractmethod
     def records(self, stream: BinaryIO, mapper: Mapper) -> Iterator[Any]: ...
@@ -163,22 +174,31 @@ class OcsfKind(FileKind):
         return ocsf.looks_like(head)
 
     def inspect(self, path: Path, filename: str) -> Inspection:
+        return self._inspect(path, filename, keep=False)
+
+    def inspect_keeping(self, path: Path, filename: str) -> Inspection:
+        """``inspect``, copying the bytes to a private staging file while they are read and
+        hashed. The copy counts as checked text when the parser read every byte (UTF-8, and
+        JSON admits no control character but DEL, which is looked for)."""
+        return self._inspect(path, filename, keep=True)
+
+    def _inspect(self, path: Path, filename: str, *, keep: bool) -> Inspection:
         accounts: Counter[str] = Counter()
         count = 0
         unnamed = False
-        with open(path, "rb") as raw, _Spool() as spool:
-            stream = _Hashing(raw)
+        with open(path, "rb") as raw, _Spool() as spool, _Hashing(raw, keep=keep) as stream:
             for finding in ocsf.iter_findings(stream):
                 count += 1
                 unnamed = unnamed or not finding.account
                 if len(accounts) < 50:
                     accounts[":".join(filter(None, (finding.provider, finding.account)))] += 1
                 spool.add(finding)
-            stream.drain()
+            parsed_whole = stream.drain() == 0
             if count == 0:
                 raise FormatError("the OCSF file holds no findings")
             sha256 = stream.digest.hexdigest()
             spool.keep(sha256)
+            copy = stream.keep(sha256, text_checked=parsed_whole)
         with open(path, "rb") as handle:
             shape = kind_of_stream(handle)
         target = accounts.most_common(1)[0][0] if len(accounts) == 1 else "several accounts"
@@ -193,6 +213,7 @@ class OcsfKind(FileKind):
             title=f"OCSF findings: {target}",
             records=count,
             sha256=sha256,
+            copy=copy,
         )
 
     @staticmethod
@@ -232,20 +253,64 @@ SPOOLS_KEPT = 2  # per process: an inspected file whose evaluation runs elsewher
 
 
 class _Hashing:
-    """A read-only stream that hashes every byte read through it."""
+    """A read-only stream that hashes every byte read through it and, with ``keep``, copies
+    them to a private file under ``staging_dir()`` (removed on exit unless ``keep`` was
+    called)."""
 
-    def __init__(self, stream: BinaryIO) -> None:
+    def __init__(self, stream: BinaryIO, *, keep: bool = False) -> None:
         self.stream = stream
         self.digest = hashlib.sha256()
+        self.size = 0
+        self.has_delete = False
+        self.copy: BinaryIO | None = None
+        self.copy_path: Path | None = None
+        if keep:
+            from annexa.evidence.staging import staging_dir
+
+            fd, name = tempfile.mkstemp(dir=staging_dir(), suffix=".upload")
+            self.copy_path = Path(name)
+            self.copy = os.fdopen(fd, "wb")
 
     def read(self, size: int = -1) -> bytes:
         data = self.stream.read(size)
         self.digest.update(data)
+        self.size += len(data)
+        if self.copy is not None:
+            self.copy.write(data)
+            self.has_delete = self.has_delete or b"\x7f" in data
         return data
 
-    def drain(self) -> None:
-        while self.read(1024 * 1024):
-            pass
+    def drain(self) -> int:
+        """Read what is left; returns how many bytes that was."""
+        left = 0
+        while data := self.read(1024 * 1024):
+            left += len(data)
+        return left
+
+    def keep(self, sha256: str, *, text_checked: bool) -> Prepared | None:
+        """The copy, handed over (None without ``keep``)."""
+        if self.copy is None or self.copy_path is None:
+            return None
+        from annexa.evidence.staging import Prepared
+
+        self.copy.close()
+        copy = Prepared(
+            path=self.copy_path,
+            sha256=sha256,
+            size=self.size,
+            text_checked=text_checked and not self.has_delete,
+        )
+        self.copy = self.copy_path = None
+        return copy
+
+    def __enter__(self) -> _Hashing:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        if self.copy is not None:
+            self.copy.close()
+        if self.copy_path is not None:
+            self.copy_path.unlink(missing_ok=True)
 
 
 class _Spool:

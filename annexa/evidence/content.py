@@ -85,11 +85,15 @@ def extension_of(filename: str, *, generated: bool = False) -> str:
     return ext
 
 
-def identify(path: Path, filename: str, *, generated: bool = False) -> str:
+def identify(
+    path: Path, filename: str, *, generated: bool = False, text_checked: bool = False
+) -> str:
     """The media type of the file at ``path``, or ``Rejected`` saying why it is refused.
 
     Zip containers pass the archive checks first; text must be UTF-8. ``generated`` content
-    (made by Annexa, see ``GENERATED_TEXT_TYPES``) may also be HTML.
+    (made by Annexa, see ``GENERATED_TEXT_TYPES``) may also be HTML. ``text_checked`` is for
+    content Annexa has itself just read whole as UTF-8 without control bytes (``staging.
+    Prepared``): the scan of every byte for that is skipped, every other check still runs.
     """
     ext = extension_of(filename, generated=generated)
     with open(path, "rb") as handle:
@@ -106,7 +110,7 @@ def identify(path: Path, filename: str, *, generated: bool = False) -> str:
         return _expect_binary(ext, detected, head)
     if detected is not None:
         raise Rejected(f"the content is {_describe(detected)}, but the name ends in .{ext} (text)")
-    _check_text(path, head)
+    _check_text(path, head, scan=not text_checked)
     return _expect_text(ext, path, head)
 
 
@@ -150,9 +154,11 @@ def _describe(media_type: str) -> str:
     return f"of type {media_type}"
 
 
-def _check_text(path: Path, head: bytes) -> None:
-    """UTF-8 throughout, no NUL or other binary control bytes, not an HTML page."""
-    _check_utf8_text(path)
+def _check_text(path: Path, head: bytes, *, scan: bool = True) -> None:
+    """UTF-8 throughout, no NUL or other binary control bytes (unless ``scan`` is false: the
+    caller knows), not an HTML page."""
+    if scan:
+        _check_utf8_text(path)
     if _HTML_START.match(head.removeprefix(codecs.BOM_UTF8)):
         raise Rejected("HTML documents are not accepted as evidence; save the page as PDF")
 

@@ -27,7 +27,7 @@ from annexa.evidence.choices import Source
 from annexa.evidence.collector import Collected, collect_orphans
 from annexa.evidence.errors import EvidenceError, Rejected
 from annexa.evidence.models import Evidence, EvidenceVersion
-from annexa.evidence.staging import Staged, staged
+from annexa.evidence.staging import Prepared, Staged, staged
 from annexa.evidence.storage import get_store
 from annexa.ledger import services as ledger
 
@@ -38,6 +38,7 @@ MAX_FILENAME = 255
 
 __all__ = [
     "Collected",
+    "Prepared",
     "clean_filename",
     "collect_orphans",
     "link",
@@ -71,6 +72,7 @@ def store(
     chunks: Iterable[bytes] | None = None,
     path: Path | None = None,
     json_document: Any = None,
+    prepared: Prepared | None = None,
     title: str = "",
     description: str = "",
     controls: Iterable[str | Control] = (),
@@ -82,7 +84,8 @@ def store(
     collected_at: datetime.datetime | None = None,
     generated: bool = False,
 ) -> EvidenceVersion:
-    """Store new evidence (exactly one of ``chunks``, ``path``, ``json_document``).
+    """Store new evidence (exactly one of ``chunks``, ``path``, ``json_document``,
+    ``prepared``: content Annexa has already read and kept itself, see ``staging.Prepared``).
 
     Returns its first version. Raises ``Rejected`` for unsafe or mislabelled content and
     ``EvidenceError`` for other bad input. ``generated`` is for content Annexa produced itself
@@ -105,7 +108,7 @@ def store(
     linked_controls = resolve_controls(controls)
     linked_requirements = resolve_requirements(requirements)
     new = _New(title, description, linked_controls, linked_requirements, origin)
-    with staged(chunks=chunks, path=path, json_document=json_document) as item:
+    with staged(chunks=chunks, path=path, json_document=json_document, prepared=prepared) as item:
         media_type = _check_and_put(item, origin.filename, generated=generated)
         with transaction.atomic():
             version, record = _create(ctx, new, item, media_type)
@@ -184,12 +187,12 @@ def store_many(
         for file, new in wanted:
             try:
                 item = stack.enter_context(staged(chunks=file.chunks, path=file.path))
-                ready.append((new, item, content.identify(item.path, new.origin.filename)))
+                ready.append((new, item, _identify(item, new.origin.filename)))
             except EvidenceError as exc:
                 problems.append((file.filename, str(exc)))
         if problems:
             raise BatchRefused(problems)
-        get_store().put_files([(item.path, item.sha256) for _, item, _ in ready])
+        _put([item for _, item, _ in ready])
         with transaction.atomic():
             versions = _create_all(ctx, ready)
             pairs = zip(ready, versions, strict=True)
@@ -275,6 +278,7 @@ def new_version(
     chunks: Iterable[bytes] | None = None,
     path: Path | None = None,
     json_document: Any = None,
+    prepared: Prepared | None = None,
     source: str = Source.UPLOAD,
     source_detail: str = "",
     effective_date: datetime.date | None = None,
@@ -301,7 +305,7 @@ def new_version(
             note=note.strip()[:500],
         )
     )
-    with staged(chunks=chunks, path=path, json_document=json_document) as item:
+    with staged(chunks=chunks, path=path, json_document=json_document, prepared=prepared) as item:
         media_type = _check_and_put(item, origin.filename)
         with transaction.atomic():
             locked = Evidence.objects.select_for_update().get(pk=evidence.pk)
@@ -378,9 +382,22 @@ def clean_filename(name: str) -> str:
 
 def _check_and_put(item: Staged, filename: str, *, generated: bool = False) -> str:
     """Check the staged content, then write its blob (before any row names it)."""
-    media_type = content.identify(item.path, filename, generated=generated)
-    get_store().put_file(item.path, item.sha256)
+    media_type = _identify(item, filename, generated=generated)
+    _put([item])
     return media_type
+
+
+def _identify(item: Staged, filename: str, *, generated: bool = False) -> str:
+    """``content.identify`` of a staged file (skipping the text scan Annexa already did)."""
+    return content.identify(
+        item.path, filename, generated=generated, text_checked=item.text_checked
+    )
+
+
+def _put(items: Sequence[Staged]) -> None:
+    """Write the blobs of staged files, durable on return: each staged file is a private
+    temporary file hashed while it was written, which the store moves into place."""
+    get_store().adopt_files([(item.path, item.sha256) for item in items])
 
 
 def _save_version(evidence: Evidence, version: EvidenceVersion) -> EvidenceVersion:

@@ -20,16 +20,34 @@ from typing import Any
 from django.conf import settings
 
 from annexa.evidence.errors import EvidenceError, TooLarge
-from annexa.evidence.storage import hash_file
+from annexa.evidence.storage import CHUNK_SIZE
 
 
 @dataclass(frozen=True)
 class Staged:
-    """Content ready to be checked and stored."""
+    """Content ready to be checked and stored: ``path`` is always a private temporary file,
+    hashed while it was written, which the blob store takes over (``BlobStore.adopt_files``)
+    instead of copying it. ``text_checked``: every byte was already read as UTF-8 text without
+    control bytes (``content.identify`` need not scan it again)."""
 
     path: Path
     sha256: str
     size: int
+    text_checked: bool = False
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """Content a part of Annexa has already read whole and kept (an OCSF import's
+    inspection): a private temporary file under ``staging_dir()`` written while hashing, so
+    ``sha256`` and ``size`` are those of the bytes written, and whether every byte was read
+    as UTF-8 text without control bytes by a validating parser. Never built from anything a
+    user hands in; ``staged`` takes the file over (it is moved into the store or removed)."""
+
+    path: Path
+    sha256: str
+    size: int
+    text_checked: bool = False
 
 
 def temp_root() -> Path:
@@ -73,15 +91,33 @@ def staged(
     chunks: Iterable[bytes] | None = None,
     path: Path | None = None,
     json_document: Any = None,
+    prepared: Prepared | None = None,
 ) -> Iterator[Staged]:
-    """Stage exactly one kind of content; temporary files are removed on exit."""
-    given = [chunks is not None, path is not None, json_document is not None]
-    if sum(given) != 1:
-        raise EvidenceError("give exactly one of chunks, path or json_document")
-    if path is not None:
-        yield _stage_path(Path(path))
+    """Stage exactly one kind of content; temporary files are removed on exit.
+
+    Chunks, documents and files given by ``path`` are copied to a private temporary file
+    while they are hashed (the file given is read once and never changed), which the blob
+    store then moves into place; ``prepared`` content is such a file already.
+    """
+    given = [chunks is not None, path is not None, json_document is not None, prepared]
+    if sum(bool(g) for g in given) != 1:
+        raise EvidenceError("give exactly one of chunks, path, json_document or prepared")
+    if prepared is not None:
+        try:
+            if prepared.size > max_bytes():
+                raise TooLarge(max_bytes())
+            yield Staged(
+                path=prepared.path,
+                sha256=prepared.sha256,
+                size=prepared.size,
+                text_checked=prepared.text_checked,
+            )
+        finally:
+            prepared.path.unlink(missing_ok=True)
         return
-    if json_document is not None:
+    if path is not None:
+        chunks = _file_chunks(Path(path))
+    elif json_document is not None:
         chunks = [json_bytes(json_document)]
     assert chunks is not None
     fd, name = tempfile.mkstemp(dir=staging_dir(), suffix=".upload")
@@ -93,17 +129,16 @@ def staged(
         temp.unlink(missing_ok=True)
 
 
-def _stage_path(path: Path) -> Staged:
-    """A file already on disk is checked in place: no copy is needed to hash it."""
+def _file_chunks(path: Path) -> Iterator[bytes]:
+    """The bytes of a file on disk, refused before reading when it is already too large."""
     if not path.is_file():
         raise EvidenceError(f"{path.name!r} is not a readable file")
     limit = max_bytes()
     if path.stat().st_size > limit:
         raise TooLarge(limit)
-    sha256, size = hash_file(path)
-    if size > limit:  # it grew while we read it
-        raise TooLarge(limit)
-    return Staged(path=path, sha256=sha256, size=size)
+    with open(path, "rb") as handle:
+        while chunk := handle.read(CHUNK_SIZE):
+            yield chunk
 
 
 def _write_limited(chunks: Iterable[bytes], fd: int, limit: int) -> tuple[str, int]:

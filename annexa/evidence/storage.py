@@ -98,6 +98,15 @@ class BlobStore(abc.ABC):
         for path, sha256 in files:
             self.put_file(path, sha256)
 
+    def adopt_files(self, files: Sequence[tuple[Path, str]]) -> None:
+        """``put_files`` for private temporary files Annexa wrote itself and hashed while
+        writing them (``evidence.staging``), so their names are their content's SHA-256.
+
+        The store takes them over: a store on the same file system moves each into place
+        instead of reading, hashing and copying it again; afterwards the files may be gone.
+        """
+        self.put_files(files)
+
     @abc.abstractmethod
     def iter_hashes(self) -> Iterator[str]: ...
 
@@ -267,8 +276,18 @@ class FileBlobStore(BlobStore):
         blobs or orphaned temporary files, never a partial blob under its name; a content that
         does not hash to its name is refused before anything is renamed.
         """
+        self._put_all(files, adopt=False)
+
+    def adopt_files(self, files: Sequence[tuple[Path, str]]) -> None:
+        """``put_files`` without the copy: each file (on this store's file system) is itself
+        the temporary file that is fsynced and renamed into place, the same crash-safe steps;
+        a file on another file system is copied and hashed as ``put_files`` does."""
+        self._put_all(files, adopt=True)
+
+    def _put_all(self, files: Sequence[tuple[Path, str]], *, adopt: bool) -> None:
         written: dict[str, Path] = {}
         directories: set[Path] = set()
+        device = self._device() if adopt else None
         try:
             for path, sha256 in files:
                 check_sha256(sha256)
@@ -277,16 +296,25 @@ class FileBlobStore(BlobStore):
                 if self._refresh_existing(sha256):
                     directories.add(self.path_for(sha256).parent)
                     continue
+                if device is not None and os.stat(path).st_dev == device:
+                    written[sha256] = path
+                    continue
                 with open(path, "rb") as source:
                     written[sha256] = self._copy_to_temp(_read_chunks(source), sha256)
             _fsync_all(written.values())
+            known: set[Path] = set()
             for sha256, temp in written.items():
-                self._move_into_place(temp, sha256, directories)
+                self._move_into_place(temp, sha256, directories, known)
             _fsync_all(sorted(directories))
         finally:
             for temp in written.values():
                 with contextlib.suppress(FileNotFoundError):
                     temp.unlink()
+
+    def _device(self) -> int:
+        """The file system (``st_dev``) the blobs live on; a file there can be renamed in."""
+        self.temp_dir.mkdir(parents=True, exist_ok=True)
+        return os.stat(self.temp_dir).st_dev
 
     def _copy_to_temp(self, chunks: Iterable[bytes], expected: str) -> Path:
         """A temporary file holding ``chunks`` (not yet fsynced); refused unless it hashes to
@@ -372,16 +400,27 @@ class FileBlobStore(BlobStore):
                 temp.unlink()
         return sha256, size
 
-    def _move_into_place(self, temp: Path, sha256: str, unsynced: set[Path] | None = None) -> None:
+    def _move_into_place(
+        self,
+        temp: Path,
+        sha256: str,
+        unsynced: set[Path] | None = None,
+        known: set[Path] | None = None,
+    ) -> None:
         """Rename the (fsynced) ``temp`` into place and fsync the directories that changed;
         with ``unsynced``, add them to it instead, for the caller to fsync before it relies
-        on the blob."""
+        on the blob. ``known`` collects the shard directories seen to exist, so a batch looks
+        each up once."""
         final = self.path_for(sha256)
         changed = []
         for directory in (final.parent.parent, final.parent):
+            if known is not None and directory in known:
+                continue
             if not directory.is_dir():
                 directory.mkdir(exist_ok=True)
                 changed.append(directory.parent)
+            if known is not None:
+                known.add(directory)
         os.chmod(temp, 0o440)
         os.replace(temp, final)
         changed.append(final.parent)

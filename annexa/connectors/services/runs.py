@@ -102,20 +102,27 @@ def store_file(
 
 def _store(ctx: OrgContext, origin: _Origin, path: Path, filename: str, kind: str) -> _Stored:
     """Inspect, hash and keep ``path`` as evidence. The slow part (reading the file) runs in
-    no transaction; ``evidence.services`` writes the blob before its own short transaction."""
+    no transaction; ``evidence.services`` writes the blob before its own short transaction.
+
+    A kind that hashes the bytes while inspecting them (OCSF) also keeps a copy of them, which
+    the evidence store takes over: the file is then read and hashed once in all."""
     try:
-        inspection = kinds.get(kind).inspect(path, filename)
+        inspection = kinds.get(kind).inspect_keeping(path, filename)
     except (FormatError, OSError) as exc:
         raise FormatError(f"{filename}: {exc}") from None
-    sha256, _size = hash_file(path)
-    stream = f"{kind}:{inspection.target}"[:300]
-    # Only the stream's latest content counts as "already held": content that returns after
-    # a change (A, B, then A again) is a new observation and must become the latest again.
-    latest = _stream_items(ctx, origin.connector, stream).select_related("version").last()
-    if latest is not None and latest.version.sha256 == sha256:
-        version, created = latest.version, False
-    else:
-        version, created = _keep(ctx, origin, path, inspection, latest), True
+    try:
+        sha256 = inspection.sha256 or hash_file(path)[0]
+        stream = f"{kind}:{inspection.target}"[:300]
+        # Only the stream's latest content counts as "already held": content that returns
+        # after a change (A, B, then A again) is a new observation and must become the latest.
+        latest = _stream_items(ctx, origin.connector, stream).select_related("version").last()
+        if latest is not None and latest.version.sha256 == sha256:
+            version, created = latest.version, False
+        else:
+            version, created = _keep(ctx, origin, path, inspection, latest), True
+    finally:
+        if inspection.copy is not None:
+            inspection.copy.path.unlink(missing_ok=True)
     return _Stored(version, created, kind, stream, inspection.records)
 
 
@@ -145,8 +152,9 @@ def _keep(
     inspection: kinds.Inspection,
     previous: CollectedItem | None,
 ) -> EvidenceVersion:
+    content = {"prepared": inspection.copy} if inspection.copy else {"path": path}
     common = {
-        "path": path,
+        **content,
         "filename": inspection.stored_name,
         "source": origin.source,
         "source_detail": origin.source_detail,

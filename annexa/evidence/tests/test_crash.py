@@ -56,15 +56,14 @@ def stream():
 services.store(ctx, chunks=stream(), filename="huge.log")
 """
 
-WRITING_BLOB = """
-from annexa.evidence import storage
-original = storage._read_chunks
-def slow_chunks(handle):
-    for number, chunk in enumerate(original(handle)):
-        if number == 2:
-            ready_then_block()
-        yield chunk
-storage._read_chunks = slow_chunks
+# The staged file is complete and fsynced; killed before it is renamed into place.
+PLACING_BLOB = """
+from annexa.evidence.storage import FileBlobStore
+original = FileBlobStore._move_into_place
+def block_then_move(*args, **kwargs):
+    ready_then_block()
+    return original(*args, **kwargs)
+FileBlobStore._move_into_place = block_then_move
 services.store(ctx, chunks=[b"x" * (1024 * 1024)] * 8, filename="big.log")
 """
 
@@ -94,8 +93,9 @@ files = [
 
 BATCH_BEFORE_COMMIT = BLOCK_IN_APPEND + BATCH + "services.store_many(ctx, files)\n"
 
-# Killed once the second blob of a batch is written (not yet fsynced or renamed), or once the
-# first is renamed into place, before the directories are fsynced and any row exists.
+# Killed while the second file of a batch is staged (its blob's temporary file, not yet
+# fsynced or renamed), or once the first is renamed into place, before the directories are
+# fsynced and any row exists.
 BATCH_AT_STEP = """
 from annexa.evidence.storage import FileBlobStore
 calls = []
@@ -112,7 +112,8 @@ BATCH_WRITING = (
     BATCH_AT_STEP
     + BATCH
     + """
-FileBlobStore._copy_to_temp = block_on_second(FileBlobStore._copy_to_temp)
+from annexa.evidence import staging
+staging._write_limited = block_on_second(staging._write_limited)
 services.store_many(ctx, files)
 """
 )
@@ -224,23 +225,25 @@ def check(env: dict[str, str]) -> dict:
 
 
 @pytest.mark.parametrize(
-    ("scenario", "orphans"),
+    ("scenario", "orphans", "staged"),
     [
-        pytest.param(STREAMING, 0, id="while-streaming-the-upload"),
-        pytest.param(WRITING_BLOB, 0, id="while-writing-the-blob"),
-        pytest.param(BEFORE_COMMIT, 1, id="after-the-blob-before-the-commit"),
-        pytest.param(BATCH_WRITING, 0, id="batch-while-writing-its-blobs"),
-        pytest.param(BATCH_RENAMING, 1, id="batch-between-its-renames"),
-        pytest.param(BATCH_BEFORE_COMMIT, 3, id="batch-after-its-blobs-before-the-commit"),
+        pytest.param(STREAMING, 0, True, id="while-streaming-the-upload"),
+        pytest.param(PLACING_BLOB, 0, True, id="before-the-blob-is-renamed"),
+        pytest.param(BEFORE_COMMIT, 1, False, id="after-the-blob-before-the-commit"),
+        pytest.param(BATCH_WRITING, 0, True, id="batch-while-writing-its-blobs"),
+        pytest.param(BATCH_RENAMING, 1, True, id="batch-between-its-renames"),
+        pytest.param(BATCH_BEFORE_COMMIT, 3, False, id="batch-after-its-blobs-before-the-commit"),
     ],
 )
-def test_it_survives_kill_9_mid_upload(instance, scenario, orphans):
+def test_it_survives_kill_9_mid_upload(instance, scenario, orphans, staged):
     kill_when_ready(instance, scenario)
     found = check(instance)
     assert found["versions"] == SEEDED, "the killed upload left no row"
     assert found["bad_rows"] == [], "every row's blob exists with the right hash"
     assert found["partial"] == [], "no blob path holds a partial file"
-    assert found["temporary"] >= 1, "the interrupted upload left its temporary file"
+    # A staged file not yet renamed into place is left behind; once every blob is in place
+    # (its staged file moved there), nothing temporary is.
+    assert (found["temporary"] >= 1) == staged
     assert found["gc"]["temporary_deleted"] == found["temporary"]
     assert found["temporary_after_gc"] == 0
     assert found["gc"]["blobs_deleted"] == orphans

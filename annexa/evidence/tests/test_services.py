@@ -16,6 +16,7 @@ from annexa.evidence import services
 from annexa.evidence.choices import Freshness, Source
 from annexa.evidence.errors import EvidenceError, Rejected, TooLarge
 from annexa.evidence.models import Evidence, EvidenceVersion
+from annexa.evidence.staging import staging_dir
 from annexa.evidence.storage import get_store
 from annexa.evidence.tests import samples
 from annexa.ledger.models import LedgerEntry
@@ -121,6 +122,76 @@ def test_it_stores_a_file_from_a_path(acme_ctx, tmp_path):
     version = services.store(acme_ctx, path=path, filename=path.name)
     assert version.media_type == "text/csv"
     assert read(version) == path.read_bytes()
+
+
+def test_it_copies_a_file_from_a_path_and_leaves_the_file_as_it_was(acme_ctx, tmp_path):
+    """The file given is read once into a private copy, which the store moves into place:
+    the caller's file stays where it was, unchanged, and no temporary file is left."""
+    path = tmp_path / "notes.txt"
+    path.write_bytes(b"reviewed the firewall rules\n")
+    version = services.store(acme_ctx, path=path, filename=path.name)
+    assert path.read_bytes() == b"reviewed the firewall rules\n"
+    assert version.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert read(version) == path.read_bytes()
+    assert not list(staging_dir().iterdir())
+    assert not list(get_store().temp_dir.iterdir())
+
+
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [(b"log line\n\x00\x01binary", "binary, not text"), (b"caf\xe9\n", "UTF-8")],
+)
+def test_an_uploaded_file_is_still_scanned_whole(acme_ctx, tmp_path, data, reason):
+    """An upload (chunks or a file) is checked byte by byte as before: only content Annexa
+    read itself (``Prepared`` with ``text_checked``) skips the text scan."""
+    data = b"ok\n" * 100_000 + data  # the bad bytes far past the head
+    path = tmp_path / "upload.txt"
+    path.write_bytes(data)
+    with pytest.raises(Rejected, match=reason):
+        services.store(acme_ctx, chunks=[data], filename="a.txt")
+    with pytest.raises(Rejected, match=reason):
+        services.store(acme_ctx, path=path, filename="a.txt")
+    with pytest.raises(services.BatchRefused, match=reason):
+        services.store_many(acme_ctx, [services.NewFile(filename="a.txt", path=path)])
+    unchecked = staging_dir() / "unchecked.upload"
+    unchecked.write_bytes(data)
+    prepared = services.Prepared(
+        path=unchecked, sha256=hashlib.sha256(data).hexdigest(), size=len(data)
+    )
+    with pytest.raises(Rejected, match=reason):
+        services.store(acme_ctx, prepared=prepared, filename="a.txt")
+    assert not unchecked.exists()
+    assert not EvidenceVersion.objects.exists()
+    assert list(get_store().iter_hashes()) == []
+    assert path.read_bytes() == data
+
+
+def test_prepared_text_is_moved_into_place_without_a_second_scan(acme_ctx, monkeypatch):
+    from annexa.evidence import content
+
+    def scanned(path):
+        raise AssertionError("text checked by its reader is not scanned again")
+
+    monkeypatch.setattr(content, "_check_utf8_text", scanned)
+    data = b'{"a": 1}\n{"b": 2}\n'
+    kept = staging_dir() / "findings.upload"
+    kept.write_bytes(data)
+    digest = hashlib.sha256(data).hexdigest()
+    prepared = services.Prepared(path=kept, sha256=digest, size=len(data), text_checked=True)
+    version = services.store(acme_ctx, prepared=prepared, filename="findings.jsonl.txt")
+    assert (version.sha256, version.size, version.media_type) == (digest, len(data), "text/plain")
+    assert read(version) == data
+    assert not kept.exists()
+    with pytest.raises(Rejected, match="HTML"):  # the checks of the head still run
+        page = b"<!doctype html><p>x</p>\n"
+        kept.write_bytes(page)
+        services.store(
+            acme_ctx,
+            prepared=services.Prepared(
+                kept, hashlib.sha256(page).hexdigest(), len(page), text_checked=True
+            ),
+            filename="page.txt",
+        )
 
 
 def test_it_records_every_change_in_the_ledger(acme_ctx, controls):
@@ -278,10 +349,10 @@ def test_it_refuses_a_row_without_a_proper_hash(acme_ctx):
 def test_it_leaves_no_row_when_storing_the_blob_fails(acme_ctx, monkeypatch):
     store = get_store()
 
-    def broken(path, sha256):
+    def broken(files):
         raise OSError("the disk is full")
 
-    monkeypatch.setattr(store, "put_file", broken)
+    monkeypatch.setattr(store, "adopt_files", broken)
     with pytest.raises(OSError, match="disk is full"):
         services.store(acme_ctx, chunks=[b"x\n"], filename="a.txt")
     assert not Evidence.objects.exists()

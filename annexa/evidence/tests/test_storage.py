@@ -149,18 +149,8 @@ def test_it_makes_blobs_read_only(store):
     assert store.path_for(digest).stat().st_mode & 0o222 == 0
 
 
-def test_it_puts_many_files_durably_before_it_returns(store, tmp_path, monkeypatch):
-    """Every blob's file is fsynced before its rename, and every directory that changed
-    (including that of a blob already present) after the last rename, before put_files returns:
-    the order the batch upload's crash safety rests on."""
-    present = store.put_stream([b"already here\n"])[0]
-    files = []
-    for number in range(5):
-        path = tmp_path / f"f{number}.txt"
-        path.write_bytes(f"file {number}\n".encode())
-        files.append((path, hashlib.sha256(path.read_bytes()).hexdigest()))
-    files += [files[0], (tmp_path / "again.txt", present)]
-    (tmp_path / "again.txt").write_bytes(b"already here\n")
+def _record_syncs_and_renames(monkeypatch) -> list[tuple[str, ...]]:
+    """Every fsync (with the path synced) and rename from now on, in order."""
     events = []
     real_fsync, real_replace = os.fsync, os.replace
 
@@ -174,6 +164,22 @@ def test_it_puts_many_files_durably_before_it_returns(store, tmp_path, monkeypat
 
     monkeypatch.setattr(os, "fsync", fsync)
     monkeypatch.setattr(os, "replace", replace)
+    return events
+
+
+def test_it_puts_many_files_durably_before_it_returns(store, tmp_path, monkeypatch):
+    """Every blob's file is fsynced before its rename, and every directory that changed
+    (including that of a blob already present) after the last rename, before put_files returns:
+    the order the batch upload's crash safety rests on."""
+    present = store.put_stream([b"already here\n"])[0]
+    files = []
+    for number in range(5):
+        path = tmp_path / f"f{number}.txt"
+        path.write_bytes(f"file {number}\n".encode())
+        files.append((path, hashlib.sha256(path.read_bytes()).hexdigest()))
+    files += [files[0], (tmp_path / "again.txt", present)]
+    (tmp_path / "again.txt").write_bytes(b"already here\n")
+    events = _record_syncs_and_renames(monkeypatch)
     store.put_files(files)
     renames = [i for i, event in enumerate(events) if event[0] == "rename"]
     assert len(renames) == 5  # the duplicate and the present blob are not written again
@@ -185,6 +191,51 @@ def test_it_puts_many_files_durably_before_it_returns(store, tmp_path, monkeypat
         assert final.read_bytes() == path.read_bytes()
         assert str(final.parent) in synced_after
     assert not list(store.temp_dir.iterdir())
+
+
+def test_it_moves_adopted_files_into_place_durably_without_copying(store, monkeypatch):
+    """``adopt_files`` renames each staged file itself (fsynced first), fsyncs every directory
+    that changed before it returns, and writes no copy of its own."""
+    staging = store.root.parent / "staging"
+    staging.mkdir()
+    files = []
+    for number in range(4):
+        path = staging / f"f{number}.upload"
+        path.write_bytes(f"file {number}\n".encode())
+        files.append((path, hashlib.sha256(path.read_bytes()).hexdigest()))
+    contents = {sha256: path.read_bytes() for path, sha256 in files}
+
+    def no_copy(*args, **kwargs):
+        raise AssertionError("an adopted file on the same file system is not copied")
+
+    monkeypatch.setattr(store, "_copy_to_temp", no_copy)
+    events = _record_syncs_and_renames(monkeypatch)
+    store.adopt_files(files)
+    renames = [i for i, event in enumerate(events) if event[0] == "rename"]
+    assert [events[i][1] for i in renames] == [str(path) for path, _ in files]
+    for i in renames:
+        assert ("fsync", events[i][1]) in events[:i]
+    synced_after = {event[1] for event in events[renames[-1] :] if event[0] == "fsync"}
+    for path, sha256 in files:
+        final = store.path_for(sha256)
+        assert final.read_bytes() == contents[sha256]
+        assert final.stat().st_mode & 0o222 == 0
+        assert str(final.parent) in synced_after
+        assert not path.exists()
+
+
+def test_it_copies_and_checks_adopted_files_from_another_file_system(store, tmp_path):
+    """A file the store cannot rename in (another device) is copied and its hash checked."""
+    store._device = lambda: -1
+    good, bad = tmp_path / "good.txt", tmp_path / "bad.txt"
+    good.write_bytes(b"good\n")
+    bad.write_bytes(b"bad\n")
+    good_sha = hashlib.sha256(b"good\n").hexdigest()
+    with pytest.raises(StorageError, match="content hashes to"):
+        store.adopt_files([(bad, good_sha)])
+    assert not store.exists(good_sha)
+    store.adopt_files([(good, good_sha)])
+    assert store.path_for(good_sha).read_bytes() == b"good\n"
 
 
 def test_it_refuses_a_batch_with_a_mismatched_file_and_places_nothing(store, tmp_path):

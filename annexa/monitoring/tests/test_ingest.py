@@ -7,8 +7,10 @@ import tracemalloc
 
 import pytest
 
+from annexa.connectors.services import ImportRejected
 from annexa.connectors.tests.samples import LYNIS, OPENSCAP, PROWLER, sample
 from annexa.evidence.models import Evidence, EvidenceVersion
+from annexa.evidence.staging import staging_dir
 from annexa.monitoring import services
 from annexa.monitoring.models import ControlStatusChange, TestResult, TestRun
 
@@ -120,3 +122,73 @@ def test_it_streams_a_large_ocsf_file_in_bounded_memory(ctx, tmp_path):
     assert counts["fail"] == len(range(0, count, 7))
     assert size > 30 * 1024 * 1024
     assert peak < 8 * 1024 * 1024, f"peak {peak} bytes for a {size}-byte file"
+
+
+def _ocsf_lines(path, count: int, *, message: str = "checked") -> bytes:
+    with open(sample(PROWLER[0]), "rb") as stream:
+        template = json.load(stream)[2]
+    lines = []
+    for number in range(count):
+        template["finding_info"]["uid"] = f"finding-{number}"
+        template["message"] = message
+        lines.append(json.dumps(template, ensure_ascii=False))
+    data = ("\n".join(lines) + "\n").encode()
+    path.write_bytes(data)
+    return data
+
+
+def test_an_ocsf_import_reads_and_hashes_the_file_once(ctx, tmp_path, monkeypatch):
+    """The inspection hashes the bytes and keeps a copy, which becomes the blob: the stored
+    version is the file's own SHA-256, size and bytes, with the media type as before, and
+    nothing else hashes the file, scans it as text or copies it again."""
+    import hashlib
+
+    from annexa.evidence import content
+    from annexa.evidence.storage import FileBlobStore, get_store
+
+    path = tmp_path / "findings.ocsf.jsonl"
+    data = _ocsf_lines(path, 200)
+    hashed = []
+    real_sha256 = hashlib.sha256
+
+    class Counting:
+        def __init__(self, initial=b""):
+            self.inner = real_sha256(initial)
+            hashed.append(len(initial))
+
+        def update(self, chunk):
+            hashed.append(len(chunk))
+            self.inner.update(chunk)
+
+        def hexdigest(self):
+            return self.inner.hexdigest()
+
+    def not_again(*args, **kwargs):
+        raise AssertionError("the imported file is read once")
+
+    monkeypatch.setattr(hashlib, "sha256", Counting)
+    monkeypatch.setattr(content, "_check_utf8_text", not_again)
+    monkeypatch.setattr(FileBlobStore, "_copy_to_temp", not_again)
+    judged = services.ingest(ctx, path, kind="ocsf")
+    monkeypatch.undo()
+    version = judged.item.version
+    assert version.sha256 == hashlib.sha256(data).hexdigest()
+    assert (version.size, version.media_type) == (len(data), "text/plain")
+    assert version.filename == "findings.ocsf.jsonl.txt"
+    with get_store().open(version.sha256) as blob:
+        assert blob.read() == data
+    # the file's bytes once; the rest is the ledger's small records
+    assert len(data) <= sum(hashed) < len(data) + 64 * 1024
+    assert path.read_bytes() == data
+    assert not list(staging_dir().iterdir())
+
+
+def test_an_ocsf_file_with_a_raw_control_byte_is_still_refused(ctx, tmp_path):
+    """JSON admits a raw DEL inside a string; the evidence store never took it as text, and
+    still does not, although the parser read the file."""
+    path = tmp_path / "findings.ocsf.jsonl"
+    _ocsf_lines(path, 3, message="bad \x7f byte")
+    with pytest.raises(ImportRejected, match="binary, not text"):
+        services.ingest(ctx, path, kind="ocsf")
+    assert not EvidenceVersion.objects.exists()
+    assert not TestRun.objects.exists()
