@@ -24,26 +24,18 @@ from urllib.parse import quote, urlsplit
 
 import httpx
 
-from annexa.connectors import netguard
 from annexa.connectors.base import CollectError
+from annexa.connectors.http import Unreadable, VendorSession, json_object
+
+__all__ = ["PAGE_SIZE", "GraphClient", "TokenSession", "Unreadable", "json_object"]
 
 PAGE_SIZE = 999
-MAX_ATTEMPTS = 6
 MAX_PAGES = 2000
 THROTTLED = (429, 503, 504)
 
 
-class Unreadable(Exception):
-    """The service refused (403) or does not have (404) this resource; ``reason`` says which."""
-
-    def __init__(self, status: int, reason: str) -> None:
-        super().__init__(reason)
-        self.status = status
-        self.reason = reason
-
-
 @dataclass(kw_only=True)
-class TokenSession(abc.ABC):
+class TokenSession(VendorSession):
     """A guarded HTTP session with a bearer token and bounded waits for throttled answers.
 
     Subclasses set ``service`` (how messages name the vendor) and implement ``_new_token``
@@ -52,6 +44,7 @@ class TokenSession(abc.ABC):
     """
 
     service: ClassVar[str] = "the service"
+    max_attempts: ClassVar[int] = 6
 
     timeout: float = 30.0
     max_wait: float = 120.0
@@ -63,18 +56,7 @@ class TokenSession(abc.ABC):
     def __post_init__(self) -> None:
         self._token: str | None = None
         self._expires = 0.0
-        self._client = netguard.guarded_client(
-            timeout=self.timeout, headers={"User-Agent": "Annexa-connector"}
-        )
-
-    def close(self) -> None:
-        self._client.close()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+        self.open_session({"User-Agent": "Annexa-connector"})
 
     # --- for subclasses ---------------------------------------------------------------------
 
@@ -93,6 +75,28 @@ class TokenSession(abc.ABC):
     @abc.abstractmethod
     def _bad_token(self, explained: str) -> str:
         """The message for a 401 answer to an API request."""
+
+    def _refusal(self, shown: str, status: int, explained: str) -> str:
+        return f"GET {shown} answered HTTP {status} {explained}"  # "<code>: <message>"
+
+    def _pause(
+        self, response: httpx.Response, method: str, shown: str, attempt: int
+    ) -> float | None:
+        """After a throttled answer, ``Retry-After`` seconds, or a pause that doubles with
+        each attempt; a ``CollectError`` when it would pass ``max_wait`` in all."""
+        why = self._retry_reason(response)
+        if why is None:
+            return None
+        after = (response.headers.get("retry-after") or "").strip()
+        pause = float(after) if after.isdigit() else float(2**attempt)
+        if self.waited + pause > self.max_wait:
+            raise CollectError(
+                f"{method} {shown}: {self.service} is throttling this connector ({why}, "
+                f"retry after {pause:g} s) and the pause would pass the {self.max_wait:g} s "
+                f"it may wait in all ({self.waited:g} s waited); run it again later or "
+                "raise its throttling wait"
+            )
+        return pause
 
     # --- requests ---------------------------------------------------------------------------
 
@@ -113,55 +117,10 @@ class TokenSession(abc.ABC):
         """The JSON object of ``GET url`` with the token; ``Unreadable`` on 403/404."""
         headers = {"Authorization": f"Bearer {self.access_token()}"}
         response = self.send("GET", url, shown, params=params, headers=headers)
-        status = response.status_code
-        if status == 200:
-            body = json_object(response)
-            if body is None:
-                raise CollectError(f"GET {shown} did not answer a JSON object")
-            return body
-        explained = self._explain(response)
-        if status == 401:
-            raise CollectError(self._bad_token(explained))
-        if status in (403, 404):
-            raise Unreadable(status, f"GET {shown} answered HTTP {status} {explained}")
-        raise CollectError(f"GET {shown} answered HTTP {status} {explained}")
-
-    def send(self, method: str, url: str, shown: str, **options: Any) -> httpx.Response:
-        """``method url``, asked again while the answer says to wait and the wait allows."""
-        for attempt in range(MAX_ATTEMPTS):
-            try:
-                response = self._client.request(method, url, **options)
-            except netguard.OutboundRefused as exc:
-                raise CollectError(f"{method} {shown} was refused: {exc}") from None
-            except httpx.HTTPError as exc:
-                raise CollectError(
-                    f"{method} {shown} failed: {type(exc).__name__}; check the address and "
-                    "that this server can reach it"
-                ) from None
-            self.requests += 1
-            why = self._retry_reason(response)
-            if why is None:
-                return response
-            after = (response.headers.get("retry-after") or "").strip()
-            pause = float(after) if after.isdigit() else float(2**attempt)
-            if self.waited + pause > self.max_wait:
-                raise CollectError(
-                    f"{method} {shown}: {self.service} is throttling this connector ({why}, "
-                    f"retry after {pause:g} s) and the pause would pass the {self.max_wait:g} s "
-                    f"it may wait in all ({self.waited:g} s waited); run it again later or "
-                    "raise its throttling wait"
-                )
-            self.waited += pause
-            self.sleep(pause)
-        raise CollectError(f"{method} {shown} was still throttled after {MAX_ATTEMPTS} attempts")
-
-
-def json_object(response: httpx.Response) -> dict[str, Any] | None:
-    try:
-        body = response.json()
-    except ValueError:
-        return None
-    return body if isinstance(body, dict) else None
+        body = self.answer(response, shown)
+        if not isinstance(body, dict):
+            raise CollectError(f"GET {shown} did not answer a JSON object")
+        return body
 
 
 @dataclass(kw_only=True)
@@ -244,13 +203,8 @@ class GraphClient(TokenSession):
             found.extend(item for item in value if isinstance(item, dict))
             url, query = body.get("@odata.nextLink"), None
             if url is not None:
-                self._same_origin(str(url), path)
+                self.same_origin(str(url), path)
         raise CollectError(f"GET {path} has more than {MAX_PAGES} pages")
-
-    def _same_origin(self, url: str, path: str) -> None:
-        parts = urlsplit(url)
-        if (parts.scheme, parts.netloc.lower()) != self._origin:
-            raise CollectError(f"GET {path}: the next page lies on another server ({parts.netloc})")
 
 
 def _first_line(text: object) -> str:

@@ -13,27 +13,18 @@ import datetime as dt
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
-from urllib.parse import urlsplit
+from typing import Any, ClassVar
 
 import httpx
 
-from annexa.connectors import netguard
 from annexa.connectors.base import CollectError
+from annexa.connectors.http import Unreadable, VendorSession
+
+__all__ = ["GithubClient", "Page", "Unreadable"]
 
 API_VERSION = "2022-11-28"
 PER_PAGE = 100
-MAX_ATTEMPTS = 4
 MAX_PAGES = 1000
-
-
-class Unreadable(Exception):
-    """GitHub refused or does not have this resource (403/404); ``reason`` says which."""
-
-    def __init__(self, status: int, reason: str) -> None:
-        super().__init__(reason)
-        self.status = status
-        self.reason = reason
 
 
 @dataclass
@@ -45,8 +36,12 @@ class Page:
 
 
 @dataclass
-class GithubClient:
+class GithubClient(VendorSession):
     """Talks to one GitHub API base URL (github.com or an Enterprise Server ``/api/v3``)."""
+
+    service: ClassVar[str] = "GitHub"
+    max_attempts: ClassVar[int] = 4
+    address_hint: ClassVar[str] = "the API URL"
 
     api_url: str
     token: str = field(repr=False)
@@ -55,35 +50,23 @@ class GithubClient:
     sleep: Callable[[float], None] = time.sleep
     clock: Callable[[], float] = time.time
     requests: int = field(default=0, init=False)
+    waited: float = field(default=0.0, init=False)
 
     def __post_init__(self) -> None:
         self.api_url = self.api_url.rstrip("/")
-        parts = urlsplit(self.api_url)
-        self._origin = (parts.scheme, parts.netloc.lower())
-        self._client = netguard.guarded_client(
-            timeout=self.timeout,
-            headers={
-                "Accept": "application/vnd.github+json",
-                "X-GitHub-Api-Version": API_VERSION,
-                "User-Agent": "Annexa-connector",
-                "Authorization": f"Bearer {self.token}",
-            },
-        )
-
-    def close(self) -> None:
-        self._client.close()
-
-    def __enter__(self) -> GithubClient:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+        headers = {
+            "Accept": "application/vnd.github+json",
+            "X-GitHub-Api-Version": API_VERSION,
+            "User-Agent": "Annexa-connector",
+            "Authorization": f"Bearer {self.token}",
+        }
+        self.open_session(headers, self.api_url)
 
     # --- requests ---------------------------------------------------------------------------
 
     def get(self, path: str, params: dict[str, Any] | None = None) -> Any:
         """The JSON body of ``GET path``; ``Unreadable`` on 403/404."""
-        return self._json(self._request(self._url(path), params), path)
+        return self.answer(self.send("GET", self._url(path), path, params=params), path)
 
     def pages(self, path: str, params: dict[str, Any] | None = None) -> Iterator[Page]:
         """Every page of a list endpoint, following ``Link: <…>; rel="next"``."""
@@ -92,13 +75,13 @@ class GithubClient:
         for _ in range(MAX_PAGES):
             if url is None:
                 return
-            response = self._request(url, query)
-            body = self._json(response, path)
+            response = self.send("GET", url, path, params=query)
+            body = self.answer(response, path)
             if not isinstance(body, list):
                 raise CollectError(f"GET {path} did not answer a list")
             next_url = response.links.get("next", {}).get("url")
             if next_url is not None:
-                self._same_origin(next_url, path)
+                self.same_origin(next_url, path)
             yield Page(body, next_url)
             url, query = next_url, None  # the next link carries the whole query
         raise CollectError(f"GET {path} has more than {MAX_PAGES} pages")
@@ -119,32 +102,9 @@ class GithubClient:
     def _url(self, path: str) -> str:
         return f"{self.api_url}{path}"
 
-    def _same_origin(self, url: str, path: str) -> None:
-        parts = urlsplit(url)
-        if (parts.scheme, parts.netloc.lower()) != self._origin:
-            # Following it would send the token to another server.
-            raise CollectError(f"GET {path}: the next page lies on another server ({parts.netloc})")
-
-    def _request(self, url: str, params: dict[str, Any] | None) -> httpx.Response:
-        shown = urlsplit(url).path
-        for _attempt in range(MAX_ATTEMPTS):
-            try:
-                response = self._client.get(url, params=params)
-            except netguard.OutboundRefused as exc:
-                raise CollectError(f"GET {shown} was refused: {exc}") from None
-            except httpx.HTTPError as exc:
-                raise CollectError(
-                    f"GET {shown} failed: {type(exc).__name__}: {exc}; check the API URL "
-                    "and that this server can reach it"
-                ) from None
-            self.requests += 1
-            wait = self._rate_limit_wait(response, shown)
-            if wait is None:
-                return response
-            self.sleep(wait)
-        raise CollectError(f"GET {shown} was still rate limited after {MAX_ATTEMPTS} attempts")
-
-    def _rate_limit_wait(self, response: httpx.Response, shown: str) -> float | None:
+    def _pause(
+        self, response: httpx.Response, method: str, shown: str, attempt: int
+    ) -> float | None:
         """Seconds to wait before retrying a rate-limited answer; None if it is not one."""
         if response.status_code not in (403, 429):
             return None
@@ -154,7 +114,7 @@ class GithubClient:
             wait = float(retry_after)
             if wait > self.max_wait:
                 raise CollectError(
-                    f"GET {shown}: GitHub asks to retry after {int(wait)} s (secondary rate "
+                    f"{method} {shown}: GitHub asks to retry after {int(wait)} s (secondary rate "
                     f"limit), longer than the {self.max_wait:g} s this connector may wait; "
                     "run it again later"
                 )
@@ -175,25 +135,17 @@ class GithubClient:
                 )
             return wait
         if response.status_code == 429:
-            raise CollectError(f"GET {shown}: GitHub answered 429 Too Many Requests")
+            raise CollectError(f"{method} {shown}: GitHub answered 429 Too Many Requests")
         return None
 
-    def _json(self, response: httpx.Response, path: str) -> Any:
-        status = response.status_code
-        if status == 200:
-            try:
-                return response.json()
-            except ValueError:
-                raise CollectError(f"GET {path} did not answer JSON") from None
-        message = _message(response)
-        if status == 401:
-            raise CollectError(
-                f"GitHub refused the token (HTTP 401: {message}); check that it is valid, "
-                "not expired, and authorized for the organization (SSO)"
-            )
-        if status in (403, 404):
-            raise Unreadable(status, f"GET {path} answered HTTP {status}: {message}")
-        raise CollectError(f"GET {path} answered HTTP {status}: {message}")
+    def _explain(self, response: httpx.Response) -> str:
+        return _message(response)
+
+    def _bad_token(self, explained: str) -> str:
+        return (
+            f"GitHub refused the token (HTTP 401: {explained}); check that it is valid, "
+            "not expired, and authorized for the organization (SSO)"
+        )
 
 
 def _message(response: httpx.Response) -> str:

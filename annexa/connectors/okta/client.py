@@ -14,25 +14,25 @@ import datetime as dt
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
-from urllib.parse import urlsplit
+from typing import Any, ClassVar
 
 import httpx
 
-from annexa.connectors import netguard
 from annexa.connectors.base import CollectError
-from annexa.connectors.github.client import Unreadable  # the same fact: 403/404, and why
+from annexa.connectors.http import Unreadable, VendorSession
 
 __all__ = ["OktaClient", "Unreadable"]
 
 PAGE_LIMIT = 200
-MAX_ATTEMPTS = 5
 MAX_PAGES = 5000
 
 
 @dataclass
-class OktaClient:
+class OktaClient(VendorSession):
     """Talks to one Okta org (``https://<org>.okta.com``)."""
+
+    service: ClassVar[str] = "Okta"
+    address_hint: ClassVar[str] = "the Okta org URL"
 
     org_url: str
     token: str = field(repr=False)
@@ -45,29 +45,16 @@ class OktaClient:
 
     def __post_init__(self) -> None:
         self.org_url = self.org_url.rstrip("/")
-        parts = urlsplit(self.org_url)
-        self._origin = (parts.scheme, parts.netloc.lower())
-        self._client = netguard.guarded_client(
-            timeout=self.timeout,
-            headers={
-                "Accept": "application/json",
-                "User-Agent": "Annexa-connector",
-                "Authorization": f"SSWS {self.token}",
-            },
-        )
-
-    def close(self) -> None:
-        self._client.close()
-
-    def __enter__(self) -> OktaClient:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+        headers = {
+            "Accept": "application/json",
+            "User-Agent": "Annexa-connector",
+            "Authorization": f"SSWS {self.token}",
+        }
+        self.open_session(headers, self.org_url)
 
     def get(self, path: str, params: dict[str, Any] | None = None) -> Any:
         """The JSON body of ``GET path``; ``Unreadable`` on 403/404."""
-        return self._json(self._request(f"{self.org_url}{path}", params), path)
+        return self.answer(self.send("GET", f"{self.org_url}{path}", path, params=params), path)
 
     def items(self, path: str, params: dict[str, Any] | None = None) -> list[Any]:
         """Every item of a list endpoint, following ``Link: <…>; rel="next"`` (``limit`` as
@@ -83,8 +70,8 @@ class OktaClient:
         for _ in range(MAX_PAGES):
             if url is None:
                 return
-            response = self._request(url, query)
-            body = self._json(response, path)
+            response = self.send("GET", url, path, params=query)
+            body = self.answer(response, path)
             next_url = response.links.get("next", {}).get("url")
             if isinstance(body, dict) and isinstance(body.get("value"), list):
                 next_url = next_url or ((body.get("_links") or {}).get("next") or {}).get("href")
@@ -92,78 +79,46 @@ class OktaClient:
             if not isinstance(body, list):
                 raise CollectError(f"GET {path} did not answer a list")
             if next_url is not None:
-                self._same_origin(next_url, path)
+                self.same_origin(next_url, path)
             yield body
             url, query = next_url, None  # the next link carries the whole query (its cursor)
         raise CollectError(f"GET {path} has more than {MAX_PAGES} pages")
 
-    def _same_origin(self, url: str, path: str) -> None:
-        parts = urlsplit(url)
-        if (parts.scheme, parts.netloc.lower()) != self._origin:
-            # Following it would send the token to another server.
-            raise CollectError(f"GET {path}: the next page lies on another server ({parts.netloc})")
-
-    def _request(self, url: str, params: dict[str, Any] | None) -> httpx.Response:
-        shown = urlsplit(url).path
-        for _attempt in range(MAX_ATTEMPTS):
-            try:
-                response = self._client.get(url, params=params)
-            except netguard.OutboundRefused as exc:
-                raise CollectError(f"GET {shown} was refused: {exc}") from None
-            except httpx.HTTPError as exc:
-                raise CollectError(
-                    f"GET {shown} failed: {type(exc).__name__}: {exc}; check the Okta org URL "
-                    "and that this server can reach it"
-                ) from None
-            self.requests += 1
-            if response.status_code != 429:
-                return response
-            wait = self._rate_limit_wait(response, shown)
-            self.waited += wait
-            self.sleep(wait)
-        raise CollectError(
-            f"GET {shown} was still rate limited by Okta after {MAX_ATTEMPTS} attempts; run the "
-            "connector again later"
-        )
-
-    def _rate_limit_wait(self, response: httpx.Response, shown: str) -> float:
+    def _pause(
+        self, response: httpx.Response, method: str, shown: str, attempt: int
+    ) -> float | None:
         """Seconds until Okta's rate limit window resets (``X-Rate-Limit-Reset``, UTC epoch
-        seconds); ``CollectError`` when that is longer than this connector may wait."""
+        seconds) after a 429; ``CollectError`` when that is longer than this connector may
+        wait in all."""
+        if response.status_code != 429:
+            return None
         reset_header = response.headers.get("x-rate-limit-reset", "")
         try:
             reset = int(reset_header)
         except ValueError:
             raise CollectError(
-                f"GET {shown}: Okta answered 429 Too Many Requests without saying when its rate "
-                "limit resets; run the connector again later"
+                f"{method} {shown}: Okta answered 429 Too Many Requests without saying when its "
+                "rate limit resets; run the connector again later"
             ) from None
         wait = max(reset - self.clock(), 0.0) + 0.5
         if self.waited + wait > self.max_wait:
             when = dt.datetime.fromtimestamp(reset, dt.UTC).strftime("%Y-%m-%d %H:%M:%S")
             raise CollectError(
-                f"Okta's rate limit for GET {shown} is used up until {when} UTC, beyond the "
+                f"Okta's rate limit for {method} {shown} is used up until {when} UTC, beyond the "
                 f"{self.max_wait:g} s this connector may wait in all; run it again after that "
                 "time or raise its rate limit wait"
             )
         return wait
 
-    def _json(self, response: httpx.Response, path: str) -> Any:
-        status = response.status_code
-        if status == 200:
-            try:
-                return response.json()
-            except ValueError:
-                raise CollectError(f"GET {path} did not answer JSON") from None
-        summary = _summary(response)
-        if status == 401:
-            raise CollectError(
-                f"Okta refused the API token (HTTP 401: {summary}): the API token is wrong or "
-                "expired; create a new one as a read-only administrator and save it in the "
-                "connector"
-            )
-        if status in (403, 404):
-            raise Unreadable(status, f"GET {path} answered HTTP {status}: {summary}")
-        raise CollectError(f"GET {path} answered HTTP {status}: {summary}")
+    def _explain(self, response: httpx.Response) -> str:
+        return _summary(response)
+
+    def _bad_token(self, explained: str) -> str:
+        return (
+            f"Okta refused the API token (HTTP 401: {explained}): the API token is wrong or "
+            "expired; create a new one as a read-only administrator and save it in the "
+            "connector"
+        )
 
 
 def _summary(response: httpx.Response) -> str:
