@@ -200,6 +200,36 @@ class OverrideSerializer(serializers.ModelSerializer):
         ]
 
 
+def attach_scope_ids(audits) -> None:
+    """Give each audit its scope's requirement and control ids, in catalog order, read as
+    values in two queries (what ``scope_ids`` returns without loading the scope rows)."""
+    from annexa.audits.models import AuditControl, AuditRequirement
+
+    by_audit = {a.pk: {"requirements": [], "controls": []} for a in audits}
+    for model, field, key in (
+        (AuditRequirement, "requirement", "requirements"),
+        (AuditControl, "control", "controls"),
+    ):
+        rows = (
+            model.objects.filter(audit_id__in=list(by_audit))
+            .order_by(f"{field}__sort_key")
+            .values_list("audit_id", f"{field}_id")
+        )
+        for audit_id, subject in rows:
+            by_audit[audit_id][key].append(subject)
+    for audit in audits:
+        audit.scope_id_lists = by_audit[audit.pk]
+
+
+def scope_ids(audit, key: str) -> list[str]:
+    """The audit's requirement or control ids in scope: attached, else from its rows."""
+    attached = getattr(audit, "scope_id_lists", None)
+    if attached is not None:
+        return attached[key]
+    rows = audit.scope_requirements.all() if key == "requirements" else audit.scope_controls.all()
+    return [r.requirement_id if key == "requirements" else r.control_id for r in rows]
+
+
 class AuditSerializer(serializers.ModelSerializer):
     """An audit with its scope as ids, its team, conflicts and overrides."""
 
@@ -208,12 +238,12 @@ class AuditSerializer(serializers.ModelSerializer):
     )
     requirements = RelatedListField(
         child=serializers.CharField(),
-        read=lambda a: [r.requirement_id for r in a.scope_requirements.all()],
+        read=lambda a: scope_ids(a, "requirements"),
         help_text="Requirement ids in scope.",
     )
     controls = RelatedListField(
         child=serializers.CharField(),
-        read=lambda a: [c.control_id for c in a.scope_controls.all()],
+        read=lambda a: scope_ids(a, "controls"),
         help_text="Annex A control ids in scope.",
     )
     units = RelatedListField(

@@ -131,6 +131,9 @@ class ProgrammeViewSet(OrgAPIMixin, viewsets.ModelViewSet):
 SCOPE_FIELDS = ("requirements", "controls", "units")
 
 
+SCOPE_RELATIONS = ("scope_requirements", "scope_controls")
+
+
 class AuditViewSet(OrgAPIMixin, viewsets.ModelViewSet):
     """Audits: fields, scope, team with independence, status, copy for the next cycle."""
 
@@ -145,20 +148,28 @@ class AuditViewSet(OrgAPIMixin, viewsets.ModelViewSet):
         return CONDUCT if getattr(self, "action", None) == "transition" else MANAGE
 
     def get_queryset(self):
+        # A list reads the scope's ids as plain values (``paginate_queryset``): a full-scope
+        # audit has some 220 scope rows, not worth a model instance each on every page.
+        scope = () if getattr(self, "action", None) == "list" else SCOPE_RELATIONS
         return (
             super()
             .get_queryset()
             .select_related("programme", "milestone", "copied_from")
             .prefetch_related(
                 "team_members__user",
-                "scope_requirements",
-                "scope_controls",
+                *scope,
                 "units",
                 "auditees",
                 "overrides__auditor",
                 "overrides__recorded_by",
             )
         )
+
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        if page is not None:
+            s.attach_scope_ids(page)
+        return page
 
     def _scope(self, data: dict, current: Audit | None = None) -> audit_service.Scope:
         from annexa.isms.models import OrgUnit

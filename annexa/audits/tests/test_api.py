@@ -122,6 +122,14 @@ def test_it_creates_edits_and_moves_an_audit(soa, api, isla, audrey, vera):
     assert patched.json()["requirements"] == ["9.2.2.a"] and patched.json()["controls"] == [
         "A.5.15"
     ]
+    wider = client.patch(
+        f"{BASE}{audit['id']}/", {"controls": ["A.8.2", "A.5.15", "A.5.1"]}, format="json"
+    ).json()
+    listed = next(a for a in client.get(BASE).json()["results"] if a["id"] == audit["id"])
+    # the list reads the scope as values; the same ids, in catalog order, as the detail
+    assert listed["controls"] == wider["controls"] == ["A.5.1", "A.5.15", "A.8.2"]
+    assert listed["requirements"] == wider["requirements"] == ["9.2.2.a"]
+    client.patch(f"{BASE}{audit['id']}/", {"controls": ["A.5.15"]}, format="json")
     moved = api(audrey).post(f"{BASE}{audit['id']}/transition/", {"to": "preparing"}, "json")
     assert moved.status_code == 200 and moved.json()["status"] == "preparing"
     blocked = api(audrey).post(f"{BASE}{audit['id']}/transition/", {"to": "fieldwork"}, "json")
