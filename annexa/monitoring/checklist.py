@@ -4,19 +4,29 @@ For each checklist item about an Annex A control: the latest result of every tes
 speaks for the control, per system, and apart from them the scanner rules that test it (one
 entry per system, from its latest file; see ``status``), observed within the audit's period:
 from its (actual, else planned) start to its actual end; while the audit has not ended, to
-its planned end or today, whichever is later. Three queries for any number of items."""
+its planned end or today, whichever is later.
+
+Two queries for any number of items, results and files: the database picks the latest result
+of each test on each system (and the latest file of each system) within the period, so the
+history of the monitoring is never read into Python. The pairs (system, test) and the systems
+to look at are those of the ``is_latest`` rows: the evaluation marks exactly one result of
+every pair that has results (the first result of a pair is its latest until a newer one
+replaces it), and exactly one run of every system, so no pair with a result in the period is
+missed; each pair's newest result in the period is then one step down the index on
+(organization, stream, test, observed at)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
 
+from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 
 from annexa.monitoring import loader
 from annexa.monitoring.choices import ResultStatus
 from annexa.monitoring.models import TestResult, TestRun
-from annexa.monitoring.status import RuleView
+from annexa.monitoring.status import LATEST_RESULT, RuleView
 
 
 def period(audit) -> tuple[dt.date, dt.date]:
@@ -45,17 +55,35 @@ def automated_results(audit, items: Sequence) -> Mapping[int, list[dict]]:
     return found
 
 
+def _in_period(start: dt.date, end: dt.date) -> Q:
+    return Q(
+        observed_at__gte=_day_start(start), observed_at__lt=_day_start(end + dt.timedelta(days=1))
+    )
+
+
 def _test_results(audit, by_control: dict[str, list[int]], start, end) -> dict[int, list[dict]]:
-    """The latest result of each control test on each system in the period."""
+    """The latest result of each control test on each system in the period (by observation
+    time, then id), leaving out the results that do not apply: when the latest one does not
+    apply, the newest one before it that does is shown. One query."""
     tests = {cls.id: cls for c in by_control for cls in loader.tests_for_control(c)}
     if not tests:
         return {}
-    rows = (
-        TestResult.objects.for_org(audit.organization)
-        .filter(test_id__in=list(tests), observed_at__gte=_day_start(start))
-        .filter(observed_at__lt=_day_start(end + dt.timedelta(days=1)))
+    org = audit.organization
+    newest = (
+        TestResult.objects.for_org(org)
+        .filter(_in_period(start, end), stream=OuterRef("stream"), test_id=OuterRef("test_id"))
         .exclude(status=ResultStatus.NOT_APPLICABLE)
-        .order_by("test_id", "stream", "-observed_at", "-id")
+        .order_by("-observed_at", "-id")
+        .values("pk")[:1]
+    )
+    picked = (
+        TestResult.objects.for_org(org)
+        .filter(LATEST_RESULT, test_id__in=list(tests))
+        .values(newest=Subquery(newest))
+    )
+    rows = (
+        TestResult.objects.filter(pk__in=picked)
+        .order_by("test_id", "stream")
         .values(
             "test_id",
             "stream",
@@ -70,12 +98,7 @@ def _test_results(audit, by_control: dict[str, list[int]], start, end) -> dict[i
         )
     )
     found: dict[int, list[dict]] = {}
-    seen: set[tuple[str, str]] = set()
-    for row in rows.iterator():
-        key = (row["test_id"], row["stream"])
-        if key in seen:
-            continue  # an older result of the same test on the same system
-        seen.add(key)
+    for row in rows:
         for control_id in row["control_ids"]:
             for pk in by_control.get(control_id, []):
                 found.setdefault(pk, []).append(_entry(row, tests[row["test_id"]], control_id))
@@ -84,22 +107,18 @@ def _test_results(audit, by_control: dict[str, list[int]], start, end) -> dict[i
 
 def _rule_results(audit, by_control: dict[str, list[int]], start, end) -> dict[int, list[dict]]:
     """The scanner rules that test each item's control (reviewed mapping, as ``status.derive``
-    counts them), from the latest file of each system in the period: one entry per system,
-    apart from the control tests. Two queries."""
-    in_period = (
-        TestRun.objects.for_org(audit.organization)
-        .filter(observed_at__gte=_day_start(start))
-        .filter(observed_at__lt=_day_start(end + dt.timedelta(days=1)))
-        .order_by("stream", "-observed_at", "-id")
-        .values_list("pk", "stream")
+    counts them), from the latest file of each system in the period (by observation time,
+    then id): one entry per system, apart from the control tests. One query."""
+    org = audit.organization
+    newest = (
+        TestRun.objects.for_org(org)
+        .filter(_in_period(start, end), stream=OuterRef("stream"))
+        .order_by("-observed_at", "-id")
+        .values("pk")[:1]
     )
-    latest: dict[str, int] = {}
-    for pk, stream in in_period.iterator():
-        latest.setdefault(stream, pk)
-    if not latest:
-        return {}
+    picked = TestRun.objects.for_org(org).filter(is_latest=True).values(newest=Subquery(newest))
     rows = (
-        TestRun.objects.filter(pk__in=list(latest.values()))
+        TestRun.objects.filter(pk__in=picked)
         .order_by("stream")
         .values(
             "pk",

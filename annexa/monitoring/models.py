@@ -58,6 +58,12 @@ class TestRun(OrgOwned):
 
     class Meta:
         ordering = ["-observed_at", "-id"]
+        indexes = [
+            # The newest file of a system in a period (the audit checklist's scanner rules).
+            models.Index(
+                fields=["organization", "stream", "observed_at", "id"], name="run_stream_at_idx"
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["organization", "version", "suite"], name="test_run_once_per_content"
@@ -95,8 +101,11 @@ class TestResult(OrgOwned):
         ordering = ["-observed_at", "test_id"]
         indexes = [
             models.Index(fields=["organization", "is_latest"], name="result_latest_idx"),
+            # Also the newest result of a test on a system in a period, one step down it
+            # (the audit checklist's automated results).
             models.Index(
-                fields=["organization", "stream", "test_id"], name="result_stream_test_idx"
+                fields=["organization", "stream", "test_id", "observed_at", "id"],
+                name="result_stream_test_at_idx",
             ),
         ]
         constraints = [

@@ -38,6 +38,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from django.db.models import Count, Max, Q, Value
 from django.utils import timezone
 
 from annexa.catalog.models import Control
@@ -51,6 +52,10 @@ DECISIVE = (ResultStatus.PASS, ResultStatus.FAIL)
 # Scanner rule results that speak for a control (``connectors.mapping.STATUSES``): pass and
 # fail decide, an error says the rule could not tell; the others say nothing about it.
 RULE_SPEAKING = ("pass", "fail", "error")
+# The latest result of each test on each system, written ``is_latest = true``: Django writes
+# ``is_latest=True`` as the bare column, which SQLite (without ANALYZE statistics) answers by
+# reading every result of the organization instead of the (organization, is_latest) index.
+LATEST_RESULT = Q(is_latest=Value(True))
 
 
 @dataclass
@@ -164,20 +169,25 @@ def _is_fresh(valid_until: dt.date | None, today: dt.date) -> bool:
 
 def _latest_results(org, today: dt.date) -> dict[str, list[ResultView]]:
     by_control: dict[str, list[ResultView]] = {}
-    rows = TestResult.objects.for_org(org).filter(is_latest=True).order_by("test_id", "stream")
-    for row in rows.only(
-        "test_id", "stream", "status", "reason", "observed_at", "valid_until", "control_ids"
-    ):
-        view = ResultView(
-            test_id=row.test_id,
-            stream=row.stream,
-            status=row.status,
-            reason=row.reason,
-            observed_at=row.observed_at,
-            valid_until=row.valid_until,
-            fresh=_is_fresh(row.valid_until, today),
+    rows = (
+        TestResult.objects.for_org(org)
+        .filter(LATEST_RESULT)
+        .order_by("test_id", "stream")
+        .values_list(
+            "test_id", "stream", "status", "reason", "observed_at", "valid_until", "control_ids"
         )
-        for control_id in row.control_ids:
+    )
+    for test_id, stream, status, reason, observed_at, valid_until, control_ids in rows:
+        view = ResultView(
+            test_id=test_id,
+            stream=stream,
+            status=status,
+            reason=reason,
+            observed_at=observed_at,
+            valid_until=valid_until,
+            fresh=_is_fresh(valid_until, today),
+        )
+        for control_id in control_ids:
             by_control.setdefault(control_id, []).append(view)
     return by_control
 
@@ -203,24 +213,23 @@ def _latest_rules(org, today: dt.date) -> dict[str, list[RuleView]]:
 
 
 def _manual(org, today: dt.date) -> dict[str, tuple[int, int, dt.datetime | None]]:
-    """Per control: (fresh count, stale count, newest collection time) of uploaded evidence."""
-    found: dict[str, tuple[int, int, dt.datetime | None]] = {}
+    """Per control: (fresh count, stale count, newest collection time) of uploaded evidence,
+    counted by the database (one row per control, whatever the number of evidence items)."""
+    valid_until = "current_version__valid_until"
+    fresh = Q(**{f"{valid_until}__isnull": True}) | Q(**{f"{valid_until}__gte": today})
     rows = (
         Evidence.objects.for_org(org)
         .filter(current_version__source=Source.UPLOAD, controls__isnull=False)
-        .values_list(
-            "controls__id", "current_version__valid_until", "current_version__collected_at"
+        .order_by()
+        .values("controls__id")
+        .annotate(
+            fresh=Count("pk", filter=fresh),
+            stale=Count("pk", filter=Q(**{f"{valid_until}__lt": today})),
+            newest=Max("current_version__collected_at"),
         )
+        .values_list("controls__id", "fresh", "stale", "newest")
     )
-    for control_id, valid_until, collected_at in rows:
-        fresh, stale, newest = found.get(control_id, (0, 0, None))
-        if _is_fresh(valid_until, today):
-            fresh += 1
-        else:
-            stale += 1
-        newest = max(filter(None, (newest, collected_at)), default=None)
-        found[control_id] = (fresh, stale, newest)
-    return found
+    return {control_id: (n_fresh, n_stale, newest) for control_id, n_fresh, n_stale, newest in rows}
 
 
 def decide(view: ControlView) -> str:
