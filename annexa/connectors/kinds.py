@@ -23,8 +23,9 @@ import marshal
 import os
 import tempfile
 import threading
-from collections import Counter, OrderedDict
+from collections import Counter, OrderedDict, deque
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
@@ -196,7 +197,7 @@ class OcsfKind(FileKind):
             parsed_whole = stream.drain() == 0
             if count == 0:
                 raise FormatError("the OCSF file holds no findings")
-            sha256 = stream.digest.hexdigest()
+            sha256 = stream.hexdigest()
             spool.keep(sha256)
             copy = stream.keep(sha256, text_checked=parsed_whole)
         with open(path, "rb") as handle:
@@ -255,7 +256,13 @@ SPOOLS_KEPT = 2  # per process: an inspected file whose evaluation runs elsewher
 class _Hashing:
     """A read-only stream that hashes every byte read through it and, with ``keep``, copies
     them to a private file under ``staging_dir()`` (removed on exit unless ``keep`` was
-    called)."""
+    called).
+
+    The hashing and the copying run on a helper thread, beside the parsing that reads the
+    stream: both release the GIL, so on two cores they cost the import almost no wall time.
+    At most ``PENDING`` chunks wait for it; an error it meets is raised in the reader."""
+
+    PENDING = 2
 
     def __init__(self, stream: BinaryIO, *, keep: bool = False) -> None:
         self.stream = stream
@@ -264,21 +271,32 @@ class _Hashing:
         self.has_delete = False
         self.copy: BinaryIO | None = None
         self.copy_path: Path | None = None
+        self._helper = ThreadPoolExecutor(max_workers=1, thread_name_prefix="annexa-hash")
+        self._pending: deque[Future] = deque()
         if keep:
-            from annexa.evidence.staging import staging_dir
+            from annexa.evidence.staging import staging_file
 
-            fd, name = tempfile.mkstemp(dir=staging_dir(), suffix=".upload")
-            self.copy_path = Path(name)
+            fd, self.copy_path = staging_file()
             self.copy = os.fdopen(fd, "wb")
 
     def read(self, size: int = -1) -> bytes:
         data = self.stream.read(size)
-        self.digest.update(data)
         self.size += len(data)
+        if self.copy is not None and not self.has_delete:
+            self.has_delete = b"\x7f" in data
+        self._pending.append(self._helper.submit(self._consume, data))
+        while len(self._pending) > self.PENDING:
+            self._pending.popleft().result()
+        return data
+
+    def _consume(self, data: bytes) -> None:
+        self.digest.update(data)
         if self.copy is not None:
             self.copy.write(data)
-            self.has_delete = self.has_delete or b"\x7f" in data
-        return data
+
+    def _wait(self) -> None:
+        while self._pending:
+            self._pending.popleft().result()
 
     def drain(self) -> int:
         """Read what is left; returns how many bytes that was."""
@@ -287,12 +305,18 @@ class _Hashing:
             left += len(data)
         return left
 
+    def hexdigest(self) -> str:
+        """The SHA-256 of every byte read so far."""
+        self._wait()
+        return self.digest.hexdigest()
+
     def keep(self, sha256: str, *, text_checked: bool) -> Prepared | None:
         """The copy, handed over (None without ``keep``)."""
         if self.copy is None or self.copy_path is None:
             return None
         from annexa.evidence.staging import Prepared
 
+        self._wait()
         self.copy.close()
         copy = Prepared(
             path=self.copy_path,
@@ -307,6 +331,7 @@ class _Hashing:
         return self
 
     def __exit__(self, *exc_info) -> None:
+        self._helper.shutdown(wait=True)
         if self.copy is not None:
             self.copy.close()
         if self.copy_path is not None:

@@ -67,8 +67,8 @@ _ODF_TYPES = {ODT, ODS}
 _HTML_START = re.compile(rb"^\s*(<!--.*?-->\s*)*<(!doctype\s+html|html[\s>])", re.I | re.S)
 _HEADER_LINE = re.compile(r"^[!-9;-~]+:[ \t]")
 # Control bytes that do not occur in text (tab, line breaks, form feed and ESC of coloured logs
-# do).
-_CONTROL_RE = re.compile(rb"[\x00-\x08\x0e-\x1a\x1c-\x1f\x7f]")
+# do). Looked for by deleting them (``bytes.translate``), several times faster than a regex.
+_CONTROL_BYTES = bytes([*range(0x00, 0x09), *range(0x0E, 0x1B), *range(0x1C, 0x20), 0x7F])
 
 
 def extension_of(filename: str, *, generated: bool = False) -> str:
@@ -167,7 +167,7 @@ def _check_utf8_text(path: Path) -> None:
     decoder = codecs.getincrementaldecoder("utf-8")()
     with open(path, "rb") as handle:
         while chunk := handle.read(1024 * 1024):
-            if _CONTROL_RE.search(chunk):
+            if len(chunk.translate(None, _CONTROL_BYTES)) != len(chunk):
                 raise Rejected("the content is binary, not text")
             try:
                 decoder.decode(chunk)
