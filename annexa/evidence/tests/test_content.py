@@ -67,6 +67,31 @@ def test_it_refuses_mislabelled_content(tmp_path, data, filename, reason):
         identify(tmp_path, data, filename)
 
 
+def test_it_tells_binary_control_bytes_from_text_ones_anywhere_in_the_file(tmp_path):
+    """Each of the 27 control bytes that text never holds is refused, even past the first
+    megabyte; tab, line breaks, vertical tab, form feed and ESC are text."""
+    padding = b"a line of text\n" * 80_000
+    for byte in range(0x80):
+        data = padding + bytes([byte]) + b"\n"
+        if byte in (0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x1B) or 0x20 <= byte < 0x7F:
+            assert identify(tmp_path, data, "a.log") == "text/plain"
+        else:
+            with pytest.raises(Rejected, match="binary, not text"):
+                identify(tmp_path, data, "a.log")
+
+
+def test_a_text_check_done_by_the_reader_is_not_repeated_but_the_head_still_is(tmp_path):
+    path = tmp_path / "upload"
+    path.write_bytes(b"plain words\n" + b"\x00" * 8)
+    assert content.identify(path, "a.txt", text_checked=True) == "text/plain"
+    path.write_bytes(b"<html><body>hi</body></html>")
+    with pytest.raises(Rejected, match="HTML documents are not accepted"):
+        content.identify(path, "page.txt", text_checked=True)
+    path.write_bytes(samples.pdf())
+    with pytest.raises(Rejected, match=r"content is a \.pdf file"):
+        content.identify(path, "notes.txt", text_checked=True)
+
+
 def test_it_refuses_json_nested_too_deeply_without_a_recursion_error(tmp_path):
     deep = b'{"a": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
     with pytest.raises(Rejected, match="nested too deeply"):
