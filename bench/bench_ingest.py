@@ -40,8 +40,11 @@ PROWLER_SAMPLE = (
 )
 
 
-def run(findings: int = FINDINGS, resources: int = RESOURCES, shape: str = "lines") -> dict:
-    """Ingest ``findings`` generated findings of ``shape`` and judge ``resources`` resources."""
+def run(
+    findings: int = FINDINGS, resources: int = RESOURCES, shape: str = "lines", profile: str = ""
+) -> dict:
+    """Ingest ``findings`` generated findings of ``shape`` and judge ``resources`` resources;
+    with ``profile`` (a file name), a pyinstrument profile of the import is written there."""
     if shape not in SHAPES:
         raise ValueError(f"--shape is one of {', '.join(SHAPES)}, not {shape!r}")
     with tempfile.TemporaryDirectory(prefix="annexa-bench-ingest-") as home:
@@ -55,7 +58,8 @@ def run(findings: int = FINDINGS, resources: int = RESOURCES, shape: str = "line
             DJANGO_SETTINGS_MODULE="annexa.settings",
         )
         result = subprocess.run(
-            [sys.executable, __file__, "--worker", str(findings), str(resources), shape],
+            [sys.executable, __file__, "--worker", str(findings), str(resources), shape]
+            + ([str(Path(profile).resolve())] if profile else []),
             cwd=ROOT,
             env=env,
             capture_output=True,
@@ -217,7 +221,7 @@ def _cpu_s() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def _worker(findings: int, resources: int, shape: str) -> dict:
+def _worker(findings: int, resources: int, shape: str, profile: str = "") -> dict:
     import django
 
     django.setup()
@@ -237,9 +241,13 @@ def _worker(findings: int, resources: int, shape: str) -> dict:
     size = _generate(path, findings, shape)
     generated = time.perf_counter() - started
     rss_before = _rss_mib()
+    profiler = _profiler() if profile else None
     started, cpu = time.perf_counter(), _cpu_s()
     judged = services.ingest(ctx, path, kind="ocsf")
     seconds, cpu = time.perf_counter() - started, _cpu_s() - cpu
+    if profiler is not None:
+        profiler.stop()
+        Path(profile).write_text(profiler.output_text(color=False), encoding="utf-8")
     run = judged.run
     evaluation = (run.finished_at - run.started_at).total_seconds()
     assert run.summary["findings"] == findings, run.summary
@@ -261,6 +269,28 @@ def _worker(findings: int, resources: int, shape: str) -> dict:
     }
 
 
+def _profiler():
+    from pyinstrument import Profiler
+
+    profiler = Profiler()
+    profiler.start()
+    return profiler
+
+
+def main(argv: list[str]) -> None:
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m bench.bench_ingest")
+    parser.add_argument("--findings", type=int, default=FINDINGS)
+    parser.add_argument("--resources", type=int, default=RESOURCES)
+    parser.add_argument("--shape", choices=SHAPES, default="lines")
+    parser.add_argument("--profile", default="", help="write a pyinstrument profile there")
+    args = parser.parse_args(argv)
+    print(json.dumps(run(args.findings, args.resources, args.shape, args.profile), indent=2))
+
+
 if __name__ == "__main__" and sys.argv[1:2] == ["--worker"]:
     sys.path.insert(0, str(ROOT))
-    print(json.dumps(_worker(int(sys.argv[2]), int(sys.argv[3]), sys.argv[4])))
+    print(json.dumps(_worker(int(sys.argv[2]), int(sys.argv[3]), *sys.argv[4:6])))
+elif __name__ == "__main__":
+    main(sys.argv[1:])
