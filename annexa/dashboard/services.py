@@ -411,9 +411,7 @@ def risks_panel(org, today: dt.date | None = None) -> RisksPanel:
         .filter(status__in=RISK_ACTIONS_NOT_DONE, due_date__lt=today)
         .count()
     )
-    proposals, conflicts = risk_soa.proposals_and_conflicts(org)
-    panel.soa_conflicts = [c.control_id for c in conflicts]
-    panel.soa_proposals = [p.control_id for p in proposals]
+    panel.soa_proposals, panel.soa_conflicts = risk_soa.flagged_controls(org)
     return panel
 
 

@@ -169,6 +169,25 @@ def test_the_api_and_the_cli_give_the_same_numbers(register, client_for, vera, r
     assert "reviews overdue 1 (Late Review d.o.o.)" in text
 
 
+def test_the_soa_flags_are_those_of_the_risk_treatment_by_control_ids(register, isla, colin):
+    """The card reads only control ids (``flagged_controls``); they are the controls of the
+    proposals and conflicts the SoA pages show, once each and in control order, however many
+    open risks chose them, and a closed risk's choice does not count."""
+    from annexa.risks.services import soa as risk_soa
+
+    make_risk(isla.ctx, colin.user, "Laptop theft", (3, 3), (2, 2), controls=["A.8.7", "A.5.9"])
+    make_risk(isla.ctx, colin.user, "Lost keys", (2, 3), (1, 1), controls=["A.8.23", "A.5.9"])
+    gone = make_risk(isla.ctx, colin.user, "Old vendor", (2, 2), (1, 1), controls=["A.5.19"])
+    risk_service.close_risk(isla.ctx, gone, "Vendor left.")
+    update_soa_entry(isla.ctx, "A.5.9", {"applicable": False, "justification": ""})
+
+    proposals, conflicts = risk_soa.proposals_and_conflicts(register)
+    expected = ([p.control_id for p in proposals], [c.control_id for c in conflicts])
+    assert risk_soa.flagged_controls(register) == expected == (["A.5.9", "A.8.7"], ["A.8.23"])
+    panel = services.risks_panel(register)
+    assert (panel.soa_proposals, panel.soa_conflicts) == expected
+
+
 def _queries(org) -> int:
     with CaptureQueriesContext(connection) as captured:
         services.risks_panel(org)

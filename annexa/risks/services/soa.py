@@ -50,21 +50,46 @@ def treating(org) -> dict[str, ControlRisks]:
 
 def proposals_and_conflicts(org) -> tuple[list[ControlRisks], list[ControlRisks]]:
     """(proposals, conflicts) for ``org``, in control order."""
+    chosen = treating(org)
+    proposed, conflicting = _flags(org, chosen)
+    return [chosen[c] for c in proposed], [chosen[c] for c in conflicting]
+
+
+def flagged_controls(org) -> tuple[list[str], list[str]]:
+    """The control ids of ``proposals_and_conflicts`` (the dashboard's counts): two queries
+    of ids, without reading the risks."""
+    through = Risk.controls.through
+    chosen = (
+        through.objects.filter(risk__organization=org, risk__status__in=OPEN_RISK)
+        .order_by("control__sort_key")
+        .values_list("control_id", flat=True)
+        .distinct()
+    )
+    return _flags(org, list(chosen))
+
+
+def _flags(org, chosen) -> tuple[list[str], list[str]]:
+    """Of the ``chosen`` control ids (in order): those proposed (the SoA entry is missing or
+    undecided) and those in conflict (the SoA excludes them)."""
     from annexa.isms.models import SoAEntry
 
-    chosen = treating(org)
     if not chosen:
         return [], []
-    entries = SoAEntry.objects.for_org(org).filter(control_id__in=chosen)
-    decided = {e.control_id: e for e in entries}
-    proposals, conflicts = [], []
-    for control_id, entry in chosen.items():
+    entries = SoAEntry.objects.for_org(org).filter(control_id__in=list(chosen))
+    decided = {
+        control_id: (applicable, justification)
+        for control_id, applicable, justification in entries.values_list(
+            "control_id", "applicable", "justification"
+        )
+    }
+    proposed, conflicting = [], []
+    for control_id in chosen:
         soa = decided.get(control_id)
-        if soa is None or (not soa.applicable and not soa.justification.strip()):
-            proposals.append(entry)
-        elif not soa.applicable:
-            conflicts.append(entry)
-    return proposals, conflicts
+        if soa is None or (not soa[0] and not soa[1].strip()):
+            proposed.append(control_id)
+        elif not soa[0]:
+            conflicting.append(control_id)
+    return proposed, conflicting
 
 
 def accept_proposal(ctx: OrgContext, control_id: str):
