@@ -425,12 +425,16 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=RUNS)
     parser.add_argument("--pdf", type=int, default=PDF_RUNS, help="renders of the PDF (0: none)")
     parser.add_argument("--per-item", type=int, default=PDF_EVIDENCE_PER_ITEM, help="evidence")
+    parser.add_argument(
+        "--database", choices=("sqlite", "postgres"), help="only this database (default: both)"
+    )
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     options = parser.parse_args()
     if options.worker:
         print(json.dumps(_worker(options.runs, options.pdf, options.per_item)))
     else:
-        print(json.dumps(run(options.runs, options.pdf, options.per_item), indent=2))
+        figures = run(options.runs, options.pdf, options.per_item, options.database)
+        print(json.dumps(figures, indent=2))
 
 
 if __name__ == "__main__":

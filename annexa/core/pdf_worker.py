@@ -9,8 +9,38 @@ from __future__ import annotations
 
 import json
 import sys
+import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from types import SimpleNamespace
 
 from annexa.core.pdf_fetcher import AssetFetcher
+
+# zlib level for the PDF's content streams. pydyf (WeasyPrint's PDF writer) asks for level 9,
+# which on the long runs of glyph codes of a large document costs about ten times level 6 for
+# a file about 4 % smaller: 1.1 s against 0.13 s of CPU for the 200-finding report.
+STREAM_LEVEL = 6
+
+
+@contextmanager
+def stream_level(level: int) -> Iterator[None]:
+    """pydyf compresses its streams at ``level`` while this lasts (it calls
+    ``zlib.compressobj(level=9)`` through its module's ``zlib``); a pydyf that no longer writes
+    through a ``zlib`` global is left as it is."""
+    import pydyf
+
+    if getattr(pydyf, "zlib", None) is not zlib:
+        yield
+        return
+
+    def compressobj(*_args, **_kwargs):
+        return zlib.compressobj(level)
+
+    pydyf.zlib = SimpleNamespace(compress=zlib.compress, compressobj=compressobj)
+    try:
+        yield
+    finally:
+        pydyf.zlib = zlib
 
 
 def write_pdf(html: str, fetcher: AssetFetcher) -> bytes:
@@ -18,7 +48,8 @@ def write_pdf(html: str, fetcher: AssetFetcher) -> bytes:
     import weasyprint
 
     document = weasyprint.HTML(string=html, base_url="annexa-report:", url_fetcher=fetcher)
-    return document.write_pdf()
+    with stream_level(STREAM_LEVEL):
+        return document.write_pdf()
 
 
 def main() -> int:

@@ -50,9 +50,9 @@ def render_html(report: AuditReport) -> str:
         "guidance": field_rows(rows.guidance_fields(report)),
         "summary_lines": rows.summary_lines(report),
         "grades": table_rows(rows.grade_rows(report)),
-        "citation_note": rows.CITATION_NOTE,
+        "citation_note": rows.ENTRY_NOTE,
         "findings": [
-            (f, paragraphs(rows.finding_fields(report, f, separator="; "))) for f in report.findings
+            (f, paragraphs(rows.finding_fields(report, f, by_entry=True))) for f in report.findings
         ],
         "limitations": table_rows(rows.limitation_rows(report)) if report.limitations else "",
         "checklist": [table_rows(chunk) for chunk in chunks(rows.checklist_rows(report))],

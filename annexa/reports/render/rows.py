@@ -30,6 +30,13 @@ CITATION_NOTE = (
     "Evidence is cited by its entry in Annex 3, the evidence manifest (E-number and the first "
     f"{SHORT_HASH} characters of its SHA-256); the manifest gives the full SHA-256."
 )
+# The printed report (HTML and PDF) cites a finding's evidence by entry number only: 25 titled
+# citations took eight lines of every finding, the numbers take one (``cited_entries``).
+ENTRY_NOTE = (
+    "Evidence is cited by its entry number in Annex 3, the evidence manifest, which gives each "
+    "entry's title, version, file, size, collection date and full SHA-256; E12–E36 stands for "
+    "every entry from E12 to E36."
+)
 GRADE_HEADER = ("Grade", "Findings", "Checklist items")
 # Said of evidence collected after the audit's fieldwork ended (``EvidenceRef.after_fieldwork``).
 AFTER_FIELDWORK = "received after fieldwork"
@@ -81,6 +88,17 @@ def citation(report: AuditReport, ref: EvidenceRef) -> str:
     return print_html.citation(number, ref.title, ref.version, ref.sha256, late)
 
 
+def cited_entries(report: AuditReport, evidence: list[EvidenceRef]) -> str:
+    """``E12–E36, E40``: the manifest entries cited, by number; those received after fieldwork
+    named again after them (``; received after fieldwork: E20``)."""
+    numbers = report.manifest_numbers
+    cited = print_html.entries(numbers[e.uid] for e in evidence)
+    late = [numbers[e.uid] for e in evidence if e.after_fieldwork]
+    if late:
+        cited += f"; {AFTER_FIELDWORK}: {print_html.entries(late)}"
+    return cited
+
+
 def stored(ref: EvidenceRef) -> str:
     """When the evidence was collected, marked when that was after fieldwork."""
     late = f" ({AFTER_FIELDWORK})" if ref.after_fieldwork else ""
@@ -113,9 +131,10 @@ def guidance_fields(report: AuditReport, separator: str = "\n") -> list[tuple[st
 
 
 def finding_fields(
-    report: AuditReport, f: FindingRow, separator: str = "\n"
+    report: AuditReport, f: FindingRow, separator: str = "\n", *, by_entry: bool = False
 ) -> list[tuple[str, str]]:
-    """A finding's fields; ``Nature of the gap`` only when one was recorded."""
+    """A finding's fields; ``Nature of the gap`` only when one was recorded. ``by_entry`` cites
+    the evidence by manifest entry number only (``cited_entries``), for the printed report."""
     fields = [
         ("Against", f"{f.subject.id} {f.subject.title}"),
         ("Requirement", f.requirement_statement or "—"),
@@ -126,7 +145,15 @@ def finding_fields(
     fields += [
         ("Status", f.status_label),
         ("Auditees", people(f.auditees)),
-        ("Objective evidence", separator.join(citation(report, e) for e in f.evidence) or "—"),
+        (
+            "Objective evidence",
+            (
+                cited_entries(report, f.evidence)
+                if by_entry
+                else separator.join(citation(report, e) for e in f.evidence)
+            )
+            or "—",
+        ),
     ]
     return fields
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import io
+import re
 import subprocess
 from html import escape
+from types import SimpleNamespace
 
 import docx
 import pytest
@@ -31,8 +33,9 @@ def cited(report) -> EvidenceRef:
 def test_it_renders_the_demo_report_in_every_format(report, tmp_path):
     """One test per build of the demo (each build costs seconds).
 
-    A finding cites its evidence by manifest entry and short hash; only the manifest gives the
-    full SHA-256, so each format holds the full hash of a cited version once.
+    A finding cites its evidence by manifest entry and short hash in DOCX and Markdown, by
+    manifest entry only in HTML and PDF; only the manifest gives the full SHA-256, so each
+    format holds the full hash of a cited version once.
     """
     ref = cited(report)
     sha = ref.sha256
@@ -74,7 +77,49 @@ def test_it_renders_the_demo_report_in_every_format(report, tmp_path):
     html = render.render(report, "html").decode("utf-8")
     assert all(f"<h2>{name}</h2>" in html for name in SECTIONS)
     assert "<svg" in html and "http://" not in html.replace("http://www.w3.org/2000/svg", "")
-    assert html.count(sha) == 1 and escape(citation) in html
+    assert html.count(sha) == 1 and escape(citation) not in html
+    assert escape(rows.ENTRY_NOTE) in html
+
+
+def entry_numbers(cited: str) -> set[int]:
+    """The entry numbers of ``E3, E5–E9``, ranges expanded."""
+    numbers: set[int] = set()
+    for part in cited.split(";")[0].split(", "):
+        first, _, last = part.partition("–")
+        numbers.update(range(int(first[1:]), int((last or first)[1:]) + 1))
+    return numbers
+
+
+def test_every_evidence_item_a_printed_finding_cites_is_found_in_the_manifest(report):
+    """HTML and PDF cite by entry number (``E12–E36``): each cited version's number is in its
+    finding's list, and that manifest entry gives its title, version and full SHA-256."""
+    html = render.render(report, "html").decode("utf-8")
+    findings, manifest = html.split('id="annex-evidence"')
+    blocks = findings.split('<div class="finding">')[1:]
+    assert len(blocks) == len(report.findings) and any(f.evidence for f in report.findings)
+    for finding, block in zip(report.findings, blocks, strict=True):
+        assert f"{escape(finding.reference)} · " in block
+        found = re.search(r"<strong>Objective evidence:</strong> ([^<]*)</p>", block)
+        if not finding.evidence:
+            assert found.group(1) == "—"
+            continue
+        numbers = entry_numbers(found.group(1))
+        for ref in finding.evidence:
+            number = report.manifest_numbers[ref.uid]
+            assert number in numbers
+            line = re.search(rf"<p>E{number}&emsp;([^<]*)</p>", manifest).group(1)
+            assert line.startswith(escape(f"{ref.title} v{ref.version} · "))
+            assert line.endswith(f" · {ref.sha256}")
+        assert len(numbers) == len({e.uid for e in finding.evidence})
+
+
+def test_cited_entries_are_numbers_with_ranges_and_late_evidence_named():
+    refs = [SimpleNamespace(uid=f"u{n}", after_fieldwork=n == 7) for n in (9, 3, 4, 5, 7, 12, 13)]
+    report = SimpleNamespace(manifest_numbers={f"u{n}": n for n in range(1, 20)})
+    assert rows.cited_entries(report, refs) == (
+        "E3–E5, E7, E9, E12, E13; received after fieldwork: E7"
+    )
+    assert rows.cited_entries(report, []) == ""
 
 
 def test_it_builds_every_section_from_the_demo_data(report):
