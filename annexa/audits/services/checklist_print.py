@@ -35,8 +35,10 @@ RESULT_BOXES = "☐ Conforming ☐ Minor NC ☐ Major NC ☐ Observation ☐ OFI
 FRESHNESS = {"stale": "stale", "fresh": "fresh", "no_expiry": "no expiry"}
 LIST_SEPARATOR = "; "
 CITATION_NOTE = (
-    "Evidence is cited by its entry in the evidence manifest at the end (E-number and the first "
-    f"{print_html.SHORT_HASH} characters of its SHA-256); the manifest gives the full SHA-256."
+    "The evidence an item examined is cited by its entry number in the evidence manifest at the "
+    "end (E12–E16 stands for every entry from E12 to E16), which gives each entry's title, "
+    "version, file, size, collection date and full SHA-256; an automated result names the "
+    f"version it was judged on with the first {print_html.SHORT_HASH} characters of its SHA-256."
 )
 
 
@@ -48,6 +50,12 @@ class Manifest:
     lines: list[ManifestLine] = field(default_factory=list)
 
     def cite(self, version) -> str:
+        """``E12 Access review v2 (3f5a0c9e1b27)``."""
+        number = self.number(version)
+        return print_html.citation(number, version.evidence.title, version.number, version.sha256)
+
+    def number(self, version) -> int:
+        """The version's entry number, given it when first cited."""
         number = self.numbers.get(version.pk)
         if number is None:
             self.lines.append(
@@ -58,7 +66,7 @@ class Manifest:
                 )
             )
             number = self.numbers[version.pk] = len(self.lines)
-        return print_html.citation(number, version.evidence.title, version.number, version.sha256)
+        return number
 
 
 def html(audit: Audit) -> str:
@@ -151,11 +159,14 @@ def _item(number: int, row, manifest: Manifest, samples: list, automated: dict) 
         label = text(item.get_result_display())
         result = f'<span class="result result-{text(item.result)}">{label}</span>'
         parts.append(f"<h3>{text(title)} — {result}</h3>")
-    parts += [f"<p>{n}. {text(q)}</p>" for n, q in enumerate(item.questions, 1)]
+    if item.questions:  # one paragraph: a question's last line is shared with the next one
+        parts.append(
+            f"<p>{text(' '.join(f'{n}. {q}' for n, q in enumerate(item.questions, 1)))}</p>"
+        )
     examined = {v.pk for v in row.linked}
     listed = [
         ("Documented information expected", LIST_SEPARATOR.join(item.expected_documents)),
-        ("Evidence examined", LIST_SEPARATOR.join(manifest.cite(v) for v in row.linked)),
+        ("Evidence examined", print_html.entries(manifest.number(v) for v in row.linked)),
         (
             "Also on file, not examined" if examined else "Evidence on file",
             LIST_SEPARATOR.join(_on_file(f) for f in row.on_file if f.version_id not in examined),
@@ -165,7 +176,9 @@ def _item(number: int, row, manifest: Manifest, samples: list, automated: dict) 
             LIST_SEPARATOR.join(_automated(a, manifest, automated) for a in row.automated),
         ),
     ]
-    parts.append(_fields([(label, value) for label, value in listed if value]))
+    # The documents expected, the evidence examined (a short list of entry numbers), the rest
+    # on file and the automated results share a paragraph: a line or two fewer per item.
+    parts.append(_in_one([(label, value) for label, value in listed if value]))
     methods = ", ".join(str(AuditMethod(m).label) for m in item.methods if m in AuditMethod.values)
     who = auditees_text(item)
     recorded = [
@@ -180,9 +193,10 @@ def _item(number: int, row, manifest: Manifest, samples: list, automated: dict) 
             _fields([(label, value)]) if value else _blank(label) for label, value in recorded
         ]
     else:
-        # Methods and auditees share a line: short values, one text box fewer.
+        # Methods and auditees share a line: short values, one text box fewer; the three
+        # fieldwork texts share a paragraph.
         parts.append(_fields([("Methods", f"{methods or '—'}. Auditees: {who or '—'}")]))
-        parts.append(_fields([(label, value or "—") for label, value in recorded[2:]]))
+        parts.append(_in_one([(label, value or "—") for label, value in recorded[2:]]))
     if item.notes:
         parts.append(_notes(item.notes))
     elif open_item:
@@ -195,6 +209,19 @@ def _item(number: int, row, manifest: Manifest, samples: list, automated: dict) 
 def _fields(fields: list[tuple[str, str]]) -> str:
     """Labelled values, the label in the value's text box (see ``print_html.paragraphs``)."""
     return print_html.paragraphs(fields, bold=False)
+
+
+def _in_one(fields: list[tuple[str, str]]) -> str:
+    """Labelled values in one paragraph, each ending as a sentence (nothing when none)."""
+    if not fields:
+        return ""
+    return f"<p>{text(' '.join(f'{label}: {_sentence(value)}' for label, value in fields))}</p>"
+
+
+def _sentence(value: str) -> str:
+    """``value`` ending as a sentence, so the next label reads as a new one."""
+    value = value.strip()
+    return value if value.endswith((".", "!", "?", "—")) else f"{value}."
 
 
 def _blank(label: str, *, tall: bool = False) -> str:

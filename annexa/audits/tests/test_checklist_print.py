@@ -1,5 +1,5 @@
 """The printed checklist holds everything recorded on the checklist, under the report's rules:
-evidence cited by manifest entry and short hash, each version's full SHA-256 once, in the
+evidence cited by manifest entry number, each version's title and full SHA-256 once, in the
 manifest; the long parts written as paragraphs and fixed-layout tables."""
 
 from __future__ import annotations
@@ -62,14 +62,23 @@ def test_the_printed_checklist_holds_every_item_result_note_sample_and_citation(
     assert "<li>temp-admin</li>" in body
     assert "Signed in as a test admin" in body and "Ola (IT operations)" in body
     assert "Methods: Document review, Sampling. Auditees: Ola (IT operations)" in body
-    # Each linked version cited by entry and short hash; the full hash only in the manifest.
+    # Each linked version cited by its manifest entry number; the manifest entry gives its
+    # title, version and full hash, the only place the full hash is printed.
+    assert re.search(
+        r"<p>(Documented information expected: [^<]*\. )?Evidence examined: E1, E2\.", body
+    )
     cited = sorted(recorded["versions"], key=lambda v: v.evidence.title)  # the item's order
+    manifest = body.split("Evidence manifest", 1)[1]
     for number, version in enumerate(cited, start=1):
-        cite = f"E{number} {version.evidence.title} v1 ({version.sha256[:SHORT_HASH]})"
-        assert cite.replace("<", "&lt;").replace(">", "&gt;") in body
+        title = version.evidence.title.replace("<", "&lt;").replace(">", "&gt;")
         assert body.count(version.sha256) == 1
-        manifest = body.split("Evidence manifest", 1)[1]
-        assert re.search(rf"<p>E{number}&emsp;[^\n]*{version.sha256}</p>", manifest)
+        assert re.search(rf"<p>E{number}&emsp;{title} v1 · [^\n]* · {version.sha256}</p>", manifest)
+    # The three fieldwork texts share a paragraph, each still labelled.
+    assert (
+        "What was examined: The identity provider&#x27;s policy &lt;b&gt;export&lt;/b&gt;. "
+        "How it was analysed: Compared the enforced groups with the admin list. "
+        "How it was verified: Signed in as a test admin without a second factor.</p>"
+    ) in body
     # The sample: its method, seed, population hash, conclusion and every record.
     sample, record = recorded["sample"], recorded["record"]
     assert f"seed {sample.seed}" in body and sample.population_sha256 in body
@@ -97,8 +106,9 @@ def test_the_printed_checklist_pdf_carries_the_citations_and_the_manifest(
         ["pdftotext", str(pdf), "-"], check=True, capture_output=True, text=True
     ).stdout
     flat = re.sub(r"\s+", "", text)
+    assert "Evidence examined: E1, E2" in text
     for version in recorded["versions"]:
-        assert version.sha256[:SHORT_HASH] in text
-        assert flat.count(version.sha256) == 1  # the manifest, wrapped over lines
+        assert flat.count(version.sha256) == 1  # the manifest
+        assert flat.count(version.sha256[:SHORT_HASH]) == 1
     assert "Evidence manifest" in text and "Removed items" in text
     assert "No second factor enrolled." in text
