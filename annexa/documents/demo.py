@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from annexa.core.tenancy import DEMO_ACTOR, OrgContext
 from annexa.documents.models import Document
-from annexa.documents.services import campaigns, register, templates
+from annexa.documents.services import campaigns, register, templates, versions
 
 # template key → (owner, reviewer, days since approval); the author is the ISMS manager and
 # the approver the Chief Executive.
@@ -51,9 +51,9 @@ def build_documents_demo(ctx, people) -> None:
             ctx, document, {"owner": people[owner], "reviewers": [people[reviewer]]}
         )
         version = document.versions.get()
-        register.submit(ctx, version)
-        register.record_review(_as(ctx, people[reviewer]), version, "Read and agreed.")
-        register.approve(approver, version, on=today - dt.timedelta(days=days))
+        versions.submit(ctx, version)
+        versions.record_review(_as(ctx, people[reviewer]), version, "Read and agreed.")
+        versions.approve(approver, version, on=today - dt.timedelta(days=days))
     _revision(ctx, people, approver)
     _campaign(ctx, today)
 
@@ -68,15 +68,15 @@ def _revision(ctx, people, approver) -> None:
     text = document.approved_version.markdown.replace(
         "accounts unused for 90 days", "accounts unused for 60 days"
     )
-    version = register.add_version(
+    version = versions.add_version(
         ctx,
         document,
         markdown=text,
         change_summary="Unused accounts are disabled after 60 days instead of 90 (internal "
         "audit observation).",
     )
-    register.submit(ctx, version)
-    register.record_review(_as(ctx, people["engineering"]), version, "Fine for engineering.")
+    versions.submit(ctx, version)
+    versions.record_review(_as(ctx, people["engineering"]), version, "Fine for engineering.")
 
 
 def _campaign(ctx, today: dt.date) -> None:

@@ -18,7 +18,7 @@ from annexa.core.views import OrgViewMixin
 from annexa.documents import forms as f
 from annexa.documents.models import AckCampaign, Acknowledgement, Document, DocumentVersion
 from annexa.documents.rendering import to_html
-from annexa.documents.services import campaigns, register, templates
+from annexa.documents.services import campaigns, register, templates, versions
 from annexa.documents.services.campaigns import ACKNOWLEDGE
 from annexa.documents.services.register import APPROVE, MANAGE, REVIEW
 from annexa.evidence.uploads import LimitedUploadHandler, content_of, limit_uploads
@@ -249,7 +249,7 @@ class VersionCreateView(OrgViewMixin, FormView):
         if form.is_valid():
             upload = form.cleaned_data["file"]
             try:
-                version = register.add_version(
+                version = versions.add_version(
                     self.ctx,
                     document,
                     markdown=None if upload else form.cleaned_data["markdown"],
@@ -321,7 +321,7 @@ class DraftEditView(OrgViewMixin, FormView):
     def form_valid(self, form):
         v = self.version()
         try:
-            register.update_draft(
+            versions.update_draft(
                 self.ctx,
                 v,
                 markdown=form.cleaned_data["markdown"] if v.content_kind == "markdown" else None,
@@ -411,7 +411,7 @@ class SubmitView(_VersionStep):
     permission_required, done = MANAGE, "submitted for review"
 
     def change(self, form) -> None:
-        register.submit(self.ctx, self.object)
+        versions.submit(self.ctx, self.object)
 
 
 class ReviewView(_VersionStep):
@@ -419,7 +419,7 @@ class ReviewView(_VersionStep):
     form_class, form_name = f.CommentForm, "comment_form"
 
     def change(self, form) -> None:
-        register.record_review(self.ctx, self.object, form.cleaned_data["comment"])
+        versions.record_review(self.ctx, self.object, form.cleaned_data["comment"])
 
 
 class ReturnView(_VersionStep):
@@ -427,14 +427,14 @@ class ReturnView(_VersionStep):
     form_class, form_name = f.ReasonForm, "return_form"
 
     def change(self, form) -> None:
-        register.return_to_draft(self.ctx, self.object, form.cleaned_data["reason"])
+        versions.return_to_draft(self.ctx, self.object, form.cleaned_data["reason"])
 
 
 class ApproveView(_VersionStep):
     permission_required, done = APPROVE, "approved"
 
     def change(self, form) -> None:
-        register.approve(self.ctx, self.object)
+        versions.approve(self.ctx, self.object)
 
 
 # --- templates ---------------------------------------------------------------------------------

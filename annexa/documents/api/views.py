@@ -33,7 +33,7 @@ from annexa.documents.api import serializers as s
 from annexa.documents.choices import DocumentKind
 from annexa.documents.forms import REVIEW_CHOICES, STATUS_CHOICES, filter_documents
 from annexa.documents.models import AckCampaign, Acknowledgement, Document, DocumentVersion
-from annexa.documents.services import campaigns, register
+from annexa.documents.services import campaigns, register, versions
 from annexa.documents.services.campaigns import ACKNOWLEDGE
 from annexa.documents.services.register import APPROVE, MANAGE, REVIEW
 from annexa.evidence.uploads import content_of, limit_uploads
@@ -199,7 +199,7 @@ class DocumentVersionsAPI(OrgAPIMixin, generics.GenericAPIView):
         data = serializer.validated_data
         upload = data.get("file")
         with service_errors():
-            version = register.add_version(
+            version = versions.add_version(
                 self.ctx,
                 document,
                 markdown=data.get("markdown"),
@@ -249,7 +249,7 @@ class VersionViewSet(OrgAPIMixin, mixins.RetrieveModelMixin, viewsets.GenericVie
     def submit(self, request, **kwargs) -> Response:
         """Send the draft for review."""
         with service_errors():
-            version = register.submit(self.ctx, self.get_object())
+            version = versions.submit(self.ctx, self.get_object())
         return self._answer(version)
 
     @extend_schema(request=s.DocumentCommentSerializer, responses=s.DocumentVersionSerializer)
@@ -259,7 +259,7 @@ class VersionViewSet(OrgAPIMixin, mixins.RetrieveModelMixin, viewsets.GenericVie
         version = self.get_object()
         data = _validated(self, s.DocumentCommentSerializer)
         with service_errors():
-            version = register.record_review(self.ctx, version, data.get("comment", ""))
+            version = versions.record_review(self.ctx, version, data.get("comment", ""))
         return self._answer(version)
 
     @extend_schema(request=s.DocumentReasonSerializer, responses=s.DocumentVersionSerializer)
@@ -269,7 +269,7 @@ class VersionViewSet(OrgAPIMixin, mixins.RetrieveModelMixin, viewsets.GenericVie
         version = self.get_object()
         data = _validated(self, s.DocumentReasonSerializer)
         with service_errors():
-            version = register.return_to_draft(self.ctx, version, data["reason"])
+            version = versions.return_to_draft(self.ctx, version, data["reason"])
         return self._answer(version)
 
     @extend_schema(request=None, responses=s.DocumentVersionSerializer)
@@ -277,7 +277,7 @@ class VersionViewSet(OrgAPIMixin, mixins.RetrieveModelMixin, viewsets.GenericVie
     def approve(self, request, **kwargs) -> Response:
         """Approve the version in review (never its author)."""
         with service_errors():
-            version = register.approve(self.ctx, self.get_object())
+            version = versions.approve(self.ctx, self.get_object())
         return self._answer(version)
 
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from annexa.documents.services import register
+from annexa.documents.services import register, versions
 from annexa.people.choices import PersonSource
 from annexa.people.models import Person
 
@@ -28,8 +28,8 @@ def policy(db, catalog, isla):
 def approved(policy, isla, alice):
     """The policy's 1.0, submitted by Isla and approved by Alice."""
     version = policy.versions.get()
-    register.submit(isla.ctx, version)
-    return register.approve(alice.ctx, version)
+    versions.submit(isla.ctx, version)
+    return versions.approve(alice.ctx, version)
 
 
 @pytest.fixture

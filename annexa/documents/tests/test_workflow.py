@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from annexa.documents.choices import DocumentStatus, VersionState
 from annexa.documents.models import Document
-from annexa.documents.services import register
+from annexa.documents.services import register, versions
 from annexa.ledger.models import LedgerEntry
 
 
@@ -50,9 +50,9 @@ def test_a_title_and_kind_are_required_and_titles_unique(policy, isla):
 
 def test_self_approval_is_refused_with_a_clear_message(policy, isla):
     version = policy.versions.get()
-    register.submit(isla.ctx, version)
+    versions.submit(isla.ctx, version)
     with pytest.raises(ValidationError) as caught:
-        register.approve(isla.ctx, version)
+        versions.approve(isla.ctx, version)
     assert "someone other than its author" in caught.value.messages[0]
     version.refresh_from_db()
     assert version.state == VersionState.IN_REVIEW
@@ -61,7 +61,7 @@ def test_self_approval_is_refused_with_a_clear_message(policy, isla):
 
 def test_a_draft_cannot_be_approved_before_review(policy, alice):
     with pytest.raises(ValidationError, match="submit it for review"):
-        register.approve(alice.ctx, policy.versions.get())
+        versions.approve(alice.ctx, policy.versions.get())
 
 
 def test_approval_stores_the_text_as_evidence_and_in_the_ledger(approved, policy, alice):
@@ -84,21 +84,21 @@ def test_approval_stores_the_text_as_evidence_and_in_the_ledger(approved, policy
 
 
 def test_the_next_version_supersedes_the_approved_one(approved, policy, isla, alice):
-    draft = register.add_version(
+    draft = versions.add_version(
         isla.ctx, policy, markdown="# Policy\n\nRevised.", change_summary="Scope widened."
     )
     assert draft.label == "1.1"
     policy.refresh_from_db()
     assert policy.status == DocumentStatus.APPROVED  # 1.0 is in force meanwhile
     with pytest.raises(ValidationError, match="still draft"):
-        register.add_version(isla.ctx, policy, markdown="again")
-    register.submit(isla.ctx, draft)
-    register.approve(alice.ctx, draft)
+        versions.add_version(isla.ctx, policy, markdown="again")
+    versions.submit(isla.ctx, draft)
+    versions.approve(alice.ctx, draft)
     approved.refresh_from_db()
     policy.refresh_from_db()
     assert approved.state == VersionState.SUPERSEDED
     assert policy.approved_version == draft
-    major = register.add_version(isla.ctx, policy, markdown="v2", major=True)
+    major = versions.add_version(isla.ctx, policy, markdown="v2", major=True)
     assert major.label == "2.0"
 
 
@@ -108,25 +108,25 @@ def test_the_named_approver_approves(policy, isla, alice, catalog):
     other = make_persona(policy.organization, "omar@acme.test", "owner")
     register.update_document(isla.ctx, policy, {"approver": other.user})
     version = policy.versions.get()
-    register.submit(isla.ctx, version)
+    versions.submit(isla.ctx, version)
     with pytest.raises(PermissionDenied, match="named approver"):
-        register.approve(alice.ctx, version)
-    register.approve(other.ctx, version)
+        versions.approve(alice.ctx, version)
+    versions.approve(other.ctx, version)
 
 
 def test_reviewers_record_their_review_and_drafts_go_back(policy, isla, colin, alice):
     register.update_document(isla.ctx, policy, {"reviewers": [colin.user]})
     version = policy.versions.get()
-    register.submit(isla.ctx, version)
+    versions.submit(isla.ctx, version)
     with pytest.raises(PermissionDenied):
-        register.record_review(alice.ctx, version)
-    register.record_review(colin.ctx, version, "Fine by me.")
+        versions.record_review(alice.ctx, version)
+    versions.record_review(colin.ctx, version, "Fine by me.")
     version.refresh_from_db()
     assert version.reviewed_by == colin.user
-    register.return_to_draft(alice.ctx, version, "Name the owner of each rule.")
+    versions.return_to_draft(alice.ctx, version, "Name the owner of each rule.")
     version.refresh_from_db()
     assert version.state == VersionState.DRAFT and version.reviewed_by is None
-    register.update_draft(isla.ctx, version, markdown="# Policy\n\nWith owners.")
+    versions.update_draft(isla.ctx, version, markdown="# Policy\n\nWith owners.")
     assert actions(policy)[-3:] == ["reviewed", "returned", "draft_changed"]
 
 
@@ -150,7 +150,7 @@ def test_retiring_withdraws_the_open_version(policy, isla):
     assert policy.status == DocumentStatus.RETIRED
     assert policy.versions.get().state == VersionState.WITHDRAWN
     with pytest.raises(ValidationError):
-        register.add_version(isla.ctx, policy, markdown="x")
+        versions.add_version(isla.ctx, policy, markdown="x")
 
 
 def test_reviews_due_and_overdue(approved, policy, isla):
