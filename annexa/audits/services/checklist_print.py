@@ -169,7 +169,7 @@ def _item(number: int, row, manifest: Manifest, samples: list, automated: dict) 
         ("Evidence examined", print_html.entries(manifest.number(v) for v in row.linked)),
         (
             "Also on file, not examined" if examined else "Evidence on file",
-            LIST_SEPARATOR.join(_on_file(f) for f in row.on_file if f.version_id not in examined),
+            _on_file([f for f in row.on_file if f.version_id not in examined]),
         ),
         (
             "Automated test results in the audit period",
@@ -240,9 +240,17 @@ def _notes(notes: str) -> str:
     return f'<div class="notes">{rendered}</div>'
 
 
-def _on_file(entry: checklist_rows.OnFile) -> str:
-    version = f" v{entry.version_number}" if entry.version_number else " (no version yet)"
-    return f"{entry.title}{version} ({FRESHNESS.get(entry.freshness, entry.freshness)})"
+def _on_file(entries: list[checklist_rows.OnFile]) -> str:
+    """``stale: Access review v2; Firewall rules (no version yet) · fresh: …``: grouped by
+    freshness, named once a group rather than after every piece (dozens on file per item)."""
+    groups: dict[str, list[str]] = {}
+    for entry in entries:
+        version = f" v{entry.version_number}" if entry.version_number else " (no version yet)"
+        freshness = FRESHNESS.get(entry.freshness, entry.freshness)
+        groups.setdefault(freshness, []).append(f"{entry.title}{version}")
+    return " · ".join(
+        f"{freshness}: {LIST_SEPARATOR.join(titles)}" for freshness, titles in groups.items()
+    )
 
 
 def _automated(result: dict, manifest: Manifest, versions: dict) -> str:

@@ -112,3 +112,24 @@ def test_the_printed_checklist_pdf_carries_the_citations_and_the_manifest(
         assert flat.count(version.sha256[:SHORT_HASH]) == 1
     assert "Evidence manifest" in text and "Removed items" in text
     assert "No second factor enrolled." in text
+
+
+def test_evidence_on_file_is_grouped_by_freshness_each_piece_named_once():
+    from annexa.audits.services.checklist_rows import OnFile
+
+    def on_file(title, number, freshness):
+        return OnFile(1, title, number and 7, number, "f.txt", None, freshness)
+
+    listed = checklist_print._on_file(
+        [
+            on_file("Access review", 2, "stale"),
+            on_file("Firewall rules", None, "fresh"),
+            on_file("Backup log", 1, "stale"),
+            on_file("Policy", 3, "no_expiry"),
+        ]
+    )
+    assert listed == (
+        "stale: Access review v2; Backup log v1 · fresh: Firewall rules (no version yet)"
+        " · no expiry: Policy v3"
+    )
+    assert checklist_print._on_file([]) == ""
