@@ -7,7 +7,7 @@ results over a year and a ledger of 1,000,000 entries. Every size is multiplied 
 (0.01 for a quick run), except the 12 audits and their checklists.
 
 Where a service writes many rows at once it is used as is: people through
-``people.services.people.upsert_people`` (the HR import's path), accounts through
+``people.services.bulk.upsert_people`` (the HR import's path), accounts through
 ``accounts.sync_system``, assets and risks through ``risks.services.bulk`` (the spreadsheet
 import's path), the programme and audits through the audit services, checklists through
 ``checklist.generate``. Evidence, findings and the monitoring history are inserted in bulk as
@@ -188,7 +188,7 @@ class _Generator:
 
     def _people(self) -> None:
         from annexa.people.choices import PersonSource
-        from annexa.people.services.people import PersonRow, upsert_people
+        from annexa.people.services.bulk import PersonRow, upsert_people
 
         rng, count = self.rng, self.size["people"]
         rows, self.emails = [], []

@@ -30,12 +30,8 @@ from annexa.people.choices import AccountSource, PersonSource
 from annexa.people.models import Person
 from annexa.people.services import checks
 from annexa.people.services.accounts import AccountRecord, sync_system
-from annexa.people.services.people import (
-    PersonRow,
-    create_person,
-    record_training,
-    upsert_people,
-)
+from annexa.people.services.bulk import PersonRow, upsert_people
+from annexa.people.services.people import create_person, record_training
 
 SEED = "kestrel-people-1"
 DOMAIN = "kestrel.example"

@@ -27,7 +27,7 @@ The file
     HR export is the record of employment). ``source`` is exported for the reader only.
 
 All or nothing
-    Every row is read and checked (``services.people.upsert_people`` with ``check_only``) before
+    Every row is read and checked (``services.bulk.upsert_people`` with ``check_only``) before
     anything is written; one problem anywhere and nothing is saved: the report names every
     problem by row, column and reason. Otherwise every row is saved in one transaction, in
     bulk.
@@ -49,14 +49,8 @@ from annexa.core.spreadsheets import CellError, Sheet
 from annexa.core.tenancy import OrgContext
 from annexa.people.choices import PersonSource
 from annexa.people.models import Person
-from annexa.people.services.people import (
-    DATE_FIELDS,
-    MANAGE,
-    PeopleRefused,
-    PersonRow,
-    label_of,
-    upsert_people,
-)
+from annexa.people.services.bulk import PeopleRefused, PersonRow, upsert_people
+from annexa.people.services.people import DATE_FIELDS, MANAGE, label_of
 
 FORMATS = ("xlsx", "csv")
 MEDIA_TYPES = {"xlsx": spreadsheets.XLSX_MEDIA_TYPE, "csv": spreadsheets.CSV_MEDIA_TYPE}

@@ -8,7 +8,7 @@ outside collaborators. Each connector is one system whose complete account list 
 (``people.services.accounts.sync_system``: created, updated, no longer present, matched to
 people). An identity connector whose configuration says ``feed_people`` also adds its own
 users (not guests or external identities, not deprovisioned or disabled ones) to the people
-register (``people.services.people.upsert_people``, which never overwrites what HR gave).
+register (``people.services.bulk.upsert_people``, which never overwrites what HR gave).
 
 Here, not in ``people``: the snapshot formats are the connectors'; the people services sit
 below them (docs/architecture.md).
@@ -30,7 +30,7 @@ from annexa.evidence import services as evidence
 from annexa.people.choices import AccountSource, PersonSource
 from annexa.people.models import Person
 from annexa.people.services import accounts
-from annexa.people.services.people import PeopleRefused, PersonRow, upsert_people
+from annexa.people.services.bulk import PeopleRefused, PersonRow, upsert_people
 
 logger = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ from annexa.people.choices import AccountSource, PersonSource
 from annexa.people.models import Account, Person, TrainingCompletion
 from annexa.people.services import people
 from annexa.people.services.accounts import AccountRecord, sync_system
-from annexa.people.services.people import PeopleRefused, PersonRow, upsert_people
+from annexa.people.services.bulk import PeopleRefused, PersonRow, upsert_people
 
 D = dt.date
 
