@@ -4,14 +4,20 @@ Models are inserted in dependency order (a row's link targets first), rows keep 
 and links are resolved through identities (uid, e-mail, catalog key). A link whose target is
 not there yet (a row pointing at another row of its own model, or a cycle between models) is
 written after all rows exist; such a link must be nullable.
+
+Rows are not saved one model instance at a time: each value is converted to its database form
+as ``save_base(raw=True)`` would (``to_python``, then ``get_db_prep_save``; no ``pre_save``, so
+``auto_now`` timestamps are kept) and the rows go in by batches (``executemany``, or ``COPY``
+on PostgreSQL). No signal is sent; the receivers of this project ignore raw saves anyway.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from django.db import models
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 
 from annexa.ledger.orgdata import (
     DataError,
@@ -70,6 +76,75 @@ def _cycle_breaker(remaining: dict[str, set[str]], hard: dict[str, set[str]]) ->
     raise DataError("the bundle's models link to each other in a cycle of required links")
 
 
+INSERT_BATCH = 5000  # rows converted, then inserted, at a time
+# Field types whose database value is the JSON value itself when it already has the right type.
+_AS_IS: dict[type[models.Field], type] = {
+    models.CharField: str,
+    models.TextField: str,
+    models.SlugField: str,
+    models.EmailField: str,
+    models.URLField: str,
+    models.IntegerField: int,
+    models.BigIntegerField: int,
+    models.SmallIntegerField: int,
+    models.PositiveIntegerField: int,
+    models.PositiveBigIntegerField: int,
+    models.PositiveSmallIntegerField: int,
+    models.BooleanField: bool,
+}
+
+
+def _db():
+    """The default connection itself (``django.db.connection`` is a per-context proxy whose
+    every attribute access costs a lookup)."""
+    return connections[DEFAULT_DB_ALIAS]
+
+
+def db_converter(field: models.Field) -> Callable[[Any], Any]:
+    """JSON value -> the value ``save_base(raw=True)`` would send to the database."""
+    prep, to_python, db = field.get_db_prep_save, field.to_python, _db()
+    kind = _AS_IS.get(type(field))
+
+    def convert(value: Any) -> Any:
+        if value is None or type(value) is kind:
+            return value
+        return prep(to_python(value), db)
+
+    if kind is not None:
+        return convert
+    return lambda value: prep(to_python(value), db)
+
+
+def insert_rows(model: type[models.Model], fields: Sequence[models.Field], rows: list) -> None:
+    """Insert ``rows`` (tuples of database values of ``fields``) into ``model``'s table."""
+    if not rows:
+        return
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    names = ", ".join(quote(f.column) for f in fields)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # Only the model's own table and column names are formatted in; rows are data.
+            with cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return
+        marks = ", ".join(["%s"] * len(fields))
+        sql = f"INSERT INTO {table} ({names}) VALUES ({marks})"  # noqa: S608  # nosec B608 - quoted identifiers of our own model; values are parameters
+        cursor.executemany(sql, rows)
+
+
+def _batches(items: Iterable, size: int = INSERT_BATCH) -> Iterable[list]:
+    batch = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
 class Restorer:
     """Inserts rows for ``org``; ``users`` maps e-mail to user for links to people."""
 
@@ -82,23 +157,56 @@ class Restorer:
         self.deferred: list[tuple[type[models.Model], Any, models.Field, str]] = []
 
     def restore(self, model: type[models.Model], rows: list[dict]) -> int:
-        known = {f.name: f for f in columns(model)} | {f.name: f for f in m2m_fields(model)}
+        fields = columns(model)
+        known = {f.name for f in fields} | {f.name for f in m2m_fields(model)}
         label = model._meta.label
-        created = []
-        for row in rows:
-            unknown = set(row["fields"]) - set(known)
-            if unknown:
+        uid_field = model._meta.get_field("uid")
+        org_field = model._meta.get_field("organization")
+        to_uid, org_value = db_converter(uid_field), self.org.pk
+        setters = [(f, f.name, self._setter(model, f)) for f in fields]
+        missing = object()
+
+        def values(row: dict) -> tuple:
+            given, uid = row["fields"], row["uid"]
+            if not known.issuperset(given):
+                unknown = set(given) - known
                 raise DataError(f"{label}: this instance has no field(s) {', '.join(unknown)}")
-            obj = model(uid=row["uid"], organization=self.org)
-            for field in columns(model):
-                if field.name in row["fields"]:
-                    self._set(obj, field, row["fields"][field.name])
-            # raw=True, as loaddata does: keeps auto_now timestamps and tells signal receivers
-            # this is a restore, not a user's change.
-            models.Model.save_base(obj, raw=True, force_insert=True)
-            created.append(obj)
+            out = [to_uid(uid), org_value]
+            for field, name, setter in setters:
+                value = given.get(name, missing)
+                if value is missing:
+                    out.append(field.get_db_prep_save(field.get_default(), connection))
+                else:
+                    out.append(setter(value, uid))
+            return tuple(out)
+
+        for batch in _batches(rows):
+            insert_rows(model, [uid_field, org_field, *fields], [values(row) for row in batch])
         self.done.add(model._meta.label_lower)
-        return len(created)
+        return len(rows)
+
+    def _setter(self, model, field: models.Field) -> Callable[[Any, Any], Any]:
+        """(JSON value, row uid) -> the column's database value, as ``_set`` resolves it."""
+        if not field.is_relation:
+            convert = db_converter(field)
+            return lambda value, uid: convert(value)
+        prep, db = field.get_db_prep_save, _db()
+        deferred = link_kind(field) == "uid" and field.related_model._meta.label_lower not in (
+            self.done
+        )
+
+        def setter(value: Any, uid: Any) -> Any:
+            if value is None:
+                return None
+            if deferred:
+                if not field.null:
+                    raise DataError(f"{model._meta.label}.{field.name}: required link in a cycle")
+                self.deferred.append((model, uid, field, value))
+                return None
+            where = f"{model._meta.label} {uid}: {field.name}"
+            return prep(self.resolve(field, field.target_field.attname, value, where), db)
+
+        return setter
 
     def finish(self, rows_by_model: dict[type[models.Model], list[dict]]) -> None:
         """Write deferred links, then many-to-many links, once every row exists."""
@@ -109,23 +217,6 @@ class Restorer:
         for model, rows in rows_by_model.items():
             for field in m2m_fields(model):
                 self._restore_m2m(model, field, rows)
-
-    def _set(self, obj: models.Model, field: models.Field, value: Any) -> None:
-        if not field.is_relation:
-            setattr(obj, field.attname, field.to_python(value))
-            return
-        if value is None:
-            setattr(obj, field.attname, None)
-            return
-        target = field.related_model._meta.label_lower
-        if link_kind(field) == "uid" and target not in self.done:
-            if not field.null:
-                raise DataError(f"{obj._meta.label}.{field.name}: required link in a cycle")
-            self.deferred.append((type(obj), obj.uid, field, value))
-            setattr(obj, field.attname, None)
-            return
-        where = f"{obj._meta.label} {obj.uid}: {field.name}"
-        setattr(obj, field.attname, self.resolve(field, field.target_field.attname, value, where))
 
     def resolve(self, field: models.Field, key: str, value: Any, where: str) -> Any:
         """The local value of ``key`` on the row that identity ``value`` names."""
@@ -165,42 +256,54 @@ class Restorer:
 
     def _restore_m2m(self, model, field: models.ManyToManyField, rows: list[dict]) -> None:
         through = field.remote_field.through
-        source_attname = through._meta.get_field(field.m2m_field_name()).attname
+        source_field = through._meta.get_field(field.m2m_field_name())
         local = dict(model._base_manager.filter(organization=self.org).values_list("uid", "pk"))
         if not is_plain(field):
-            self._restore_through(field, rows, local, source_attname)
+            self._restore_through(field, rows, local, source_field)
             return
-        target_attname = through._meta.get_field(field.m2m_reverse_field_name()).attname
+        target_field = through._meta.get_field(field.m2m_reverse_field_name())
         key = field.related_model._meta.pk.attname
+        prep_source, prep_target = source_field.get_db_prep_save, target_field.get_db_prep_save
         links = []
         for row in rows:
-            source = local[uuid.UUID(str(row["uid"]))]
+            source = prep_source(local[uuid.UUID(str(row["uid"]))], connection)
             for value in row["fields"].get(field.name, []):
                 where = f"{model._meta.label} {row['uid']}: {field.name}"
-                target = self.resolve(field, key, value, where)
-                links.append(through(**{source_attname: source, target_attname: target}))
-        through._base_manager.bulk_create(links, batch_size=500)
+                target = prep_target(self.resolve(field, key, value, where), connection)
+                links.append((source, target))
+        for batch in _batches(links):
+            insert_rows(through, [source_field, target_field], batch)
 
-    def _restore_through(self, field, rows: list[dict], local: dict, source_attname: str) -> None:
+    def _restore_through(
+        self, field, rows: list[dict], local: dict, source_field: models.Field
+    ) -> None:
         through = field.remote_field.through
-        columns_by_name = {f.name: f for f in through_columns(field)}
+        label = through._meta.label
+        fields = through_columns(field)
+        names = {f.name for f in fields}
+        prep_source = source_field.get_db_prep_save
+        links = []
         for row in rows:
             for values in row["fields"].get(field.name, []):
-                unknown = set(values) - set(columns_by_name)
+                unknown = set(values) - names
                 if unknown:
-                    label = through._meta.label
                     raise DataError(f"{label}: this instance has no field(s) {', '.join(unknown)}")
-                link = through(**{source_attname: local[uuid.UUID(str(row["uid"]))]})
-                for name, value in values.items():
-                    self._set_plain(link, columns_by_name[name], value, row["uid"])
-                models.Model.save_base(link, raw=True, force_insert=True)
+                source = prep_source(local[uuid.UUID(str(row["uid"]))], connection)
+                links.append(
+                    (source, *(self._plain_value(label, f, values, row["uid"]) for f in fields))
+                )
+        for batch in _batches(links):
+            insert_rows(through, [source_field, *fields], batch)
 
-    def _set_plain(self, obj: models.Model, field: models.Field, value: Any, owner: str) -> None:
+    def _plain_value(self, label: str, field: models.Field, values: dict, owner: str) -> Any:
+        """A through row's column (its default when the bundle lacks it), links resolved now."""
+        if field.name not in values:
+            return field.get_db_prep_save(field.get_default(), connection)
+        value = values[field.name]
+        if value is None:
+            return None
         if not field.is_relation:
-            setattr(obj, field.attname, field.to_python(value))
-        elif value is None:
-            setattr(obj, field.attname, None)
-        else:
-            where = f"{obj._meta.label} of {owner}: {field.name}"
-            key = field.target_field.attname
-            setattr(obj, field.attname, self.resolve(field, key, value, where))
+            return field.get_db_prep_save(field.to_python(value), connection)
+        where = f"{label} of {owner}: {field.name}"
+        key = field.target_field.attname
+        return field.get_db_prep_save(self.resolve(field, key, value, where), connection)

@@ -23,7 +23,7 @@ import sys
 import time
 import uuid
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -589,13 +589,24 @@ def read_entry_line(line: bytes) -> tuple[dict, str, bytes]:
     return document, stored_hash, data
 
 
-def _walk_entries(bundle: zipfile.ZipFile, walk: ChainWalk, org_uid: str) -> None:
+# What ``verify_bundle`` hands an entry sink: each read entry's document, recorded hash and
+# canonical bytes, a batch at a time, in the bundle's order.
+EntrySink = Callable[[list[tuple[dict, str, bytes]]], None]
+
+
+def _walk_entries(
+    bundle: zipfile.ZipFile, walk: ChainWalk, org_uid: str, sink: EntrySink | None = None
+) -> None:
     batch: list[tuple] = []
+    read: list[tuple[dict, str, bytes]] = []
 
     def flush() -> None:
         if batch:
             walk.add_many(*zip(*batch, strict=True))
             batch.clear()
+        if sink is not None and read:
+            sink(read)
+            read.clear()
 
     with bundle.open(ENTRIES) as stream, collector_paused():
         for number, line in enumerate(stream, start=1):
@@ -607,6 +618,8 @@ def _walk_entries(bundle: zipfile.ZipFile, walk: ChainWalk, org_uid: str) -> Non
                 walk.bad(f"? (line {number})", f"unreadable entry: {exc}")
                 continue
             entry = (seq, data, stored_hash, document["prev"], document["blob_sha256"])
+            if sink is not None:
+                read.append((document, stored_hash, data))
             if document["org"] != org_uid:
                 flush()
                 walk.bad(str(seq), f"it belongs to organization {document['org']}")
@@ -627,11 +640,16 @@ def verify_bundle(
     kept: KeptCheckpoint | None = None,
     tsa_roots: Sequence | None = None,
     check_timestamps: bool = False,
+    entry_sink: EntrySink | None = None,
 ) -> Report:
     """Verify an export bundle; raises ``BundleError`` when it cannot be read at all.
 
     Time-stamps are checked with ``tsa_roots`` (the TSA's CA certificates) up to the TSA, or
-    with ``check_timestamps`` alone only for being about their checkpoints."""
+    with ``check_timestamps`` alone only for being about their checkpoints.
+
+    ``entry_sink`` receives every readable entry as it is checked (``annexa import`` writes
+    them inside a transaction during this one read of the entries); what it did must be
+    discarded unless the returned report is ``ok``."""
     started = time.monotonic()
     try:
         bundle = zipfile.ZipFile(path)
@@ -651,7 +669,7 @@ def verify_bundle(
         if kept is not None:
             sizes.add(kept.claim.tree_size)
         walk = ChainWalk(report, sizes, keep_leaves=consistency)
-        _walk_entries(bundle, walk, report.org["uid"])
+        _walk_entries(bundle, walk, report.org["uid"], entry_sink)
         for sha256, seq in sorted(walk.blob_refs.items(), key=lambda item: item[1]):
             if f"{BLOBS_DIR}{sha256}" not in manifest["files"]:
                 detail = f"referenced by entry #{seq} but not in the bundle"
