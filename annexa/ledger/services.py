@@ -6,8 +6,11 @@ Every state change of the ledger lives here; the web, API, CLI and the scheduled
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import json
+import queue
+import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -143,13 +146,16 @@ def history(org, object_type: str, object_id: str):
 
 
 def stored_rows(
-    org, *, after: int = 0, upto: int | None = None, batch: int = 10_000
+    org, *, after: int = 0, upto: int | None = None, batch: int = 10_000, ahead: bool = False
 ) -> Iterator[list[tuple]]:
     """``org``'s ledger rows after ``after`` (up to ``upto``) as ``ROW_FIELDS`` tuples, in order
     of seq, a list of ``batch`` at a time.
 
     Plain tuples from a raw cursor (no model or per-row iterator step); on PostgreSQL a
     server-side cursor, so a ledger of millions of entries is never held in memory at once.
+    ``ahead``: a helper thread fetches the next lists while the caller checks the current one
+    (the database drivers release the GIL while they wait for rows); at most ``AHEAD`` lists
+    wait in memory.
     """
     quote = connection.ops.quote_name
     columns = ", ".join(quote(LedgerEntry._meta.get_field(f).column) for f in ROW_FIELDS)
@@ -163,8 +169,52 @@ def stored_rows(
     params = [org.pk, after] + ([] if upto is None else [upto])
     with connection.chunked_cursor() as cursor:
         cursor.execute(sql, params)
+        if ahead:
+            yield from _fetched_ahead(cursor, batch)
+            return
         while rows := cursor.fetchmany(batch):
             yield rows
+
+
+AHEAD = 2  # lists of rows fetched ahead of the caller
+
+
+def _fetched_ahead(cursor, batch: int) -> Iterator[list[tuple]]:
+    """The cursor's rows, ``batch`` at a time, fetched by a helper thread.
+
+    Only the helper touches the cursor until it has finished (the cursor was opened, and is
+    closed, by the caller's thread, on the same connection); a caller that stops early makes
+    the helper stop after its current fetch, and waits for it.
+    """
+    lists: queue.Queue = queue.Queue(AHEAD)
+    stop = threading.Event()
+    end = object()
+
+    def fetch() -> None:
+        try:
+            while not stop.is_set():
+                rows = cursor.fetchmany(batch)
+                if not rows:
+                    break
+                lists.put(rows)
+        except BaseException as exc:  # handed to the caller's thread, raised there
+            lists.put(exc)
+            return
+        lists.put(end)
+
+    helper = threading.Thread(target=fetch, name="ledger-rows", daemon=True)
+    helper.start()
+    try:
+        while (item := lists.get()) is not end:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        while helper.is_alive():
+            with contextlib.suppress(queue.Empty):
+                lists.get(timeout=0.05)  # frees a helper blocked on a full queue
+        helper.join()
 
 
 row_bytes = fmt.row_bytes  # canonical bytes of one ROW_FIELDS row

@@ -16,6 +16,7 @@ from typing import BinaryIO
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from django.conf import settings
+from django.db import connection
 
 from annexa.ledger import format as fmt
 from annexa.ledger import keys as signing_keys
@@ -64,16 +65,23 @@ def _claims(org) -> list[CheckpointClaim]:
 
 def _walk_entries(org, walk: ChainWalk) -> None:
     org_uid = str(org.uid)
-    for rows in stored_rows(org, batch=BATCH):
-        seqs, _, _, _, _, _, _, blobs, prevs, hashes = zip(*rows, strict=True)
-        walk.add_many(seqs, fmt.stored_entries_bytes(org_uid, rows), hashes, prevs, blobs)
+    # Fetching ahead pays where rows come from another process (PostgreSQL: about 5 % of the
+    # wall time in bench runs); with SQLite the fetch holds the GIL and it only adds work.
+    ahead = connection.vendor == "postgresql"
+    for rows in stored_rows(org, batch=BATCH, ahead=ahead):
+        columns = list(zip(*rows, strict=True))
+        seqs, blobs, prevs, hashes = columns[0], columns[7], columns[8], columns[9]
+        datas = fmt.stored_entries_bytes(org_uid, rows, columns)
+        walk.add_many(seqs, datas, hashes, prevs, blobs)
 
 
-def _check_blob(sha256: str, seq: int, opener: BlobOpener, report: Report) -> None:
+def _check_blob(
+    sha256: str, seq: int, opener: BlobOpener, report: Report, buffer: bytearray
+) -> None:
     digest, size = hashlib.sha256(), 0
     try:
         with opener(sha256) as stream:
-            size = _hash_stream(stream, digest)
+            size = _hash_stream(stream, digest, buffer)
     except (FileNotFoundError, KeyError):
         report.problems.append(Problem("blob", sha256, f"missing (referenced by entry #{seq})"))
         return
@@ -87,12 +95,13 @@ def _check_blob(sha256: str, seq: int, opener: BlobOpener, report: Report) -> No
         report.problems.append(Problem("blob", sha256, detail))
 
 
-def _hash_stream(stream: BinaryIO, digest) -> int:
-    """Feed ``stream`` to ``digest``; returns the byte count. A file is read into one reused
-    buffer (no new 1 MiB object, and its fresh pages, per read); other streams chunk by chunk."""
+def _hash_stream(stream: BinaryIO, digest, buffer: bytearray) -> int:
+    """Feed ``stream`` to ``digest``; returns the byte count. A file is read into ``buffer``,
+    one for every blob of a verification (no new 1 MiB object, zero-filled, per read or per
+    blob: for thousands of small blobs that was most of the work); other streams chunk by
+    chunk."""
     size = 0
     if hasattr(stream, "readinto"):
-        buffer = bytearray(CHUNK_SIZE)
         view = memoryview(buffer)
         while count := stream.readinto(buffer):
             digest.update(view[:count])
@@ -144,8 +153,9 @@ def verify_org(
         walk.check_kept(kept, keys, str(org.uid))
     _check_timestamps(walk, claims + ([kept.claim] if kept else []), str(org.uid), report)
     report.timings["entries"] = time.monotonic() - started
+    buffer = bytearray(CHUNK_SIZE)
     for sha256, seq in sorted(walk.blob_refs.items(), key=lambda item: item[1]):
-        _check_blob(sha256, seq, blob_opener, report)
+        _check_blob(sha256, seq, blob_opener, report, buffer)
     report.seconds = time.monotonic() - started
     report.timings["blobs"] = report.seconds - report.timings["entries"]
     return report

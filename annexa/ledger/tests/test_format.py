@@ -197,3 +197,21 @@ def test_the_fast_route_steps_aside_for_big_integers_and_non_ascii_names():
     assert fmt.fast_canonical({"b": [1, {"d": None, "c": True}], "a": "x"}) == (
         b'{"a":"x","b":[1,{"c":true,"d":null}]}'
     )
+
+
+@settings(max_examples=400, deadline=None)
+@given(text=st.text(max_size=30))
+def test_the_escape_check_never_misses_a_character_json_escapes(text):
+    if fmt._NEEDS_ESCAPE.search(text):
+        assert fmt.needs_escape(text)
+
+
+def test_a_batch_given_its_columns_gives_the_same_bytes():
+    org, prev = "9b1f0c4e-2d7a-4d51-9a43-2f0f6c1f6a11", "0" * 64
+    rows = [
+        (1, "t", "a@b.test", "evidence", "e1", "create", "{}", None, prev, ""),
+        (2, "t", "a@b.test", "evidence", "e2", "update", "[]", "a" * 64, prev, ""),
+    ]
+    columns = list(zip(*rows, strict=True))
+    assert fmt.stored_entries_bytes(org, rows, columns) == fmt.stored_entries_bytes(org, rows)
+    assert fmt.stored_entries_bytes(org, rows) == [fmt.row_bytes(org, row) for row in rows]

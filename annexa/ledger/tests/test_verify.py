@@ -207,3 +207,41 @@ def test_it_judges_a_ledger_read_in_batches_as_entry_by_entry(isla, store, opene
     entries, bad, first, problems, _blobs = outcomes[4]
     assert (entries, bad, first[0]) == (11, 3, "#6")
     assert [(kind, ref) for kind, ref, _ in problems] == [("checkpoint", "at 7")]
+
+
+def test_rows_fetched_ahead_are_the_rows_read_in_place(isla, store):
+    org = isla.ctx.org
+    _ledger(isla.ctx, store, 9)
+    in_place = list(services.stored_rows(org, batch=2))
+    assert [len(rows) for rows in in_place] == [2, 2, 2, 2, 1]
+    assert list(services.stored_rows(org, batch=2, ahead=True)) == in_place
+    assert list(services.stored_rows(org, after=3, upto=7, batch=3, ahead=True)) == (
+        list(services.stored_rows(org, after=3, upto=7, batch=3))
+    )
+
+
+def test_a_reader_stopped_early_stops_its_helper(isla, store, monkeypatch):
+    import threading
+
+    monkeypatch.setattr(services, "AHEAD", 1)
+    _ledger(isla.ctx, store, 9)
+    rows = services.stored_rows(isla.ctx.org, batch=1, ahead=True)
+    assert next(rows)[0][0] == 1
+    rows.close()
+    assert not [t for t in threading.enumerate() if t.name == "ledger-rows"]
+    # The connection is usable afterwards (the helper no longer holds the cursor).
+    assert [r[0][0] for r in services.stored_rows(isla.ctx.org, batch=4)] == [1, 5, 9]
+
+
+def test_a_fetch_error_reaches_the_reader(isla, store, monkeypatch):
+    class Broken:
+        def fetchmany(self, size):
+            raise RuntimeError("disk gone")
+
+    rows = services._fetched_ahead(Broken(), 10)
+    try:
+        next(rows)
+    except RuntimeError as exc:
+        assert str(exc) == "disk gone"
+    else:
+        raise AssertionError("the helper's error was lost")
