@@ -14,11 +14,13 @@ from django.utils.safestring import SafeString
 
 from annexa.core.print_html import (
     ManifestLine,
+    assembled,
     chunks,
     field_rows,
     manifest,
     paragraphs,
     table_rows,
+    text,
 )
 from annexa.reports.data import AuditReport
 from annexa.reports.render import rows
@@ -42,6 +44,21 @@ def _manifest(report: AuditReport) -> SafeString:
     )
 
 
+# A finding's short fields share one paragraph: two lines fewer for each of 200 findings.
+SHARED_LINE = ("Nature of the gap", "Status", "Auditees")
+
+
+def _finding(report: AuditReport, f) -> SafeString:
+    """A finding's fields as labelled paragraphs, the short ones (consecutive) on one line."""
+    fields = rows.finding_fields(report, f, by_entry=True)
+    shared = [n for n, (label, _value) in enumerate(fields) if label in SHARED_LINE]
+    first, last = shared[0], shared[-1] + 1
+    line = " · ".join(
+        f"<strong>{text(label)}:</strong> {text(value)}" for label, value in fields[first:last]
+    )
+    return assembled([paragraphs(fields[:first]), f"<p>{line}</p>\n", paragraphs(fields[last:])])
+
+
 def render_html(report: AuditReport) -> str:
     context = {
         "report": report,
@@ -51,9 +68,7 @@ def render_html(report: AuditReport) -> str:
         "summary_lines": rows.summary_lines(report),
         "grades": table_rows(rows.grade_rows(report)),
         "citation_note": rows.ENTRY_NOTE,
-        "findings": [
-            (f, paragraphs(rows.finding_fields(report, f, by_entry=True))) for f in report.findings
-        ],
+        "findings": [(f, _finding(report, f)) for f in report.findings],
         "limitations": table_rows(rows.limitation_rows(report)) if report.limitations else "",
         "checklist": [table_rows(chunk) for chunk in chunks(rows.checklist_rows(report))],
         "samples": [(s, table_rows(rows.record_rows(s))) for s in report.samples],
