@@ -99,6 +99,9 @@ def test_every_evidence_item_a_printed_finding_cites_is_found_in_the_manifest(re
     assert len(blocks) == len(report.findings) and any(f.evidence for f in report.findings)
     for finding, block in zip(report.findings, blocks, strict=True):
         assert f"{escape(finding.reference)} · " in block
+        # The short fields share a line, each still labelled.
+        status = f"<strong>Status:</strong> {escape(finding.status_label)} · <strong>Auditees:"
+        assert status in block
         found = re.search(r"<strong>Objective evidence:</strong> ([^<]*)</p>", block)
         if not finding.evidence:
             assert found.group(1) == "—"
