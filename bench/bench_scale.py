@@ -31,6 +31,7 @@ their own time and Annexa's functions by their total) is kept in the results and
 from __future__ import annotations
 
 import argparse
+import gc
 import hashlib
 import json
 import os
@@ -130,6 +131,12 @@ class _Worker:
             time.perf_counter() - started, "s", steps=self.made.seconds, counts=self.made.counts
         )
         self._clients()
+        # What the generator leaves in this process's heap is not a web worker's: served
+        # workers freeze what they loaded at start-up (``gc.freeze()``, see ``annexa serve``),
+        # and so does this process before it measures, or a full collection over everything
+        # generation allocated lands in one request in ten.
+        gc.collect()
+        gc.freeze()
         self._lists()
         self._checklist()
         self._create_audit()
