@@ -395,6 +395,28 @@ def test_it_stores_many_files_in_one_batch(acme_ctx, controls, tmp_path):
     assert verify_org(acme_ctx.org, default_opener()).ok
 
 
+def test_a_batch_costs_the_same_queries_for_5_files_as_for_50(acme_ctx):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def batch(count: int, tag: str) -> int:
+        files = [
+            services.NewFile(filename=f"{tag}-{n}.txt", chunks=[f"{tag} {n}\n".encode()])
+            for n in range(count)
+        ]
+        with CaptureQueriesContext(connection) as queries:
+            versions = services.store_many(acme_ctx, files)
+        current = dict(
+            Evidence.objects.filter(pk__in=[v.evidence_id for v in versions]).values_list(
+                "pk", "current_version"
+            )
+        )
+        assert current == {v.evidence_id: v.pk for v in versions}
+        return len(queries)
+
+    assert batch(5, "few") == batch(50, "many")
+
+
 def test_a_batch_is_stored_whole_or_not_at_all_with_every_refusal_named(acme_ctx):
     files = [
         services.NewFile(filename="fine.txt", chunks=[b"fine\n"]),
