@@ -79,11 +79,17 @@ def test_it_links_evidence_by_uid(items, client_for, audrey):
     response = patch(client_for(audrey), item_url(items["A.5.15"]), change, '"1"')
     assert response.status_code == 200
     assert response.json()["evidence"] == [str(version.uid)]
+    second = store_text(audrey.ctx, "procedure")
+    both = sorted([str(version.uid), str(second.uid)])
+    patch(client_for(audrey), item_url(items["A.5.15"]), {"evidence": both}, '"2"')
+    listed = client_for(audrey).get(f"{BASE}/{items['A.5.15'].audit_id}/checklist/").json()
+    # the list reads the uids as text: the same hyphenated, sorted form as the item's
+    assert next(i for i in listed["items"] if i["subject"] == "A.5.15")["evidence"] == both
     response = patch(
         client_for(audrey),
         item_url(items["A.5.15"]),
         {"evidence": ["00000000-0000-0000-0000-000000000000"]},
-        '"2"',
+        '"3"',
     )
     assert response.status_code == 400
 
