@@ -131,6 +131,8 @@ def measure_peer(peer: Peer, runs: int = RUNS) -> dict[str, dict]:
     try:
         for op in OPERATIONS:
             timings = []
+            if op.method == "GET" and "{assessment}" not in op.peer_path:
+                peer.call("GET", op.peer_path)  # warm-up: a gunicorn worker's first request
             for n in range(runs):
                 body = {"name": f"Annexa bench {n}", field: scope, "framework": framework}
                 if op.method == "POST":
