@@ -50,6 +50,9 @@ class Prepared:
     text_checked: bool = False
 
 
+STAGING_FOLDER = "evidence"  # below temp_root()
+
+
 def temp_root() -> Path:
     """``ANNEXA_HOME/tmp``: every temporary file of Annexa lives in a folder below it (evidence
     staging, web uploads, connector scratch folders), where ``annexa evidence gc`` finds the
@@ -59,7 +62,7 @@ def temp_root() -> Path:
 
 def staging_dir() -> Path:
     """Where uploads wait while they are checked (under ANNEXA_HOME; cleaned by ``gc``)."""
-    path = temp_root() / "evidence"
+    path = temp_root() / STAGING_FOLDER
     path.mkdir(parents=True, exist_ok=True)
     return path
 
@@ -67,7 +70,7 @@ def staging_dir() -> Path:
 def staging_file() -> tuple[int, Path]:
     """A new private file in ``staging_dir()``, open for writing: (descriptor, path). The
     folder is created only when missing (one system call less for each file staged)."""
-    folder = temp_root() / "evidence"
+    folder = temp_root() / STAGING_FOLDER
     try:
         fd, name = tempfile.mkstemp(dir=folder, suffix=".upload")
     except FileNotFoundError:
