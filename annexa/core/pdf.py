@@ -4,19 +4,29 @@ A separate process because WeasyPrint cannot be interrupted from inside: a patho
 document (or a very large audit) must not hold a web worker forever. The worker
 (``annexa.core.pdf_worker``) loads nothing but the document's own assets
 (``pdf_fetcher.AssetFetcher``); it is stopped after ``ANNEXA_REPORT_PDF_SECONDS`` (300).
+
+A process renders one document and exits. Starting one and loading WeasyPrint costs about
+0.6 s of CPU, so each web process keeps one worker started ahead of need: it loads WeasyPrint
+and waits on its input; a render takes it and starts the next one beside it (on another core
+while the first renders). An unused spare ends when its parent closes the pipe at exit.
 """
 
 from __future__ import annotations
 
+import atexit
 import json
 import logging
 import subprocess
 import sys
+import threading
 
 # Seconds; the default when ``settings.REPORT_PDF_SECONDS`` (ANNEXA_REPORT_PDF_SECONDS) is unset.
 # The benchmark's 200-finding, 5,000-evidence report renders in well under a minute.
 TIME_LIMIT = 300
+COMMAND = (sys.executable, "-m", "annexa.core.pdf_worker")
 log = logging.getLogger(__name__)
+_lock = threading.Lock()
+_spare: subprocess.Popen | None = None
 
 
 class PDFError(Exception):
@@ -43,25 +53,52 @@ def render_isolated(
     """
     if time_limit is None:
         time_limit = configured_limit()
-    command = [sys.executable, "-m", "annexa.core.pdf_worker"]
+    worker = _take_worker()
     try:
-        done = subprocess.run(  # noqa: S603 - our own module, fixed argv, no shell
-            command,
-            input=html.encode("utf-8"),
-            capture_output=True,
-            timeout=time_limit,
-            check=False,
-        )
+        stdout, stderr = worker.communicate(html.encode("utf-8"), timeout=time_limit)
     except subprocess.TimeoutExpired:
+        worker.kill()
+        worker.communicate()
         raise PDFError(
             f"{what} took longer than {time_limit:g} seconds to render and was stopped; "
             f"use {alternatives} or raise the limit, ANNEXA_REPORT_PDF_SECONDS"
         ) from None
-    if done.returncode != 0 or not done.stdout.startswith(b"%PDF"):
-        problem = done.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or ["no output"]
+    if worker.returncode != 0 or not stdout.startswith(b"%PDF"):
+        problem = stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or ["no output"]
         raise PDFError(f"the PDF renderer failed: {problem[0]}")
-    _log_refused(done.stderr, what)
-    return done.stdout
+    _log_refused(stderr, what)
+    return stdout
+
+
+def _start_worker() -> subprocess.Popen:
+    return subprocess.Popen(  # noqa: S603 - our own module, fixed argv, no shell
+        COMMAND, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+
+
+def _take_worker() -> subprocess.Popen:
+    """The spare worker if it is alive (else a new one), and a new spare in its place."""
+    global _spare
+    with _lock:
+        worker, _spare = _spare, None
+        if worker is None or worker.poll() is not None:
+            worker = _start_worker()
+        _spare = _start_worker()
+    return worker
+
+
+@atexit.register
+def _end_spare() -> None:
+    """Close the spare's input (it exits without output) and collect it."""
+    global _spare
+    with _lock:
+        spare, _spare = _spare, None
+    if spare is not None and spare.poll() is None:
+        try:
+            spare.communicate(b"", timeout=5)
+        except subprocess.TimeoutExpired:
+            spare.kill()
+            spare.communicate()
 
 
 def _log_refused(stderr: bytes, what: str) -> None:

@@ -1,7 +1,8 @@
 """Renders one PDF in a process of its own: HTML on stdin, the PDF on stdout.
 
 Run as ``python -m annexa.core.pdf_worker`` by ``annexa.core.pdf.render_isolated``, which
-kills it when it exceeds the time limit. The URLs the document asked for but was refused are
+kills it when it exceeds the time limit (and starts the next one ahead of need). Empty input
+ends it without output. The URLs the document asked for but was refused are
 written to stderr as one JSON line, so the caller can report them.
 """
 
@@ -53,7 +54,13 @@ def write_pdf(html: str, fetcher: AssetFetcher) -> bytes:
 
 
 def main() -> int:
+    # WeasyPrint first (about half a second of CPU), then wait for the document: a worker
+    # started ahead of need (``pdf.render_isolated`` keeps one spare) is ready when it comes.
+    import weasyprint  # noqa: F401
+
     html = sys.stdin.buffer.read().decode("utf-8")
+    if not html:
+        return 0  # a spare that was never used: its parent closed the pipe
     fetcher = AssetFetcher()
     pdf = write_pdf(html, fetcher)
     sys.stdout.buffer.write(pdf)
