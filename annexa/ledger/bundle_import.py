@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from django.apps import apps
-from django.db import models, transaction
+from django.db import DatabaseError, models, transaction
 
 from annexa.ledger import format as fmt
 from annexa.ledger import merkle, orgdata
@@ -201,11 +201,22 @@ class _LedgerWriter:
         self.frontier = merkle.Frontier()
         self.frontiers: dict[int, str] = {}
         self.last: tuple[int, str] | None = None
+        self.failed: Exception | None = None  # why entries could not be stored, if they could not
         self.fields = [LedgerEntry._meta.get_field(name) for name in ENTRY_COLUMNS]
 
     def __call__(self, batch: list[tuple[dict, str, bytes]]) -> None:
+        if self.failed is not None:
+            return
         org_pk, sha256 = self.org.pk, hashlib.sha256
-        insert_rows(LedgerEntry, self.fields, [_entry_row(org_pk, d, h) for d, h, _ in batch])
+        try:
+            # A savepoint: entries the database refuses (a number twice, say, in a bundle the
+            # walk will find broken) leave the transaction usable, and the report says why.
+            with transaction.atomic():
+                rows = [_entry_row(org_pk, d, h) for d, h, _ in batch]
+                insert_rows(LedgerEntry, self.fields, rows)
+        except (DatabaseError, KeyError, TypeError, ValueError) as exc:
+            self.failed = exc
+            return
         leaves = [sha256(b"\x00" + data).digest() for _, _, data in batch]
         merkle.extend_marking(self.frontier, leaves, self.sizes, self._keep_nodes)
         self.last = (batch[-1][0]["seq"], batch[-1][1])
@@ -321,6 +332,8 @@ def import_bundle(path: Path, store, *, slug: str | None = None) -> ImportSummar
                 raise ImportRefused(str(exc)) from None
             if not report.ok:
                 raise ImportRefused("the bundle does not verify:\n" + report.summary())
+            if ledger.failed is not None:
+                raise ImportRefused(f"the ledger entries cannot be stored: {ledger.failed}")
             entries, checkpoints = ledger.finish()
             blobs = _put_blobs(archive, store)
             users, created, memberships = _people(archive, org)

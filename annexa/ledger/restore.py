@@ -125,13 +125,32 @@ def insert_rows(model: type[models.Model], fields: Sequence[models.Field], rows:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             # Only the model's own table and column names are formatted in; rows are data.
-            with cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+            # The driver's errors become Django's, as for execute (copy is not wrapped).
+            copying = cursor.copy(f"COPY {table} ({names}) FROM STDIN")
+            with connection.wrap_database_errors, copying as copy:
                 for row in rows:
                     copy.write_row(row)
             return
         marks = ", ".join(["%s"] * len(fields))
         sql = f"INSERT INTO {table} ({names}) VALUES ({marks})"  # noqa: S608  # nosec B608 - quoted identifiers of our own model; values are parameters
         cursor.executemany(sql, rows)
+
+
+def _update_links(
+    model: type[models.Model], field: models.Field, org_pk: Any, pairs: list[tuple]
+) -> None:
+    """Set ``field`` to each value on ``org_pk``'s row of each uid: one statement, run for
+    every pair."""
+    db, quote = _db(), connection.ops.quote_name
+    prep, to_uid = field.get_db_prep_save, db_converter(model._meta.get_field("uid"))
+    rows = [(prep(value, db), to_uid(uid), org_pk) for value, uid in pairs]
+    table, column = quote(model._meta.db_table), quote(field.column)
+    uid_column = quote(model._meta.get_field("uid").column)
+    org_column = quote(model._meta.get_field("organization").column)
+    sql = f"UPDATE {table} SET {column} = %s WHERE {uid_column} = %s AND {org_column} = %s"  # noqa: S608  # nosec B608 - quoted identifiers of our own model; values are parameters
+    with connection.cursor() as cursor:
+        for batch in _batches(rows):
+            cursor.executemany(sql, batch)
 
 
 def _batches(items: Iterable, size: int = INSERT_BATCH) -> Iterable[list]:
@@ -210,10 +229,13 @@ class Restorer:
 
     def finish(self, rows_by_model: dict[type[models.Model], list[dict]]) -> None:
         """Write deferred links, then many-to-many links, once every row exists."""
+        links: dict[tuple, list[tuple]] = {}
         for model, obj_uid, field, target_uid in self.deferred:
             where = f"{model._meta.label} {obj_uid}: {field.name}"
             value = self.resolve(field, field.target_field.attname, target_uid, where)
-            model._base_manager.filter(uid=obj_uid).update(**{field.attname: value})
+            links.setdefault((model, field), []).append((value, obj_uid))
+        for (model, field), pairs in links.items():
+            _update_links(model, field, self.org.pk, pairs)
         for model, rows in rows_by_model.items():
             for field in m2m_fields(model):
                 self._restore_m2m(model, field, rows)

@@ -89,3 +89,17 @@ def test_restoring_rows_takes_as_many_queries_for_50_as_for_5(isla):
     assert stored.description == 'quotes " and \\ and ünïcode'
     assert stored.created_at.isoformat() == "2026-01-02T03:04:05.123456+00:00"
     assert stored.updated_at.isoformat() == "2026-01-02T03:04:05.654321+00:00"  # not auto_now
+
+
+def test_an_entry_twice_is_refused_as_a_bundle_that_does_not_verify(exported, store):  # noqa: F811
+    path, _before, org = exported
+    uid = org.uid
+    wipe(org)
+    with zipfile.ZipFile(path) as archive:
+        lines = archive.read(layout.ENTRIES).splitlines(keepends=True)
+    lines[1] = lines[0]  # seq 1 twice: the database refuses it before the walk ends
+    changed = rewrite(path, {layout.ENTRIES: b"".join(lines)})
+    with pytest.raises(ImportRefused, match="does not verify"):
+        import_bundle(changed, store)
+    assert not Organization.objects.filter(uid=uid).exists()
+    assert not LedgerEntry.objects.exists()
