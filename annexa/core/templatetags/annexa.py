@@ -40,6 +40,6 @@ def member_options(context, members, selected=None) -> SafeString:
         built = [(m.pk, f'<option value="{m.pk}"', f">{escape(str(m))}</option>") for m in members]
         cache[id(members)] = built
     chosen = getattr(selected, "pk", selected)
-    # nosemgrep: mark-safe-non-literal - every label is escaped above; the values are integer pks
     html = "".join(f"{head}{' selected' if pk == chosen else ''}{tail}" for pk, head, tail in built)
+    # nosemgrep: mark-safe-non-literal - every label is escaped above; the values are integer pks
     return mark_safe(html)  # noqa: S308 - labels escaped above  # nosec B308 B703
