@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from django import forms
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from annexa.evidence.choices import Freshness, Source
+from annexa.evidence.models import EvidenceVersion
 
 
 class EvidenceFilterForm(forms.Form):
@@ -70,10 +71,13 @@ def apply_filters(
         queryset = queryset.exclude(stale)
     if q:
         text = q.strip()
-        queryset = queryset.filter(
-            Q(title__icontains=text)
-            | Q(description__icontains=text)
-            | Q(versions__filename__icontains=text)
-            | Q(versions__sha256__startswith=text.lower())
+        version_matches = EvidenceVersion.objects.filter(evidence=OuterRef("pk")).filter(
+            Q(filename__icontains=text) | Q(sha256__startswith=text.lower())
         )
-    return queryset.distinct()
+        queryset = queryset.filter(
+            Q(title__icontains=text) | Q(description__icontains=text) | Exists(version_matches)
+        )
+    # No DISTINCT: a control or requirement id matches one link per piece at most, and the
+    # versions are asked with EXISTS; over every piece of the organization a DISTINCT on all
+    # columns was most of the list's time (38 ms of SQLite for 13,000 pieces).
+    return queryset

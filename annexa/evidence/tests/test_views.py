@@ -129,6 +129,11 @@ def test_it_filters_the_list(client_for, alice, controls):
     assert titles("?freshness=fresh") == ["Firewall rules", "GitHub members"]
     assert titles("?q=firewall") == ["Firewall rules"]
     assert titles("?source=nonsense") == []
+    # two versions whose file names both match: the piece is listed once (EXISTS, no join)
+    firewall = Evidence.objects.get(title="Firewall rules")
+    services.new_version(alice.ctx, firewall, filename="evidence-v2.txt", chunks=[b"c\n"])
+    assert titles("?q=evidence") == ["Firewall rules", "Old access review"]
+    assert titles("?q=evidence&control=A.8.2") == ["Firewall rules"]
 
 
 def test_it_hides_issued_reports_until_asked(client_for, alice):
