@@ -179,7 +179,7 @@ def ratios(annexa: dict[str, dict], peer: dict[str, dict]) -> dict[str, dict]:
             (
                 f
                 for key, f in annexa.items()
-                if op.annexa in key and isinstance(f.get("value"), float | int)
+                if _names(key, op.annexa) and isinstance(f.get("value"), float | int)
             ),
             None,
         )
@@ -192,6 +192,14 @@ def ratios(annexa: dict[str, dict], peer: dict[str, dict]) -> dict[str, dict]:
             "annexa / peer": round(mine["value"] / theirs["value"], 2) if theirs["value"] else None,
         }
     return out
+
+
+def _names(key: str, name: str) -> bool:
+    """Whether the figure ``key`` ("sqlite list /api/…/risks/") is the one named ``name``:
+    the whole name after the database, or the name and its detail ("checklist API, 250
+    items…"), never a longer path (``…/risks/treatment-actions/`` is not ``…/risks/``)."""
+    measured = key.split(" ", 1)[1] if " " in key else key
+    return measured == name or measured.startswith(f"{name},") or measured.startswith(f"{name} (")
 
 
 def _number(value: Any) -> bool:

@@ -127,3 +127,17 @@ def test_side_by_side_against_a_peer_gives_ratios_and_cleans_up():
 def test_a_peer_url_must_be_http():
     with pytest.raises(compare.PeerError, match="http"):
         compare.Peer("file:///etc/passwd", "t")
+
+
+def test_the_side_by_side_ratios_take_the_figure_of_the_same_operation():
+    from bench.compare import ratios
+
+    annexa = {
+        "sqlite list /api/v1/orgs/large/risks/treatment-actions/": {"value": 3.0},
+        "sqlite list /api/v1/orgs/large/risks/": {"value": 25.0},
+        "sqlite checklist API, 250 items, 8000 linked evidence": {"value": 190.0},
+    }
+    peer = {"list risks (API)": {"value": 20.0}, "one audit's checklist (API)": {"value": 380.0}}
+    found = ratios(annexa, peer)
+    assert found["list risks (API)"]["annexa ms"] == 25.0
+    assert found["one audit's checklist (API)"]["annexa / peer"] == 0.5
