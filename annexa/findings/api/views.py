@@ -6,6 +6,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
@@ -35,6 +36,24 @@ def service_errors():
 PERMISSIONS = {"acknowledge": RESPOND, "close": CLOSE}
 
 
+def _light_relations() -> tuple[Prefetch, ...]:
+    """The related rows a finding shows, with only the fields it shows of them: a page of 50
+    findings citing 25 versions each is over a thousand rows, whose other fields (dates, hashes,
+    notes) cost conversions nobody reads."""
+    from annexa.actions.models import CorrectiveAction
+    from annexa.evidence.models import EvidenceVersion
+    from annexa.orgs.models import User
+
+    return (
+        Prefetch("evidence", queryset=EvidenceVersion.objects.only("id", "uid")),
+        Prefetch("auditees", queryset=User.objects.only("id", "email")),
+        Prefetch(
+            "corrective_actions",
+            queryset=CorrectiveAction.objects.only("id", "number", "finding_id"),
+        ),
+    )
+
+
 class FindingViewSet(OrgAPIMixin, viewsets.ModelViewSet):
     """Findings: list with ``grade``, ``status``, ``control``, ``audit``, ``age``, ``q``."""
 
@@ -53,7 +72,7 @@ class FindingViewSet(OrgAPIMixin, viewsets.ModelViewSet):
             .get_queryset()
             .select_related("raised_in", "closed_in", "raised_by", "opened_by", "closed_by")
             .select_related("acknowledged_by")
-            .prefetch_related("evidence", "auditees", "corrective_actions")
+            .prefetch_related(*_light_relations())
             .order_by("-number")
         )
         if self.action == "list":
