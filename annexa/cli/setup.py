@@ -244,6 +244,9 @@ def serve(
             # does not walk it again (measured: the checklist page's p95 280 → 129 ms).
             gc.collect()
             gc.freeze()
+            from annexa.core import pdf
+
+            pdf.keep_spare()  # a served worker renders PDFs again and again: keep one ready
             return application
 
     err.print(f"Annexa is serving on http://{host}:{port}/")

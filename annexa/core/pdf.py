@@ -6,9 +6,11 @@ document (or a very large audit) must not hold a web worker forever. The worker
 (``pdf_fetcher.AssetFetcher``); it is stopped after ``ANNEXA_REPORT_PDF_SECONDS`` (300).
 
 A process renders one document and exits. Starting one and loading WeasyPrint costs about
-0.6 s of CPU, so each web process keeps one worker started ahead of need: it loads WeasyPrint
-and waits on its input; a render takes it and starts the next one beside it (on another core
-while the first renders). An unused spare ends when its parent closes the pipe at exit.
+0.6 s of CPU, so a served web process (``annexa serve`` turns it on with ``keep_spare``) keeps
+one worker started ahead of need: it loads WeasyPrint and waits on its input; a render takes it
+and starts the next one beside it (on another core while the first renders). An unused spare
+ends when its parent closes the pipe at exit. Short-lived processes (the CLI, tests) render
+without one: a spare they would start only to close it is wasted work.
 """
 
 from __future__ import annotations
@@ -27,6 +29,13 @@ COMMAND = (sys.executable, "-m", "annexa.core.pdf_worker")
 log = logging.getLogger(__name__)
 _lock = threading.Lock()
 _spare: subprocess.Popen | None = None
+_keep_spare = False
+
+
+def keep_spare(on: bool = True) -> None:
+    """Keep a worker ready ahead of the next render (long-running processes only)."""
+    global _keep_spare
+    _keep_spare = on
 
 
 class PDFError(Exception):
@@ -83,7 +92,8 @@ def _take_worker() -> subprocess.Popen:
         worker, _spare = _spare, None
         if worker is None or worker.poll() is not None:
             worker = _start_worker()
-        _spare = _start_worker()
+        if _keep_spare:
+            _spare = _start_worker()
     return worker
 
 

@@ -1,5 +1,6 @@
-"""The PDF worker started ahead of need: a render takes the spare, which has loaded WeasyPrint
-already, and leaves a new one; a spare that died is replaced; at exit the spare ends cleanly."""
+"""The PDF worker started ahead of need in served processes: a render takes the spare, which
+has loaded WeasyPrint already, and leaves a new one; a spare that died is replaced; at exit the
+spare ends cleanly; short-lived processes keep none."""
 
 from __future__ import annotations
 
@@ -13,8 +14,16 @@ HTML = "<html><body><p>One page.</p></body></html>"
 @pytest.fixture
 def no_spare():
     pdf._end_spare()
+    pdf.keep_spare()
     yield
+    pdf.keep_spare(False)
     pdf._end_spare()
+
+
+def test_short_lived_processes_render_without_a_spare():
+    pdf._end_spare()
+    assert pdf.render_isolated(HTML).startswith(b"%PDF")
+    assert pdf._spare is None
 
 
 def test_a_render_uses_the_spare_and_leaves_a_new_one(no_spare, monkeypatch):
