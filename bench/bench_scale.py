@@ -26,6 +26,10 @@ their own time and Annexa's functions by their total) is kept in the results and
 
     python -m bench --only scale --scale 0.1 --database sqlite
     python -m bench.bench_scale --scale 0.01 --runs 5       # directly, both databases
+    python -m bench --only scale --scale 1 --quiet 1.2      # measure once the machine is quiet
+
+``quiet``: after generating (which may share the machine), wait until the one-minute load
+average is below this bound before measuring; the wait is kept as a fact of the run.
 """
 
 from __future__ import annotations
@@ -73,28 +77,32 @@ def run(
     database: str | None = None,
     pdf: int = 1,
     bundles: int = 1,
+    quiet: float = 0.0,
 ) -> dict:
     """Figures per database (both, or only ``database``: "sqlite" or "postgres"), prefixed by
     its name; ``_profiles`` and ``_scale`` are the run's facts, not figures."""
     profiles: dict[str, Any] = {}
 
     def spawn(url: str | None) -> dict:
-        found = _spawn(url, scale, runs, pdf, bundles)
+        found = _spawn(url, scale, runs, pdf, bundles, quiet)
         name = "postgresql" if url else "sqlite"
         write_profiles(name, found["profiles"])
         profiles[name] = found["profiles"]
         # Each database's figures as soon as they are known (a later failure keeps them).
-        write_results(f"scale-{name}", found["figures"], database=name, extra={"scale": scale})
+        extra = {"scale": scale, **found.get("facts", {})}
+        write_results(f"scale-{name}", found["figures"], database=name, extra=extra)
         return found["figures"]
 
     figures = per_database(spawn, database)
     return {**figures, "_scale": scale, "_profiles": profiles}
 
 
-def _spawn(database_url: str | None, scale: float, runs: int, pdf: int, bundles: int) -> dict:
+def _spawn(
+    database_url: str | None, scale: float, runs: int, pdf: int, bundles: int, quiet: float
+) -> dict:
     command = [sys.executable, "-m", "bench.bench_scale", "--worker"]
     command += ["--scale", str(scale), "--runs", str(runs), "--pdf", str(pdf)]
-    command += ["--bundles", str(bundles)]
+    command += ["--bundles", str(bundles), "--quiet", str(quiet)]
     if database_url:
         command += ["--database-url", database_url]
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
@@ -115,12 +123,21 @@ def _say(text: str) -> None:
 
 class _Worker:
     def __init__(
-        self, scale: float, runs: int, pdf: int, bundles: int, home: Path, database_url: str | None
+        self,
+        scale: float,
+        runs: int,
+        pdf: int,
+        bundles: int,
+        home: Path,
+        database_url: str | None,
+        quiet: float = 0.0,
     ) -> None:
         self.scale, self.runs, self.pdf, self.bundles, self.home = scale, runs, pdf, bundles, home
+        self.quiet = quiet
         self.database_url = database_url
         self.figures: dict[str, Any] = {}
         self.profiles: dict[str, Any] = {}
+        self.facts: dict[str, Any] = {}
 
     def measure(self) -> dict:
         from bench.generate import generate
@@ -130,6 +147,7 @@ class _Worker:
         self.figures["generate the organization"] = figure(
             time.perf_counter() - started, "s", steps=self.made.seconds, counts=self.made.counts
         )
+        self._wait_for_quiet()
         self._clients()
         # What the generator leaves in this process's heap is not a web worker's: served
         # workers freeze what they loaded at start-up (``gc.freeze()``, see ``annexa serve``),
@@ -143,7 +161,23 @@ class _Worker:
         self._report()
         self._verify()
         self._bundles()
-        return {"scale": self.scale, "figures": self.figures, "profiles": self.profiles}
+        return {
+            "scale": self.scale,
+            "figures": self.figures,
+            "profiles": self.profiles,
+            "facts": self.facts,
+        }
+
+    def _wait_for_quiet(self) -> None:
+        """Until the one-minute load average is below ``quiet`` (no wait when it is 0)."""
+        if not self.quiet:
+            return
+        started = time.perf_counter()
+        while os.getloadavg()[0] >= self.quiet:
+            _say(f"waiting for load < {self.quiet} (now {os.getloadavg()[0]:.2f})")
+            time.sleep(30)
+        self.facts["waited_for_quiet_s"] = round(time.perf_counter() - started)
+        self.facts["load_average_at_start"] = round(os.getloadavg()[0], 2)
 
     # --- clients -------------------------------------------------------------------------
 
@@ -590,13 +624,15 @@ def write_profiles(database: str, profiles: dict[str, Any]) -> None:
             (folder / f"scale-{database}-{slug}.txt").write_text(text, encoding="utf-8")
 
 
-def _worker(scale: float, runs: int, pdf: int, bundles: int, database_url: str | None) -> dict:
+def _worker(
+    scale: float, runs: int, pdf: int, bundles: int, database_url: str | None, quiet: float
+) -> dict:
     from bench.common import configure
 
     with tempfile.TemporaryDirectory(prefix="annexa-bench-scale-") as scratch:
         home = Path(scratch)
         configure(home, database_url)
-        return _Worker(scale, runs, pdf, bundles, home, database_url).measure()
+        return _Worker(scale, runs, pdf, bundles, home, database_url, quiet).measure()
 
 
 def main() -> None:
@@ -609,15 +645,19 @@ def main() -> None:
     parser.add_argument("--pdf", type=int, default=1, help="renders of the report PDF (0: none)")
     parser.add_argument("--bundles", type=int, default=1, help="export/import/backup (0: no)")
     parser.add_argument("--database", choices=("sqlite", "postgres"), default=None)
+    parser.add_argument("--quiet", type=float, default=0.0, help="load average to measure below")
     args = parser.parse_args()
     if args.import_worker:
         print(json.dumps(_import_worker(args.import_worker, args.database_url)))
         return
     if args.worker:
-        found = _worker(args.scale, args.runs, args.pdf, args.bundles, args.database_url)
+        found = _worker(
+            args.scale, args.runs, args.pdf, args.bundles, args.database_url, args.quiet
+        )
         print(json.dumps(found, default=str))
         return
-    print(json.dumps(run(args.scale, args.runs, args.database, args.pdf, args.bundles), indent=2))
+    found = run(args.scale, args.runs, args.database, args.pdf, args.bundles, args.quiet)
+    print(json.dumps(found, indent=2))
 
 
 if __name__ == "__main__":

@@ -16,13 +16,24 @@ from annexa.audits.services import fieldwork, requests
 from annexa.audits.tests.fieldwork_fixtures import *  # noqa: F403 - fixtures
 from annexa.audits.tests.fieldwork_fixtures import actions
 
-TODAY = timezone.localdate()
-NEXT_WEEK = TODAY + dt.timedelta(days=7)
+# Read at each use, not at import: a test run may cross midnight.
 
 
-def ask(ctx, item, assignee, due=NEXT_WEEK) -> EvidenceRequest:
+def _today() -> dt.date:
+    return timezone.localdate()
+
+
+def _next_week() -> dt.date:
+    return _today() + dt.timedelta(days=7)
+
+
+def ask(ctx, item, assignee, due=None) -> EvidenceRequest:
     return requests.create_request(
-        ctx, item, assignee=assignee, description="Export of MFA settings", due_date=due
+        ctx,
+        item,
+        assignee=assignee,
+        description="Export of MFA settings",
+        due_date=due or _next_week(),
     )
 
 
@@ -31,7 +42,7 @@ def upload(name: str = "mfa.txt") -> fieldwork.NewEvidence:
 
 
 def overdue(request: EvidenceRequest) -> EvidenceRequest:
-    EvidenceRequest.objects.filter(pk=request.pk).update(due_date=TODAY - dt.timedelta(days=2))
+    EvidenceRequest.objects.filter(pk=request.pk).update(due_date=_today() - dt.timedelta(days=2))
     request.refresh_from_db()
     return request
 
@@ -57,7 +68,7 @@ def test_it_checks_the_request(items, audrey, vera, oscar):
     with pytest.raises(ValidationError, match="not a member"):
         ask(audrey.ctx, item, oscar.user)
     with pytest.raises(ValidationError, match="in the past"):
-        ask(audrey.ctx, item, audrey.user, due=TODAY - dt.timedelta(days=1))
+        ask(audrey.ctx, item, audrey.user, due=_today() - dt.timedelta(days=1))
 
 
 def test_it_lets_only_the_team_ask(items, alice, colin):
@@ -145,7 +156,7 @@ def test_it_creates_and_cancels_requests_from_the_pages(items, audrey, colin, cl
     client = client_for(audrey)
     item = items["A.8.5"]
     target = reverse("audits:checklist-item-request", kwargs={"org": "acme", "pk": item.pk})
-    data = {"assignee": colin.user.pk, "description": "MFA export", "due_date": NEXT_WEEK}
+    data = {"assignee": colin.user.pk, "description": "MFA export", "due_date": _next_week()}
     assert client.post(target, data).status_code == 302
     request = EvidenceRequest.objects.get()
     cancel = reverse("audits:evidence-request-cancel", kwargs={"org": "acme", "pk": request.pk})
@@ -159,7 +170,7 @@ def test_it_serves_requests_through_the_api(items, audrey, colin, client_for):
     base = "/api/v1/orgs/acme/audits"
     created = client_for(audrey).post(
         f"{base}/checklist/items/{item.pk}/requests/",
-        {"assignee": colin.user.email, "description": "MFA export", "due_date": str(NEXT_WEEK)},
+        {"assignee": colin.user.email, "description": "MFA export", "due_date": str(_next_week())},
         content_type="application/json",
     )
     assert created.status_code == 201, created.json()

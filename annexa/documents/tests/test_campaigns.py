@@ -4,19 +4,24 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
 
 from annexa.documents.services import campaigns
 
-SOON = dt.date.today() + dt.timedelta(days=14)
+# Read at each use, not at import: a test run may cross midnight.
+
+
+def _soon() -> dt.date:
+    return timezone.localdate() + dt.timedelta(days=14)
 
 
 def test_a_draft_has_nothing_to_acknowledge(policy, isla, staff):
     with pytest.raises(ValidationError, match="no approved version"):
-        campaigns.launch(isla.ctx, policy, due_date=SOON, scope="all")
+        campaigns.launch(isla.ctx, policy, due_date=_soon(), scope="all")
 
 
 def test_all_staff_leaves_out_leavers(approved, policy, isla, staff):
-    campaign = campaigns.launch(isla.ctx, policy, due_date=SOON, scope="all")
+    campaign = campaigns.launch(isla.ctx, policy, due_date=_soon(), scope="all")
     asked = {a.person.name for a in campaigns.by_person(campaign)}
     assert asked == {"Ann Engineer", "Audrey Auditor", "Sam Sales"}
     assert campaign.document_version == approved
@@ -25,22 +30,26 @@ def test_all_staff_leaves_out_leavers(approved, policy, isla, staff):
 
 def test_a_department_or_chosen_people(approved, policy, isla, staff):
     by_department = campaigns.launch(
-        isla.ctx, policy, due_date=SOON, scope="department", department="engineering"
+        isla.ctx, policy, due_date=_soon(), scope="department", department="engineering"
     )
     assert campaigns.completion(by_department).total == 2
     chosen = campaigns.launch(
-        isla.ctx, policy, due_date=SOON, scope="chosen", people=[staff["sam"].pk, "ann@acme.test"]
+        isla.ctx,
+        policy,
+        due_date=_soon(),
+        scope="chosen",
+        people=[staff["sam"].pk, "ann@acme.test"],
     )
     assert campaigns.completion(chosen).total == 2
     with pytest.raises(ValidationError) as caught:
-        campaigns.launch(isla.ctx, policy, due_date=SOON, scope="chosen", people=["x@y.test"])
+        campaigns.launch(isla.ctx, policy, due_date=_soon(), scope="chosen", people=["x@y.test"])
     assert "x@y.test" in caught.value.message_dict["people"][0]
     with pytest.raises(ValidationError):
-        campaigns.launch(isla.ctx, policy, due_date=SOON, scope="department", department="Legal")
+        campaigns.launch(isla.ctx, policy, due_date=_soon(), scope="department", department="Legal")
 
 
 def test_completion_per_policy_and_per_person(approved, policy, isla, audrey, staff):
-    campaign = campaigns.launch(isla.ctx, policy, due_date=SOON, scope="all")
+    campaign = campaigns.launch(isla.ctx, policy, due_date=_soon(), scope="all")
     acks = {a.person.name: a for a in campaigns.by_person(campaign)}
     # Audrey confirms her own; Isla records Ann's, given yesterday.
     campaigns.acknowledge(audrey.ctx, acks["Audrey Auditor"])
@@ -64,7 +73,7 @@ def test_completion_per_policy_and_per_person(approved, policy, isla, audrey, st
 
 
 def test_only_managers_confirm_for_someone_else(approved, policy, isla, audrey, colin, staff):
-    campaign = campaigns.launch(isla.ctx, policy, due_date=SOON, scope="all")
+    campaign = campaigns.launch(isla.ctx, policy, due_date=_soon(), scope="all")
     ann = campaign.acknowledgements.get(person=staff["ann"])
     for persona in (audrey, colin):
         with pytest.raises(PermissionDenied):
@@ -75,7 +84,7 @@ def test_only_managers_confirm_for_someone_else(approved, policy, isla, audrey, 
 
 
 def test_a_closed_campaign_takes_no_confirmation(approved, policy, isla, staff):
-    campaign = campaigns.launch(isla.ctx, policy, due_date=SOON, scope="all")
+    campaign = campaigns.launch(isla.ctx, policy, due_date=_soon(), scope="all")
     campaigns.close(isla.ctx, campaign)
     with pytest.raises(ValidationError, match="closed"):
         campaigns.acknowledge(isla.ctx, campaign.acknowledgements.first())

@@ -33,6 +33,9 @@ def _database(tmp_path: Path) -> tuple[str, object]:
         connection.ensure_connection()
         target = sqlite3.connect(path)
         connection.connection.backup(target)
+        # As `annexa init` leaves a database: already in WAL mode. Five processes switching a
+        # fresh file to WAL at the same moment can meet a lock SQLite refuses at once (no wait).
+        target.execute("PRAGMA journal_mode=WAL")
         target.close()
         return f"sqlite:///{path}", sqlite3.connect(path)
     s = connection.settings_dict

@@ -16,7 +16,11 @@ from annexa.people.tests.test_io import hr_file
 from annexa.risks.tests.test_suppliers_api import api_client
 
 BASE = "/api/v1/orgs/acme/people/"
-TODAY = timezone.localdate()
+# Read at each use, not at import: a test run may cross midnight.
+
+
+def _today() -> dt.date:
+    return timezone.localdate()
 
 
 @pytest.fixture
@@ -113,7 +117,8 @@ def test_import_all_or_nothing(api):
 
 def test_checks_and_population(api, isla, catalog):
     people.create_person(
-        isla.ctx, {"name": "Nia", "employee_id": "N1", "start_date": TODAY - dt.timedelta(days=10)}
+        isla.ctx,
+        {"name": "Nia", "employee_id": "N1", "start_date": _today() - dt.timedelta(days=10)},
     )
     data = api.get(f"{BASE}checks/").json()
     assert [j["person"] for j in data["joiners"]] == ["Nia (N1)"]

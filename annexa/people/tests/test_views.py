@@ -15,7 +15,11 @@ from annexa.people.services import people
 from annexa.people.services.accounts import AccountRecord, sync_system
 from annexa.people.tests.test_io import hr_file
 
-TODAY = timezone.localdate()
+# Read at each use, not at import: a test run may cross midnight.
+
+
+def _today() -> dt.date:
+    return timezone.localdate()
 
 
 def url(name, org="acme", **kwargs):
@@ -30,9 +34,9 @@ def staff(isla):
             "name": "Bea Boss",
             "email": "bea@acme.test",
             "department": "Engineering",
-            "start_date": TODAY - dt.timedelta(days=900),
-            "screened_on": TODAY - dt.timedelta(days=950),
-            "terms_signed_on": TODAY - dt.timedelta(days=950),
+            "start_date": _today() - dt.timedelta(days=900),
+            "screened_on": _today() - dt.timedelta(days=950),
+            "terms_signed_on": _today() - dt.timedelta(days=950),
         },
     )
     new = people.create_person(
@@ -42,7 +46,7 @@ def staff(isla):
             "email": "nico@acme.test",
             "department": "Sales",
             "manager": boss,
-            "start_date": TODAY - dt.timedelta(days=40),
+            "start_date": _today() - dt.timedelta(days=40),
         },
     )
     gone = people.create_person(
@@ -51,8 +55,8 @@ def staff(isla):
             "name": "Gil Gone",
             "email": "gil@acme.test",
             "department": "Sales",
-            "start_date": TODAY - dt.timedelta(days=900),
-            "end_date": TODAY - dt.timedelta(days=10),
+            "start_date": _today() - dt.timedelta(days=900),
+            "end_date": _today() - dt.timedelta(days=10),
         },
     )
     sync_system(
@@ -82,7 +86,7 @@ def test_the_list_filters_by_department_status_and_gaps(client_for, vera, staff)
 
 def test_a_person_shows_employment_trainings_accounts_and_history(client_for, vera, staff, isla):
     people.record_training(
-        isla.ctx, staff["gone"], "Security awareness", TODAY - dt.timedelta(days=300)
+        isla.ctx, staff["gone"], "Security awareness", _today() - dt.timedelta(days=300)
     )
     page = client_for(vera).get(url("detail", pk=staff["gone"].pk))
     text = page.content.decode()
@@ -142,7 +146,7 @@ def test_trainings_are_added_and_removed_on_the_page(client_for, isla, staff):
     person = staff["new"]
     client.post(
         url("add-training", pk=person.pk),
-        {"course": "Security awareness", "completed_on": TODAY.isoformat()},
+        {"course": "Security awareness", "completed_on": _today().isoformat()},
     )
     training = person.trainings.get()
     client.post(url("remove-training", pk=training.pk))

@@ -15,7 +15,13 @@ from annexa.ledger.models import LedgerEntry
 from annexa.risks.models import SupplierAssessment
 from annexa.risks.services import assets, suppliers
 
-TODAY = timezone.localdate()
+# Read at each use, not at import: a test run may cross midnight.
+
+
+def _today() -> dt.date:
+    return timezone.localdate()
+
+
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 
 
@@ -32,7 +38,7 @@ def payroll(isla, colin, phishing):
             "contract": "MSA 2025-14",
             "security_clauses": "ISO 27001 certification kept; breach notice within 24 hours",
             "owner": colin.user,
-            "review_date": TODAY + dt.timedelta(days=90),
+            "review_date": _today() + dt.timedelta(days=90),
             "risks": [phishing],
         },
     )
@@ -45,7 +51,7 @@ def certificate(ctx, supplier, expires: dt.date, assessed: dt.date | None = None
         supplier,
         {
             "kind": "iso27001",
-            "assessed_on": assessed or TODAY - dt.timedelta(days=400),
+            "assessed_on": assessed or _today() - dt.timedelta(days=400),
             "expires_on": expires,
             "result": "satisfactory",
             **extra,
@@ -63,7 +69,7 @@ def test_a_manager_creates_a_supplier_and_the_ledger_records_it(payroll):
     assert entry.object_id == str(payroll.uid) and entry.actor == "isla@acme.test"
     after = entry.data_value["after"]
     assert after["owner"] == "colin@acme.test" and after["risks"] == ["R-0001"]
-    assert after["review_date"] == (TODAY + dt.timedelta(days=90)).isoformat()
+    assert after["review_date"] == (_today() + dt.timedelta(days=90)).isoformat()
 
 
 def test_an_update_records_only_what_changed_and_bumps_the_version(payroll, isla):
@@ -97,7 +103,7 @@ def test_only_managers_change_the_register(payroll, persona, request):
     with pytest.raises(PermissionDenied):
         suppliers.retire_supplier(ctx, payroll, "Contract ended.")
     with pytest.raises(PermissionDenied):
-        certificate(ctx, payroll, TODAY + dt.timedelta(days=300))
+        certificate(ctx, payroll, _today() + dt.timedelta(days=300))
 
 
 def test_every_problem_is_named_by_its_field(isla, payroll, alice, server):
@@ -164,7 +170,7 @@ def test_retiring_needs_a_reason_and_reinstating_undoes_it(isla, payroll):
     with pytest.raises(ValidationError, match="already retired"):
         suppliers.retire_supplier(isla.ctx, retired, "Again.")
     with pytest.raises(ValidationError, match="reinstate it to assess it"):
-        certificate(isla.ctx, retired, TODAY + dt.timedelta(days=100))
+        certificate(isla.ctx, retired, _today() + dt.timedelta(days=100))
     back = suppliers.reinstate_supplier(isla.ctx, retired)
     assert not back.retired
     actions = list(
@@ -179,17 +185,17 @@ def test_retiring_needs_a_reason_and_reinstating_undoes_it(isla, payroll):
 
 
 def test_an_assessment_with_its_certificate_stored_as_evidence(isla, payroll):
-    expires = TODAY + dt.timedelta(days=200)
+    expires = _today() + dt.timedelta(days=200)
     assessment = suppliers.record_assessment(
         isla.ctx,
         payroll,
         {
             "kind": "iso27001",
-            "assessed_on": TODAY - dt.timedelta(days=10),
+            "assessed_on": _today() - dt.timedelta(days=10),
             "expires_on": expires,
             "result": "satisfactory",
             "notes": "Scope covers payroll operations.",
-            "next_review": TODAY + dt.timedelta(days=365),
+            "next_review": _today() + dt.timedelta(days=365),
         },
         upload=suppliers.Upload(filename="payfast-iso27001.pdf", chunks=[PDF]),
     )
@@ -199,15 +205,16 @@ def test_an_assessment_with_its_certificate_stored_as_evidence(isla, payroll):
     version = evidence.current_version
     assert version.filename == "payfast-iso27001.pdf"
     assert (
-        version.effective_date == TODAY - dt.timedelta(days=10) and version.valid_until == expires
+        version.effective_date == _today() - dt.timedelta(days=10)
+        and version.valid_until == expires
     )
     payroll.refresh_from_db()
-    assert payroll.review_date == TODAY + dt.timedelta(days=365) and payroll.version == 2
+    assert payroll.review_date == _today() + dt.timedelta(days=365) and payroll.version == 2
     entry = LedgerEntry.objects.get(object_type="supplier", action="record_assessment")
     data = entry.data_value
     assert data["assessment"] == str(assessment.uid)
     assert data["after"]["evidence"] == str(evidence.uid) and data["after"]["kind"] == "iso27001"
-    assert data["before"] == {"review_date": (TODAY + dt.timedelta(days=90)).isoformat()}
+    assert data["before"] == {"review_date": (_today() + dt.timedelta(days=90)).isoformat()}
     # The evidence's own entry carries the file's hash.
     assert LedgerEntry.objects.get(object_type="evidence").blob_sha256 == version.sha256
 
@@ -217,7 +224,7 @@ def test_a_bad_assessment_names_each_field_and_stores_nothing(isla, payroll):
         suppliers.record_assessment(
             isla.ctx,
             payroll,
-            {"kind": "soc2", "assessed_on": TODAY + dt.timedelta(days=1), "result": "fine"},
+            {"kind": "soc2", "assessed_on": _today() + dt.timedelta(days=1), "result": "fine"},
             upload=suppliers.Upload(filename="report.pdf", chunks=[PDF]),
         )
     errors = caught.value.message_dict
@@ -226,7 +233,7 @@ def test_a_bad_assessment_names_each_field_and_stores_nothing(isla, payroll):
     assert "SOC 2 report stops counting" in errors["expires_on"][0]
     with pytest.raises(ValidationError) as caught:
         certificate(
-            isla.ctx, payroll, TODAY - dt.timedelta(days=5), assessed=TODAY - dt.timedelta(3)
+            isla.ctx, payroll, _today() - dt.timedelta(days=5), assessed=_today() - dt.timedelta(3)
         )
     assert "after the assessment date" in caught.value.message_dict["expires_on"][0]
     assert not SupplierAssessment.objects.exists() and not Evidence.objects.exists()
@@ -237,7 +244,7 @@ def test_a_file_the_evidence_store_refuses_is_named_by_the_file_field(isla, payr
         suppliers.record_assessment(
             isla.ctx,
             payroll,
-            {"kind": "questionnaire", "assessed_on": TODAY, "result": "conditions"},
+            {"kind": "questionnaire", "assessed_on": _today(), "result": "conditions"},
             upload=suppliers.Upload(filename="answers.exe", chunks=[b"MZ\x90\x00"]),
         )
     assert "The file was not stored" in caught.value.message_dict["file"][0]
@@ -248,7 +255,7 @@ def test_a_questionnaire_needs_no_expiry(isla, payroll):
     assessment = suppliers.record_assessment(
         isla.ctx,
         payroll,
-        {"kind": "questionnaire", "assessed_on": TODAY, "result": "conditions"},
+        {"kind": "questionnaire", "assessed_on": _today(), "result": "conditions"},
     )
     assert assessment.expires_on is None and assessment.evidence is None
     assert suppliers.status_of(payroll).state == "none"  # a questionnaire is no certificate
@@ -263,10 +270,22 @@ def register(isla, payroll):
     expired certificate; PayFast has none. Two reviews are overdue (one retired)."""
     made = {"payroll": payroll}
     for key, name, criticality, expires, review in (
-        ("expired", "Old Cloud", "critical", TODAY - dt.timedelta(days=3), TODAY - dt.timedelta(1)),
-        ("expiring", "Soon Hosting", "high", TODAY + dt.timedelta(days=10), None),
-        ("valid", "Good Mail", "medium", TODAY + dt.timedelta(days=200), None),
-        ("retired", "Gone Ltd", "low", TODAY - dt.timedelta(days=30), TODAY - dt.timedelta(9)),
+        (
+            "expired",
+            "Old Cloud",
+            "critical",
+            _today() - dt.timedelta(days=3),
+            _today() - dt.timedelta(1),
+        ),
+        ("expiring", "Soon Hosting", "high", _today() + dt.timedelta(days=10), None),
+        ("valid", "Good Mail", "medium", _today() + dt.timedelta(days=200), None),
+        (
+            "retired",
+            "Gone Ltd",
+            "low",
+            _today() - dt.timedelta(days=30),
+            _today() - dt.timedelta(9),
+        ),
     ):
         supplier = suppliers.create_supplier(
             isla.ctx,
@@ -285,10 +304,10 @@ def test_certificates_due_lists_expired_and_expiring_in_use(register, acme):
         ("Soon Hosting", "expiring"),
     ]
     expired = due[0][1]
-    assert expired.text == f"ISO/IEC 27001 certificate expired {TODAY - dt.timedelta(days=3)}"
+    assert expired.text == f"ISO/IEC 27001 certificate expired {_today() - dt.timedelta(days=3)}"
     assert due[1][1].text.endswith("(in 10 days)")
     assert [s.name for s, _ in suppliers.certificates_due(acme, days=5)] == ["Old Cloud"]
-    later = TODAY + dt.timedelta(days=190)
+    later = _today() + dt.timedelta(days=190)
     assert [s.name for s, _ in suppliers.certificates_due(acme, today=later)] == [
         "Old Cloud",
         "Soon Hosting",
@@ -298,7 +317,7 @@ def test_certificates_due_lists_expired_and_expiring_in_use(register, acme):
 
 def test_the_latest_certificate_counts(register, isla, acme):
     renewed = certificate(
-        isla.ctx, register["expired"], TODAY + dt.timedelta(days=365), assessed=TODAY
+        isla.ctx, register["expired"], _today() + dt.timedelta(days=365), assessed=_today()
     )
     assert suppliers.status_of(register["expired"]).assessment == renewed
     assert [s.name for s, _ in suppliers.certificates_due(acme)] == ["Soon Hosting"]

@@ -15,7 +15,13 @@ from annexa.orgs.models import APIKey
 from annexa.risks.models import Supplier
 from annexa.risks.services import suppliers
 
-TODAY = timezone.localdate()
+# Read at each use, not at import: a test run may cross midnight.
+
+
+def _today() -> dt.date:
+    return timezone.localdate()
+
+
 BASE = "/api/v1/orgs/acme/suppliers/"
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 
@@ -40,7 +46,7 @@ def cloud(isla, colin, phishing):
             "service": "Hosting",
             "criticality": "critical",
             "owner": colin.user,
-            "review_date": TODAY - dt.timedelta(days=2),
+            "review_date": _today() - dt.timedelta(days=2),
             "risks": [phishing],
         },
     )
@@ -49,8 +55,8 @@ def cloud(isla, colin, phishing):
         supplier,
         {
             "kind": "iso27001",
-            "assessed_on": TODAY - dt.timedelta(days=400),
-            "expires_on": TODAY - dt.timedelta(days=5),
+            "assessed_on": _today() - dt.timedelta(days=400),
+            "expires_on": _today() - dt.timedelta(days=5),
             "result": "satisfactory",
         },
     )
@@ -75,9 +81,9 @@ def test_it_lists_and_filters_suppliers(api, cloud, isla):
     assert row["review_overdue"] is True
     assert row["certificate"] == {
         "state": "expired",
-        "text": f"ISO/IEC 27001 certificate expired {TODAY - dt.timedelta(days=5)}",
+        "text": f"ISO/IEC 27001 certificate expired {_today() - dt.timedelta(days=5)}",
         "kind": "iso27001",
-        "expires_on": (TODAY - dt.timedelta(days=5)).isoformat(),
+        "expires_on": (_today() - dt.timedelta(days=5)).isoformat(),
     }
     refused = api.get(BASE, {"certificate": "soon"})
     assert refused.status_code == 400 and "certificate" in refused.json()
@@ -146,10 +152,10 @@ def test_assessments_as_json_and_with_a_file(api, cloud):
         url,
         {
             "kind": "iso27001",
-            "assessed_on": TODAY.isoformat(),
-            "expires_on": (TODAY + dt.timedelta(days=365)).isoformat(),
+            "assessed_on": _today().isoformat(),
+            "expires_on": (_today() + dt.timedelta(days=365)).isoformat(),
             "result": "satisfactory",
-            "next_review": (TODAY + dt.timedelta(days=180)).isoformat(),
+            "next_review": (_today() + dt.timedelta(days=180)).isoformat(),
         },
         content_type="application/json",
     )
@@ -159,8 +165,8 @@ def test_assessments_as_json_and_with_a_file(api, cloud):
         url,
         {
             "kind": "soc2",
-            "assessed_on": TODAY.isoformat(),
-            "expires_on": (TODAY + dt.timedelta(days=365)).isoformat(),
+            "assessed_on": _today().isoformat(),
+            "expires_on": (_today() + dt.timedelta(days=365)).isoformat(),
             "result": "conditions",
             "file": SimpleUploadedFile("soc2.pdf", PDF, content_type="application/pdf"),
         },
@@ -175,7 +181,7 @@ def test_assessments_as_json_and_with_a_file(api, cloud):
     assert detail["review_overdue"] is False and detail["certificate"]["state"] == "valid"
     refused = api.post(
         url,
-        {"kind": "soc2", "assessed_on": TODAY.isoformat(), "result": "satisfactory"},
+        {"kind": "soc2", "assessed_on": _today().isoformat(), "result": "satisfactory"},
         content_type="application/json",
     )
     assert refused.status_code == 400 and "expires_on" in refused.json()
@@ -187,7 +193,7 @@ def test_an_oversized_file_is_413(api, cloud, settings):
         f"{BASE}{cloud.pk}/assessments/",
         {
             "kind": "questionnaire",
-            "assessed_on": TODAY.isoformat(),
+            "assessed_on": _today().isoformat(),
             "result": "satisfactory",
             "file": SimpleUploadedFile("q.pdf", PDF, content_type="application/pdf"),
         },

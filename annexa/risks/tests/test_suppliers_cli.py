@@ -13,7 +13,11 @@ from annexa.cli.main import app
 from annexa.core.tenancy import OrgContext
 from annexa.risks.services import suppliers
 
-TODAY = timezone.localdate()
+# Read at each use, not at import: a test run may cross midnight.
+
+
+def _today() -> dt.date:
+    return timezone.localdate()
 
 
 @pytest.fixture
@@ -35,7 +39,7 @@ def register(isla, colin):
             "service": "Hosting",
             "criticality": "critical",
             "owner": colin.user,
-            "review_date": TODAY - dt.timedelta(days=1),
+            "review_date": _today() - dt.timedelta(days=1),
         },
     )
     suppliers.record_assessment(
@@ -43,8 +47,8 @@ def register(isla, colin):
         cloud,
         {
             "kind": "soc2",
-            "assessed_on": TODAY - dt.timedelta(days=400),
-            "expires_on": TODAY - dt.timedelta(days=35),
+            "assessed_on": _today() - dt.timedelta(days=400),
+            "expires_on": _today() - dt.timedelta(days=35),
             "result": "conditions",
         },
     )
@@ -66,7 +70,7 @@ def test_it_lists_suppliers_as_json_with_their_certificate(run, register):
         "colin@acme.test",
     )
     assert cloud["review_overdue"] is True
-    expired_on = (TODAY - dt.timedelta(days=35)).isoformat()
+    expired_on = (_today() - dt.timedelta(days=35)).isoformat()
     assert cloud["certificate"] == {
         "state": "expired",
         "text": f"SOC 2 report expired {expired_on}",

@@ -15,7 +15,13 @@ from annexa.evidence.models import Evidence
 from annexa.risks.models import Supplier, SupplierAssessment
 from annexa.risks.services import assets, suppliers
 
-TODAY = timezone.localdate()
+# Read at each use, not at import: a test run may cross midnight.
+
+
+def _today() -> dt.date:
+    return timezone.localdate()
+
+
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
@@ -30,7 +36,7 @@ def cloud(isla, colin, phishing):
             "service": "Hosting of the customer platform",
             "criticality": "critical",
             "owner": colin.user,
-            "review_date": TODAY - dt.timedelta(days=3),
+            "review_date": _today() - dt.timedelta(days=3),
             "risks": [phishing],
             "contract": "MSA 2024-07",
         },
@@ -40,8 +46,8 @@ def cloud(isla, colin, phishing):
         supplier,
         {
             "kind": "other_certificate",
-            "assessed_on": TODAY - dt.timedelta(days=500),
-            "expires_on": TODAY - dt.timedelta(days=1),
+            "assessed_on": _today() - dt.timedelta(days=500),
+            "expires_on": _today() - dt.timedelta(days=1),
             "result": "conditions",
         },
         upload=suppliers.Upload(filename="cloud-attestation.pdf", chunks=[PDF]),
@@ -68,7 +74,7 @@ def test_every_member_reads_the_list_with_the_certificate_in_words(cloud, client
     response = client_for(vera).get(url())
     assert response.status_code == 200
     text = visible(response)
-    expired = TODAY - dt.timedelta(days=1)
+    expired = _today() - dt.timedelta(days=1)
     assert f"Other certificate or attestation expired {expired}" in text
     assert "Critical" in text and "overdue" in text and "Colin Owner" in text
     assert "other_certificate" not in text and "New supplier" not in text
@@ -178,10 +184,10 @@ def test_an_assessment_with_its_file_becomes_evidence(cloud, client_for, isla):
         url(cloud, "assessments/new"),
         {
             "kind": "iso27001",
-            "assessed_on": TODAY.isoformat(),
-            "expires_on": (TODAY + dt.timedelta(days=365)).isoformat(),
+            "assessed_on": _today().isoformat(),
+            "expires_on": (_today() + dt.timedelta(days=365)).isoformat(),
             "result": "satisfactory",
-            "next_review": (TODAY + dt.timedelta(days=180)).isoformat(),
+            "next_review": (_today() + dt.timedelta(days=180)).isoformat(),
             "file": SimpleUploadedFile("iso-2026.pdf", PDF, content_type="application/pdf"),
         },
     )
@@ -190,7 +196,7 @@ def test_an_assessment_with_its_file_becomes_evidence(cloud, client_for, isla):
     assert latest.evidence.current_version.filename == "iso-2026.pdf"
     page = visible(client_for(isla).get(url(cloud)))
     assert "assessment recorded" in page
-    assert f"ISO/IEC 27001 certificate valid until {TODAY + dt.timedelta(days=365)}" in page
+    assert f"ISO/IEC 27001 certificate valid until {_today() + dt.timedelta(days=365)}" in page
     assert "review overdue" not in page
 
 
@@ -199,8 +205,8 @@ def test_a_refused_assessment_is_shown_on_the_suppliers_page(cloud, client_for, 
         url(cloud, "assessments/new"),
         {
             "kind": "soc2",
-            "assessed_on": TODAY.isoformat(),
-            "expires_on": (TODAY - dt.timedelta(days=1)).isoformat(),
+            "assessed_on": _today().isoformat(),
+            "expires_on": (_today() - dt.timedelta(days=1)).isoformat(),
             "result": "satisfactory",
             "file": SimpleUploadedFile("run.exe", b"MZ\x90\x00", content_type="text/plain"),
         },
@@ -214,7 +220,7 @@ def test_a_refused_assessment_is_shown_on_the_suppliers_page(cloud, client_for, 
         url(cloud, "assessments/new"),
         {
             "kind": "questionnaire",
-            "assessed_on": TODAY.isoformat(),
+            "assessed_on": _today().isoformat(),
             "result": "satisfactory",
             "file": SimpleUploadedFile("run.exe", b"MZ\x90\x00", content_type="text/plain"),
         },
@@ -230,7 +236,7 @@ def test_an_oversized_file_is_refused_beside_the_field(cloud, client_for, isla, 
         url(cloud, "assessments/new"),
         {
             "kind": "questionnaire",
-            "assessed_on": TODAY.isoformat(),
+            "assessed_on": _today().isoformat(),
             "result": "satisfactory",
             "file": SimpleUploadedFile("big.pdf", PDF * 10, content_type="application/pdf"),
         },
