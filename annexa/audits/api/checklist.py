@@ -23,7 +23,7 @@ from annexa.audits.api.checklist_serializers import (
     ChecklistGeneratedSerializer,
     ChecklistImportResultSerializer,
     ChecklistImportSerializer,
-    ChecklistItemSerializer,
+    ChecklistItemDetailSerializer,
     ChecklistMovedSerializer,
     ChecklistMoveSerializer,
     ChecklistRemoveSerializer,
@@ -77,7 +77,7 @@ def stale_response(exc: fieldwork.StaleVersionError) -> Response:
 
 def item_response(item: ChecklistItem, code: int = status.HTTP_200_OK) -> Response:
     row = checklist_rows.rows(item.audit, [item])[0]
-    response = Response(ChecklistItemSerializer(row).data, status=code)
+    response = Response(ChecklistItemDetailSerializer(row).data, status=code)
     response["ETag"] = f'"{item.version}"'
     return response
 
@@ -99,7 +99,7 @@ class AuditChecklistView(OrgAPIMixin, generics.GenericAPIView):
         items = list(
             items.prefetch_related(Prefetch("auditees", queryset=User.objects.only("id", "email")))
         )
-        rows = checklist_rows.rows(audit, items)
+        rows = checklist_rows.rows(audit, items, on_file_counts=True)
         linked = checklist_rows.linked_uids([i.pk for i in items])
         data = {"audit": audit, "progress": checklist_rows.progress(audit), "items": rows}
         return Response(ChecklistSerializer(data, context={"linked_uids": linked}).data)
@@ -131,7 +131,9 @@ class AddItemView(OrgAPIMixin, generics.GenericAPIView):
     serializer_class = ChecklistAddItemSerializer
     permission_required = CONDUCT
 
-    @extend_schema(request=ChecklistAddItemSerializer, responses={201: ChecklistItemSerializer})
+    @extend_schema(
+        request=ChecklistAddItemSerializer, responses={201: ChecklistItemDetailSerializer}
+    )
     def post(self, request, **kwargs) -> Response:
         audit = self.get_object()
         serializer = self.get_serializer(data=request.data)
@@ -158,7 +160,7 @@ class ItemView(OrgAPIMixin, generics.GenericAPIView):
     def get_queryset(self):
         return super().get_queryset().select_related("audit", "requirement", "control")
 
-    @extend_schema(responses=ChecklistItemSerializer)
+    @extend_schema(responses=ChecklistItemDetailSerializer)
     def get(self, request, **kwargs) -> Response:
         return item_response(self.get_object())
 
@@ -166,7 +168,7 @@ class ItemView(OrgAPIMixin, generics.GenericAPIView):
         parameters=[IF_MATCH],
         request=FieldworkSerializer,
         responses={
-            200: ChecklistItemSerializer,
+            200: ChecklistItemDetailSerializer,
             412: STALE,
             428: OpenApiResponse(description="No If-Match."),
         },
@@ -197,7 +199,7 @@ class ItemUploadView(ItemView):
     @extend_schema(
         parameters=[IF_MATCH],
         request={"multipart/form-data": ChecklistUploadSerializer},
-        responses={201: ChecklistItemSerializer, 412: STALE},
+        responses={201: ChecklistItemDetailSerializer, 412: STALE},
     )
     def post(self, request, **kwargs) -> Response:
         item = self.get_object()
@@ -229,7 +231,8 @@ class ItemRemoveView(ItemView):
     http_method_names = ["post", "options"]
 
     @extend_schema(
-        request=ChecklistRemoveSerializer, responses={200: ChecklistItemSerializer, 412: STALE}
+        request=ChecklistRemoveSerializer,
+        responses={200: ChecklistItemDetailSerializer, 412: STALE},
     )
     def post(self, request, **kwargs) -> Response:
         item = self.get_object()
@@ -254,7 +257,7 @@ class ItemRestoreView(ItemView):
 
     http_method_names = ["post", "options"]
 
-    @extend_schema(request=None, responses={200: ChecklistItemSerializer, 412: STALE})
+    @extend_schema(request=None, responses={200: ChecklistItemDetailSerializer, 412: STALE})
     def post(self, request, **kwargs) -> Response:
         item = self.get_object()
         expected = if_match(request, required=False)

@@ -19,7 +19,9 @@ class ChecklistOnFileSerializer(serializers.Serializer):
 
 
 class ChecklistItemSerializer(serializers.Serializer):
-    """One item and what is known about it (``Row`` of ``checklist_rows``)."""
+    """One item and what is known about it (``Row`` of ``checklist_rows``), as the checklist
+    lists it: the organization's evidence on file for its subject counted, not listed (it grows
+    with the evidence locker; ``ChecklistItemDetailSerializer`` lists it for one item)."""
 
     id = serializers.IntegerField(source="item.pk")
     uid = serializers.UUIDField(source="item.uid")
@@ -42,7 +44,8 @@ class ChecklistItemSerializer(serializers.Serializer):
     auditees_other = serializers.CharField(source="item.auditees_other")
     notes = serializers.CharField(source="item.notes")
     evidence = serializers.SerializerMethodField()
-    evidence_on_file = ChecklistOnFileSerializer(source="on_file", many=True)
+    evidence_on_file_count = serializers.IntegerField(source="on_file_count")
+    evidence_on_file_stale = serializers.IntegerField(source="stale_on_file")
     open_requests = serializers.IntegerField()
     overdue_requests = serializers.IntegerField()
     samples = serializers.IntegerField()
@@ -77,16 +80,8 @@ class ChecklistItemSerializer(serializers.Serializer):
             "auditees_other": item.auditees_other,
             "notes": item.notes,
             "evidence": self.get_evidence(row),
-            "evidence_on_file": [
-                {
-                    "title": f.title,
-                    "version": f.version_number,
-                    "filename": f.filename,
-                    "valid_until": f.valid_until.isoformat() if f.valid_until else None,
-                    "freshness": str(f.freshness),
-                }
-                for f in row.on_file
-            ],
+            "evidence_on_file_count": row.on_file_count,
+            "evidence_on_file_stale": row.stale_on_file,
             "open_requests": row.open_requests,
             "overdue_requests": row.overdue_requests,
             "samples": row.samples,
@@ -108,6 +103,26 @@ class ChecklistItemSerializer(serializers.Serializer):
         if linked is not None:
             return linked.get(row.item.pk, [])
         return sorted(str(v.uid) for v in row.item.evidence.all())
+
+
+class ChecklistItemDetailSerializer(ChecklistItemSerializer):
+    """One item with the evidence on file for its subject listed (the item endpoint)."""
+
+    evidence_on_file = ChecklistOnFileSerializer(source="on_file", many=True)
+
+    def to_representation(self, row) -> dict:
+        data = super().to_representation(row)
+        data["evidence_on_file"] = [
+            {
+                "title": f.title,
+                "version": f.version_number,
+                "filename": f.filename,
+                "valid_until": f.valid_until.isoformat() if f.valid_until else None,
+                "freshness": str(f.freshness),
+            }
+            for f in row.on_file
+        ]
+        return data
 
 
 class ChecklistProgressSerializer(serializers.Serializer):

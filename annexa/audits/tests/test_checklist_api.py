@@ -38,6 +38,28 @@ def test_it_lists_the_checklist_with_progress(items, fieldwork_audit, client_for
     assert body["items"][0]["automated_results"] == []
 
 
+def test_the_list_counts_evidence_on_file_and_the_item_lists_it(
+    items, fieldwork_audit, client_for, audrey
+):
+    import datetime as dt
+
+    from annexa.evidence.services import store
+
+    old = dict(effective_date=dt.date(2020, 1, 1), valid_days=30, title="Old review")
+    store(audrey.ctx, chunks=[b"old"], filename="old.txt", controls=["A.5.15"], **old)
+    store_text(audrey.ctx, "new", filename="new.txt", controls=["A.5.15"])
+    client = client_for(audrey)
+    listed = client.get(f"{BASE}/{fieldwork_audit.pk}/checklist/", {"clause": "A"}).json()
+    row = {i["subject"]: i for i in listed["items"]}["A.5.15"]
+    # The list grows with items, not with the evidence locker: counts only.
+    assert (row["evidence_on_file_count"], row["evidence_on_file_stale"]) == (2, 1)
+    assert "evidence_on_file" not in row
+    one = client.get(item_url(items["A.5.15"])).json()
+    assert (one["evidence_on_file_count"], one["evidence_on_file_stale"]) == (2, 1)
+    on_file = sorted((f["filename"], f["freshness"]) for f in one["evidence_on_file"])
+    assert on_file == [("new.txt", "no_expiry"), ("old.txt", "stale")]
+
+
 def test_it_returns_the_version_as_etag_and_saves_with_if_match(items, client_for, audrey):
     client = client_for(audrey)
     item = items["A.8.5"]
