@@ -1,4 +1,4 @@
-"""The benchmarks' large organization (``bench/generate.py``) at a tiny scale: the sizes it
+"""The benchmarks' large organization (``bench/generate/``) at a tiny scale: the sizes it
 promises, the audits the scale benchmark measures, and a ledger ``annexa verify`` accepts."""
 
 from __future__ import annotations
