@@ -75,6 +75,17 @@ class LimitOffsetPagination(pagination.LimitOffsetPagination):
 
     max_limit = MAX_PAGE_SIZE
 
+    def paginate_queryset(self, queryset, request, view=None):
+        self._view = view
+        return super().paginate_queryset(queryset, request, view)
+
+    def get_count(self, queryset) -> int:
+        """The view's ``known_count()`` where it knows the number of rows without a COUNT
+        (``None`` from it, or no such method: counted)."""
+        known = getattr(getattr(self, "_view", None), "known_count", None)
+        count = known() if known is not None else None
+        return super().get_count(queryset) if count is None else count
+
     def get_limit(self, request):
         self._check_whole_number(request, self.limit_query_param)
         return super().get_limit(request)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django import forms
 
+FILTERS = ("object_type", "object_id", "actor")
+
 
 class EntryFilterForm(forms.Form):
     """Narrow the entry list to one kind of object, one object (its id, as pages link to its
@@ -18,10 +20,13 @@ class EntryFilterForm(forms.Form):
         self.fields["object_type"].choices = [("", "all"), *((t, t) for t in object_types)]
         self.fields["actor"].choices = [("", "all"), *((a, a) for a in actors)]
 
+    def filters_applied(self) -> bool:
+        return self.is_valid() and any(self.cleaned_data.get(name) for name in FILTERS)
+
     def filter(self, queryset):
         if not self.is_valid():
             return queryset
-        for name in ("object_type", "object_id", "actor"):
+        for name in FILTERS:
             if self.cleaned_data.get(name):
                 queryset = queryset.filter(**{name: self.cleaned_data[name]})
         return queryset

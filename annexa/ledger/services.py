@@ -138,6 +138,13 @@ def append_many(
     return entries
 
 
+def entry_count(org) -> int:
+    """How many entries ``org``'s ledger holds, without counting them: its entries are numbered
+    1, 2, 3 … with no gap (the verifier refuses a gap), so the head's number is their count — a
+    COUNT over a ledger of a million entries reads all of them (0.3 s on PostgreSQL)."""
+    return LedgerHead.objects.filter(organization=org).values_list("seq", flat=True).first() or 0
+
+
 def history(org, object_type: str, object_id: str):
     """The entries about one object, oldest first (for "who changed what, when")."""
     return LedgerEntry.objects.filter(

@@ -39,9 +39,10 @@ class LedgerView(OrgViewMixin, TemplateView):
         form = EntryFilterForm(
             self.request.GET or None, object_types=object_types, actors=actor_choices
         )
-        page = Paginator(form.filter(entries).order_by("-seq"), PAGE_SIZE).get_page(
-            self.request.GET.get("page")
-        )
+        shown = form.filter(entries).order_by("-seq")
+        if not form.filters_applied():
+            shown = KnownCount(shown, services.entry_count(self.ctx.org))
+        page = Paginator(shown, PAGE_SIZE).get_page(self.request.GET.get("page"))
         named = actors(self.ctx.org, (entry.actor for entry in page))
         for entry in page:
             entry.shown_actor = named[entry.actor]  # the member's name, the address on hover
@@ -53,6 +54,22 @@ class LedgerView(OrgViewMixin, TemplateView):
             can_checkpoint=self.ctx.can("ledger.checkpoint"),
         )
         return context
+
+
+class KnownCount:
+    """A queryset whose number of rows is known without a COUNT, for ``Paginator``: it asks
+    ``count()`` and then slices."""
+
+    ordered = True
+
+    def __init__(self, queryset, count: int) -> None:
+        self.queryset, self._count = queryset, count
+
+    def count(self) -> int:
+        return self._count
+
+    def __getitem__(self, key):
+        return self.queryset[key]
 
 
 def filter_choices(org) -> tuple[list[str], list[str]]:

@@ -43,6 +43,12 @@ class EntryListView(OrgAPIMixin, generics.ListAPIView):
                 entries = entries.filter(**{name: self.request.query_params[name]})
         return entries
 
+    def known_count(self) -> int | None:
+        """Every entry: the head's number (``services.entry_count``); filtered: counted."""
+        if any(self.request.query_params.get(name) for name in FILTERS):
+            return None
+        return services.entry_count(self.ctx.org)
+
 
 class EntryDetailView(OrgAPIMixin, generics.RetrieveAPIView):
     """One entry by its sequence number."""

@@ -86,3 +86,18 @@ def test_it_hides_everything_from_outsiders(isla, oscar, client_for):
     ):
         assert client.get(f"{API}/{path}").status_code == 404, path
     assert client.post(f"{API}/checkpoints/").status_code == 404
+
+
+def test_the_entry_count_comes_from_the_head_unless_filtered(isla, vera, client_for):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    _append(isla.ctx, 4)
+    services.append(isla.ctx, object_type="risk", object_id="R1", action="create", data={})
+    client = client_for(vera)
+    with CaptureQueriesContext(connection) as queries:
+        listing = client.get(f"{API}/entries/", {"limit": 2}).json()
+    assert listing["count"] == 5 and len(listing["results"]) == 2 and listing["next"]
+    assert not [q for q in queries if "COUNT(" in q["sql"] and "ledger_ledgerentry" in q["sql"]]
+    assert client.get(f"{API}/entries/", {"object_type": "risk"}).json()["count"] == 1
+    assert services.entry_count(isla.ctx.org) == 5

@@ -141,3 +141,24 @@ def test_the_filter_choices_are_read_again_when_the_cache_is_ahead_of_the_ledger
     _append(isla.ctx, 2)
     cache.set(f"ledger-filter-choices:{acme.pk}", {"seq": 99, "types": ["x"], "actors": ["y"]})
     assert filter_choices(acme) == (["soa"], ["isla@acme.test"])
+
+
+def test_the_page_counts_the_whole_ledger_from_its_head_and_a_filtered_one_by_counting(
+    isla, client_for
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    _append(isla.ctx, 55)
+    _append(isla.ctx, 2, object_type="evidence")
+    client = client_for(isla)
+    with CaptureQueriesContext(connection) as queries:
+        whole = client.get("/o/acme/ledger/")
+    assert whole.context["page"].paginator.count == 57
+    assert whole.context["page"].paginator.num_pages == 2
+    # No COUNT over the entries: a million-entry ledger would read them all.
+    assert not [q for q in queries if "COUNT(" in q["sql"] and "ledger_ledgerentry" in q["sql"]]
+    last = client.get("/o/acme/ledger/", {"page": 2})
+    assert [e.seq for e in last.context["page"]] == list(range(7, 0, -1))
+    filtered = client.get("/o/acme/ledger/", {"object_type": "evidence"})
+    assert filtered.context["page"].paginator.count == 2
