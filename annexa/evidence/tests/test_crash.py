@@ -17,7 +17,11 @@ import subprocess
 
 import pytest
 
+from annexa.core.testing.passes import sqlite_pass_only
 from annexa.evidence.tests.subprocesses import ROOT, instance_env, python
+
+# The instance is a home of its own on the embedded defaults, whatever this pass's database.
+pytestmark = sqlite_pass_only
 
 DJANGO = """
 import os, sys, django

@@ -22,7 +22,11 @@ from pathlib import Path
 
 import pytest
 
+from annexa.core.testing.passes import sqlite_pass_only
 from annexa.evidence.tests.subprocesses import ROOT, instance_env, python
+
+# The instance is a home of its own on the embedded defaults, whatever this pass's database.
+pytestmark = sqlite_pass_only
 
 TOTAL = 32 * 1024 * 1024  # what the client announces
 SENT = 6 * 1024 * 1024  # what it sends before the server is killed

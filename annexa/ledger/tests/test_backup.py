@@ -1,7 +1,9 @@
 """``annexa backup`` and ``annexa restore``: the demo instance backed up (while it is written to)
 and restored into an empty home gives the same rows, ledger heads, checkpoints, blobs and keys,
 and verifies; a damaged or unsafe archive and a non-empty home or database are refused with
-nothing written. Every instance runs in subprocesses with its own ANNEXA_HOME.
+nothing written. Every instance runs in subprocesses with its own ANNEXA_HOME, so each test runs
+in one pass of ``make test``: the SQLite instances in the SQLite pass, the PostgreSQL ones in the
+PostgreSQL pass.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from pathlib import Path
 
 import pytest
 
+from annexa.core.testing.passes import postgres_pass_only, sqlite_pass_only
 from annexa.ledger.tests.conftest import words
 from annexa.ledger.tests.instance import ANNEXA, ROOT, Instance
 
@@ -132,6 +135,7 @@ def source(tmp_path_factory) -> Source:
     return build_source(Instance(base / "home"), base / "annexa-backup.tar.gz")
 
 
+@sqlite_pass_only
 def test_it_restores_the_demo_into_an_empty_home(source, tmp_path):
     manifest = manifest_of(source.archive)
     assert manifest["database"] == {"engine": "sqlite", "member": "database/annexa.sqlite3"}
@@ -150,6 +154,7 @@ def test_it_restores_the_demo_into_an_empty_home(source, tmp_path):
     restored.ok("verify", "--org", "kestrel")
 
 
+@sqlite_pass_only
 def test_it_refuses_a_home_that_is_not_empty(source, tmp_path):
     home = tmp_path / "home"
     home.mkdir()
@@ -160,6 +165,7 @@ def test_it_refuses_a_home_that_is_not_empty(source, tmp_path):
     assert sorted(p.name for p in home.iterdir()) == ["notes.txt"]
 
 
+@sqlite_pass_only
 @pytest.mark.parametrize(
     ("what", "expected"),
     [
@@ -248,6 +254,7 @@ def throwaway_databases(count: int) -> Iterator[list[str]]:
         admin.close()
 
 
+@postgres_pass_only
 @pytest.mark.skipif(not _pg_answers(), reason="no PostgreSQL answers on 127.0.0.1:5432")
 def test_it_restores_a_postgresql_instance_into_an_empty_database(tmp_path):
     with throwaway_databases(2) as (source_url, target_url):
@@ -288,6 +295,7 @@ def test_it_restores_a_postgresql_instance_into_an_empty_database(tmp_path):
 # --- S3 evidence store -----------------------------------------------------------------------
 
 
+@sqlite_pass_only
 def test_an_s3_store_is_left_to_the_bucket(tmp_path):
     """The archive holds the database and keys but no blobs; an instance restored with the same
     bucket configured verifies every blob from the bucket."""
