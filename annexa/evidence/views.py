@@ -14,10 +14,9 @@ from annexa.catalog.models import Control
 from annexa.core.limits import body_limit
 from annexa.core.views import OrgViewMixin
 from annexa.evidence import services
-from annexa.evidence.choices import Source
 from annexa.evidence.downloads import attachment_response
 from annexa.evidence.errors import EvidenceError
-from annexa.evidence.filters import filter_evidence
+from annexa.evidence.filters import filter_evidence, issued_versions
 from annexa.evidence.forms import LinkForm, NewVersionForm, UploadForm
 from annexa.evidence.models import Evidence, EvidenceVersion
 from annexa.evidence.uploads import LimitedUploadHandler, content_of, limit_uploads
@@ -63,7 +62,7 @@ class EvidenceListView(OrgViewMixin, ListView):
         if form.cleaned_data["source"]:
             return 0
         return Evidence.objects.filter(
-            organization=self.ctx.org, current_version__source=Source.ISSUED
+            organization=self.ctx.org, current_version__in=issued_versions()
         ).count()
 
     def _query_without_page(self) -> str:
