@@ -42,6 +42,7 @@ from django.db.models import Count, Max, Q, Value
 from django.utils import timezone
 
 from annexa.catalog.models import Control
+from annexa.evidence import summaries
 from annexa.evidence.choices import Source
 from annexa.evidence.models import Evidence
 from annexa.monitoring import loader
@@ -214,7 +215,12 @@ def _latest_rules(org, today: dt.date) -> dict[str, list[RuleView]]:
 
 def _manual(org, today: dt.date) -> dict[str, tuple[int, int, dt.datetime | None]]:
     """Per control: (fresh count, stale count, newest collection time) of uploaded evidence,
-    counted by the database (one row per control, whatever the number of evidence items)."""
+    counted by the database (one row per control, whatever the number of evidence items) and
+    kept until the evidence changes (``evidence.summaries``)."""
+    return summaries.cached(org, "manual", (today,), lambda: _count_manual(org, today))
+
+
+def _count_manual(org, today: dt.date) -> dict[str, tuple[int, int, dt.datetime | None]]:
     valid_until = "current_version__valid_until"
     fresh = Q(**{f"{valid_until}__isnull": True}) | Q(**{f"{valid_until}__gte": today})
     rows = (

@@ -234,16 +234,35 @@ def evidence_on_file(org, items: Sequence[ChecklistItem]) -> dict[int, list[OnFi
 
 def evidence_on_file_counts(org, items: Sequence[ChecklistItem]) -> dict[int, tuple[int, int]]:
     """For each item, how many entries ``evidence_on_file`` would list, and how many of them
-    are stale: counted per requirement and control in SQL, whatever the number of pieces."""
-    from annexa.evidence.models import Evidence
+    are stale: counted per requirement and control in SQL, whatever the number of pieces, and
+    kept until the evidence changes (``evidence.summaries``)."""
+    from annexa.evidence import summaries
 
     chains = _requirement_chains({i.requirement_id for i in items if i.requirement_id})
     wanted = {
         "control_id": {i.control_id for i in items if i.control_id},
         "requirement_id": {rid for chain in chains.values() for rid in chain},
     }
-    relations = {"control_id": Evidence.controls, "requirement_id": Evidence.requirements}
     today = timezone.localdate()
+    parts = (today, *(tuple(sorted(ids)) for ids in wanted.values()))
+    by_subject = summaries.cached(org, "on-file", parts, lambda: _count_on_file(org, wanted, today))
+    found: dict[int, tuple[int, int]] = {}
+    for item in items:
+        chain = (
+            [item.control_id]
+            if item.control_id
+            else chains.get(item.requirement_id, [item.requirement_id])
+        )
+        numbers = [by_subject.get(subject, (0, 0)) for subject in chain]
+        found[item.pk] = (sum(n for n, _ in numbers), sum(s for _, s in numbers))
+    return found
+
+
+def _count_on_file(org, wanted: dict[str, set[str]], today: dt.date) -> dict:
+    """(all, stale) evidence linked to each of the ``wanted`` controls and requirements."""
+    from annexa.evidence.models import Evidence
+
+    relations = {"control_id": Evidence.controls, "requirement_id": Evidence.requirements}
     by_subject: dict[str, tuple[int, int]] = {}
     for key, ids in wanted.items():
         if not ids:
@@ -258,16 +277,7 @@ def evidence_on_file_counts(org, items: Sequence[ChecklistItem]) -> dict[int, tu
             .values_list(key, "n", "stale")
         )
         by_subject.update({subject: (n, stale) for subject, n, stale in counted})
-    found: dict[int, tuple[int, int]] = {}
-    for item in items:
-        chain = (
-            [item.control_id]
-            if item.control_id
-            else chains.get(item.requirement_id, [item.requirement_id])
-        )
-        numbers = [by_subject.get(subject, (0, 0)) for subject in chain]
-        found[item.pk] = (sum(n for n, _ in numbers), sum(s for _, s in numbers))
-    return found
+    return by_subject
 
 
 def _requirement_chains(requirement_ids: set[str]) -> dict[str, list[str]]:

@@ -167,6 +167,10 @@ def test_it_gives_the_same_figures_as_json(acme, programme, findings, actions):
 
 
 def _queries(org) -> int:
+    """The queries of a dashboard computed afresh (nothing kept from an earlier one)."""
+    from django.core.cache import cache
+
+    cache.clear()
     with CaptureQueriesContext(connection) as captured:
         services.readiness(org, TODAY)
     return len(captured.captured_queries)
@@ -181,4 +185,6 @@ def test_it_computes_everything_in_a_bounded_number_of_queries(
         make_action(acme, owner=colin.user, due_date=TODAY - dt.timedelta(days=days + 1))
     many = _queries(acme)
     assert many == few  # the same for 8 findings and 5 actions as for 48 and 45
-    assert few <= 25  # 18, and the risks, suppliers and documents panels'
+    # 18, and the risks, suppliers and documents panels', and seven to keep the evidence
+    # counted (evidence.summaries: its fingerprint, the cache read and write)
+    assert few <= 32
