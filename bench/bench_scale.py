@@ -147,6 +147,7 @@ class _Worker:
         self.figures["generate the organization"] = figure(
             time.perf_counter() - started, "s", steps=self.made.seconds, counts=self.made.counts
         )
+        self._analyze()
         self._wait_for_quiet()
         self._clients()
         # What the generator leaves in this process's heap is not a web worker's: served
@@ -167,6 +168,21 @@ class _Worker:
             "profiles": self.profiles,
             "facts": self.facts,
         }
+
+    def _analyze(self) -> None:
+        """PostgreSQL's statistics brought up to date after the bulk load, as its autovacuum
+        does in a running installation within a minute or so of a large change: measured right
+        after generation, the planner would still believe the tables nearly empty (the
+        dashboard's per-control evidence count took 340 ms at scale 1 on such a plan, 110 ms
+        once analyzed). SQLite is left as installations run it, without ``ANALYZE``."""
+        from django.db import connection
+
+        if connection.vendor != "postgresql":
+            return
+        started = time.perf_counter()
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+        self.facts["analyze_s"] = round(time.perf_counter() - started, 1)
 
     def _wait_for_quiet(self) -> None:
         """Until the one-minute load average is below ``quiet`` (no wait when it is 0)."""
