@@ -47,7 +47,7 @@ def test_the_inventory_lists_and_filters(client_for, vera, isla, colin, phishing
     assert "1 proposed from collected evidence waits for their owner" in shown
     assert "New asset" not in shown and "Add the scope" not in shown
     assert "Confirm</button>" not in page.text  # a viewer confirms nothing
-    assert 'href="/o/acme/risks/?asset=AS-0001&amp;status=open"' in page.text  # its risk
+    assert 'href="/o/acme/risks/?asset=AS-0001&amp;status=open">1</a>' in page.text  # its risk
     rows = client_for(vera).get(url("list"), {"confirmed": "false"}, headers=HTMX)
     assert "<html" not in rows.text and web.name in rows.text and server.name not in rows.text
     internal = client_for(vera).get(url("list"), {"classification": "Internal"}, headers=HTMX)
