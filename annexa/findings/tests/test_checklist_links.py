@@ -67,6 +67,11 @@ def test_it_follows_the_link_to_a_prefilled_form(client_for, audrey, nc_item):
 
 
 def _page_queries(client, audit) -> int:
+    """The queries of the checklist page computed afresh (no evidence summary kept from an
+    earlier view: ``evidence.summaries``)."""
+    from django.core.cache import cache
+
+    cache.clear()
     with CaptureQueriesContext(connection) as captured:
         assert client.get(checklist(audit)).status_code == 200
     return len(captured.captured_queries)
