@@ -15,7 +15,9 @@ Every change the results can see adds a row (a higher id) or removes one (a smal
 ids are never given out twice (PostgreSQL sequences; SQLite ``AUTOINCREMENT``), so two states of
 the evidence with the same fingerprint are the same state. A version's dates and source never
 change; what depends on the date (fresh or stale) has the date in its key. The fingerprint is one
-query of small aggregates (index-only reads, the maximum of a primary key).
+query of small aggregates (index-only reads, the maximum of a primary key). Only a data
+migration that rewrites evidence rows in place would go unseen: such a migration clears the
+cache, and an entry is kept a day at most in any case.
 """
 
 from __future__ import annotations
