@@ -13,12 +13,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
+from annexa.core.testing.passes import sqlite_pass_only
 
 ANNEXA = str(Path(sys.executable).with_name("annexa"))
-pytestmark = pytest.mark.skipif(
-    bool(os.environ.get("ANNEXA_DATABASE_URL")), reason="the SQLite file: SQLite pass only"
-)
+pytestmark = sqlite_pass_only  # its own instances on the embedded defaults
 
 
 def init(home: Path) -> subprocess.CompletedProcess:

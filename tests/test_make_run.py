@@ -20,8 +20,7 @@ import urllib.request
 from http.cookiejar import CookieJar
 from pathlib import Path
 
-import pytest
-
+from annexa.core.testing.passes import sqlite_pass_only
 from tests.test_run import _free_port, _post_login, _wait_for
 from tests.test_run import _fresh_env as _base_env
 
@@ -35,9 +34,7 @@ def _fresh_env(home: Path) -> dict[str, str]:
     return env
 
 
-pytestmark = pytest.mark.skipif(
-    bool(os.environ.get("ANNEXA_DATABASE_URL")), reason="the embedded defaults run on SQLite"
-)
+pytestmark = sqlite_pass_only  # its own instances on the embedded defaults
 REPOSITORY = Path(__file__).resolve().parents[1]
 ANNEXA = str(Path(sys.executable).with_name("annexa"))
 DEMO_ACTORS = {"system", "system (demo data)"}

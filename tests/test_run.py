@@ -23,9 +23,9 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.skipif(
-    bool(os.environ.get("ANNEXA_DATABASE_URL")), reason="the embedded defaults run on SQLite"
-)
+from annexa.core.testing.passes import sqlite_pass_only
+
+pytestmark = sqlite_pass_only  # its own instances on the embedded defaults
 ANNEXA = str(Path(sys.executable).with_name("annexa"))
 
 

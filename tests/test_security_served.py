@@ -22,11 +22,10 @@ import urllib.parse
 
 import pytest
 
+from annexa.core.testing.passes import sqlite_pass_only
 from tests.test_run import ANNEXA, _free_port, _fresh_env
 
-pytestmark = pytest.mark.skipif(
-    bool(os.environ.get("ANNEXA_DATABASE_URL")), reason="the embedded defaults run on SQLite"
-)
+pytestmark = sqlite_pass_only  # its own instances on the embedded defaults
 
 HOST = "annexa.example.com"
 ORIGIN = f"https://{HOST}"

@@ -20,11 +20,10 @@ import time
 import pytest
 
 from annexa.cli.setup import KEEPALIVE_SECONDS, server_options
+from annexa.core.testing.passes import sqlite_pass_only
 from tests.test_run import ANNEXA, _free_port, _fresh_env, _wait_for
 
-pytestmark = pytest.mark.skipif(
-    bool(os.environ.get("ANNEXA_DATABASE_URL")), reason="the embedded defaults run on SQLite"
-)
+pytestmark = sqlite_pass_only  # its own instances on the embedded defaults
 
 REUSING_CLIENTS = 24  # each one connection, reused with idle gaps
 REQUESTS_PER_CLIENT = 10
